@@ -1,0 +1,50 @@
+"""Scoring engine: fair rankings from biased experts, with uncertainty and flags.
+
+Pure numpy; no Flask, no database. The web app calls::
+
+    from scoring import ScoreTable, rank_scores
+    table = ScoreTable.from_records(app_ids, expert_ids, totals,
+                                    criteria=..., criterion_names=..., recommend=...)
+    ranking = rank_scores(table, method="calibrated", seed=0)
+    ranking.rows()            # AppRow per application, in rank order
+    ranking.experts()         # ExpertRow: leniency, spread, flags
+    ranking.explain("A03")    # raw totals, leniencies, adjusted scores
+
+The command line is ``python -m scoring rank SCORES.csv --method M --out ranking.csv``.
+"""
+
+from .data import ScoreInputError, ScoreTable
+from .flags import FlagOptions
+from .io import read_scores, write_csv
+from .ranking import (
+    DEFAULT_METHOD,
+    METHODS,
+    AppRow,
+    ExpertRow,
+    Explanation,
+    Ranking,
+    ReviewLine,
+    criterion_scores,
+    make_scorer,
+    rank,
+    rank_scores,
+)
+
+__all__ = [
+    "DEFAULT_METHOD",
+    "METHODS",
+    "AppRow",
+    "Explanation",
+    "ExpertRow",
+    "FlagOptions",
+    "Ranking",
+    "ReviewLine",
+    "ScoreInputError",
+    "ScoreTable",
+    "criterion_scores",
+    "make_scorer",
+    "rank",
+    "rank_scores",
+    "read_scores",
+    "write_csv",
+]

@@ -1,0 +1,293 @@
+"""Expert-bias models: ``bias`` (regularised least squares), ``calibrated`` (empirical
+Bayes + Huber) and ``affine`` (leniency and spread per expert).
+
+The additive model is ``y = mu + q[app] + b[expert] + noise`` with ``q`` the
+application's quality and ``b`` the expert's leniency. It is fitted by
+minimising::
+
+    sum_r w_r (y_r - mu - q[a_r] - b[e_r])**2 + lam_q * sum q**2 + lam_b * sum b**2
+
+which is the posterior mode of a Gaussian model with ``lam = noise_var / prior_var``.
+The ridge on ``b`` is what keeps an expert with one review from being
+over-corrected, and it also settles the graph's connected components: the
+optimum has ``sum(b) = 0`` within each component when ``lam_q = 0``, i.e.
+leniencies are centred per component and applications of different components
+are compared on their raw level. The normal equations are solved by conjugate
+gradients on the experts' Schur complement, so memory and time grow with the
+number of reviews, not with the square of the number of experts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .aggregate import _Scorer
+from .data import Reviews
+
+HUBER_C = 2.0
+
+
+def solve_crossed(
+    rv: Reviews,
+    y: np.ndarray,
+    w: np.ndarray,
+    lam_q: float | np.ndarray,
+    lam_b: float | np.ndarray,
+    *,
+    extra_q: np.ndarray | float = 0.0,
+    extra_b: np.ndarray | float = 0.0,
+    tol: float = 1e-10,
+    maxiter: int = 2000,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Solve the ridge-regularised two-way model for ``q`` and ``b``.
+
+    Parameters
+    ----------
+    rv : Reviews
+    y : ndarray of shape (n_reviews,) or (n_reviews, n_draws)
+        Centred scores; several columns are solved at once.
+    w : ndarray of shape (n_reviews,)
+        Positive review weights.
+    lam_q : float or ndarray of shape (n_apps,)
+        Ridge on quality (0 allowed: quality unpenalised).
+    lam_b : float or ndarray of shape (n_experts,)
+        Ridge on leniency; must be > 0.
+    extra_q, extra_b : ndarray, optional
+        Added to the right-hand sides (prior means times ridge), broadcast like ``y``.
+
+    Returns
+    -------
+    q : ndarray of shape (n_apps,) or (n_apps, n_draws)
+    b : ndarray of shape (n_experts,) or (n_experts, n_draws)
+    """
+    two_d = y.ndim == 2
+    col = (lambda v: v[:, None]) if two_d else (lambda v: v)
+    dq = rv.app_sum(w) + lam_q
+    db = rv.expert_sum(w) + lam_b
+    dq_, db_, w_ = col(dq), col(db), col(w)
+    ra = rv.app_sum(w_ * y) + extra_q
+    re = rv.expert_sum(w_ * y) + extra_b
+
+    def cmul(v):  # C v: experts -> apps
+        return rv.app_sum(w_ * v[rv.expert])
+
+    def ctmul(u):  # C' u: apps -> experts
+        return rv.expert_sum(w_ * u[rv.app])
+
+    def smul(v):
+        return db_ * v - ctmul(cmul(v) / dq_)
+
+    diag = col(db - rv.expert_sum(w**2 / dq[rv.app]))
+    diag = np.maximum(diag, 1e-12)
+    rhs = re - ctmul(ra / dq_)
+    x = np.zeros_like(rhs)
+    r = rhs.copy()
+    z = r / diag
+    p = z.copy()
+    rz = np.sum(r * z, axis=0)
+    stop = tol * np.sqrt(np.sum(rhs**2, axis=0)) + 1e-300
+    for _ in range(maxiter):
+        if np.all(np.sqrt(np.sum(r**2, axis=0)) <= stop):
+            break
+        sp = smul(p)
+        psp = np.sum(p * sp, axis=0)
+        alpha = np.divide(rz, psp, out=np.zeros_like(rz), where=psp > 0)
+        x += alpha * p
+        r -= alpha * sp
+        z = r / diag
+        rz_new = np.sum(r * z, axis=0)
+        beta = np.divide(rz_new, rz, out=np.zeros_like(rz), where=rz > 0)
+        p = z + beta * p
+        rz = rz_new
+    b = x
+    q = (ra - cmul(b)) / dq_
+    return q, b
+
+
+def variance_components(rv: Reviews, y: np.ndarray) -> tuple[float, float, float]:
+    """Moment estimates of (noise, quality, leniency) variances.
+
+    Within an application reviews differ by leniency and noise; within an expert
+    by quality and noise; overall by all three::
+
+        V_within_app    = noise + leniency
+        V_within_expert = noise + quality
+        V_total         = noise + quality + leniency
+
+    Each estimate is floored at 2 % of the total variance so that every ridge
+    stays finite. Experts with one review do not enter ``V_within_expert``.
+    """
+    vt = float(np.var(y)) if y.size > 1 else 1.0
+    vt = max(vt, 1e-6)
+    n_a, n_e = rv.app_count(), rv.expert_count()
+    dev_a = y - (rv.app_sum(y) / np.maximum(n_a, 1))[rv.app]
+    dev_e = y - (rv.expert_sum(y) / np.maximum(n_e, 1))[rv.expert]
+    dof_a, dof_e = float(np.sum(np.maximum(n_a - 1, 0))), float(np.sum(np.maximum(n_e - 1, 0)))
+    vw = float(np.sum(dev_a**2) / dof_a) if dof_a > 0 else vt / 2
+    ve = float(np.sum(dev_e**2) / dof_e) if dof_e > 0 else vt / 2
+    floor = 0.02 * vt
+    noise = max(vw + ve - vt, floor)
+    quality = max(vt - vw, floor)
+    leniency = max(vt - ve, floor)
+    return noise, quality, leniency
+
+
+class BiasModel(_Scorer):
+    """Least-squares quality + leniency with a fixed ridge on leniency.
+
+    Parameters
+    ----------
+    alpha : float, default 2.0
+        Ridge on each leniency, in review units: an expert's leniency is shrunk as
+        if they had also given ``alpha`` reviews exactly at the consensus. A tiny
+        alpha (e.g. 1e-4) is plain least squares with leniencies centred per
+        connected component.
+    """
+
+    corrects_experts = True
+
+    def __init__(self, alpha: float = 2.0):
+        self.alpha = alpha
+
+    def fit(self, rv: Reviews, y: np.ndarray) -> BiasModel:
+        w = np.ones_like(y, dtype=float)
+        noise, _, _ = variance_components(rv, y)
+        self._fit(rv, y.astype(float), w, lam_q=0.0, lam_b=float(self.alpha), mu=0.0, noise=noise)
+        self.weight_ = w / rv.app_count()[rv.app]
+        return self
+
+    def _fit(self, rv, y, w, *, lam_q, lam_b, mu, noise, prior_q=None, prior_b=None):
+        self._rv, self._y, self._w = rv, y, w
+        self._lam_q, self._lam_b, self._mu, self._noise = lam_q, lam_b, mu, noise
+        self._prior_q, self._prior_b = prior_q, prior_b
+        q, b = solve_crossed(rv, y - mu, w, lam_q, lam_b)
+        self.quality_, self.leniency_ = q, b
+        self.score_ = mu + q
+        self.spread_ = np.full(rv.n_experts, np.nan)
+        self.adjusted_ = y - b[rv.expert]
+        self.se_ = self._approx_se()
+
+    def _approx_se(self) -> np.ndarray:
+        # Used only where a single number is wanted (draws use the joint posterior).
+        dq = self._rv.app_sum(self._w) + self._lam_q
+        return np.sqrt(self._noise / dq)
+
+    def draw(self, rng: np.random.Generator, n_draws: int) -> np.ndarray:
+        """Joint posterior draws of the scores, by perturbing data and priors and refitting.
+
+        Perturb-and-MAP: for a linear Gaussian model the fit to perturbed data
+        ``y + noise`` and perturbed prior means is an exact posterior draw, so the
+        uncertainty of every leniency enters each application's draws.
+        """
+        rv, w, sd = self._rv, self._w, np.sqrt(self._noise)
+        eps = rng.standard_normal((rv.app.shape[0], n_draws)) * (sd / np.sqrt(w))[:, None]
+        yy = (self._y - self._mu)[:, None] + eps
+        lam_b = np.broadcast_to(np.asarray(self._lam_b, dtype=float), (rv.n_experts,))
+        extra_b = np.sqrt(lam_b)[:, None] * sd * rng.standard_normal((rv.n_experts, n_draws))
+        extra_q = 0.0
+        lam_q = np.broadcast_to(np.asarray(self._lam_q, dtype=float), (rv.n_apps,))
+        if np.any(lam_q > 0):
+            extra_q = np.sqrt(lam_q)[:, None] * sd * rng.standard_normal((rv.n_apps, n_draws))
+        q, _ = solve_crossed(rv, yy, w, lam_q, lam_b, extra_q=extra_q, extra_b=extra_b, tol=1e-6)
+        return self._mu + q
+
+
+class CalibratedModel(BiasModel):
+    """Empirical-Bayes bias model, robust to careless extreme scores (the default).
+
+    Quality and leniency get Gaussian priors whose variances, and the noise
+    variance, are estimated from the data (:func:`variance_components`); so the
+    amount of correction adapts to how much the experts really differ and how
+    many reviews each one gave. Reviews that sit more than ``huber_c`` noise
+    standard deviations from the fitted model are pulled to that bound
+    (Huber's winsorised pseudo-observations, iterated ``n_iter`` times), so one
+    careless 0 or 100 moves neither its application nor its expert's leniency
+    much.
+
+    Parameters
+    ----------
+    huber_c : float, default 2.0
+        Clip residuals at this many noise SDs; ``np.inf`` disables robustness.
+    n_iter : int, default 4
+    """
+
+    def __init__(self, huber_c: float = HUBER_C, n_iter: int = 4):
+        self.huber_c = huber_c
+        self.n_iter = n_iter
+
+    def fit(self, rv: Reviews, y: np.ndarray) -> CalibratedModel:
+        y = y.astype(float)
+        w = np.ones_like(y)
+        yy = y
+        for it in range(self.n_iter + 1):
+            noise, tq, tb = variance_components(rv, yy)
+            mu = float(np.mean(yy))
+            q, b = solve_crossed(rv, yy - mu, w, noise / tq, noise / tb)
+            fitted = mu + q[rv.app] + b[rv.expert]
+            if it == self.n_iter or not np.isfinite(self.huber_c):
+                break
+            bound = self.huber_c * np.sqrt(noise)
+            yy = fitted + np.clip(y - fitted, -bound, bound)
+        self.variances_ = {"noise": noise, "quality": tq, "leniency": tb}
+        self._fit(rv, yy, w, lam_q=noise / tq, lam_b=noise / tb, mu=mu, noise=noise)
+        resid = y - fitted
+        bound = self.huber_c * np.sqrt(noise)
+        self.weight_ = np.minimum(1.0, bound / np.maximum(np.abs(resid), 1e-12))
+        self.adjusted_ = yy - self.leniency_[rv.expert]
+        return self
+
+
+class AffineModel(BiasModel):
+    """Leniency and spread per expert: ``y = mu + a[expert] + s[expert] * q[app] + noise``.
+
+    ``a`` has the empirical-Bayes prior of :class:`CalibratedModel`; ``s`` has a
+    Gaussian prior around 1 with standard deviation ``spread_sd``, so an expert
+    with few reviews keeps a spread near 1. Fitted by alternating an exact
+    solve for ``(q, a/s)`` given ``s`` with a per-expert 2x2 ridge regression
+    for ``(a, s)`` given ``q``; the input is first made robust by the same
+    winsorising as :class:`CalibratedModel` (``huber_c=np.inf`` turns it off).
+
+    Parameters
+    ----------
+    spread_sd : float, default 0.25
+    huber_c : float, default 2.0
+    n_iter : int, default 15
+    """
+
+    def __init__(self, spread_sd: float = 0.25, huber_c: float = HUBER_C, n_iter: int = 15):
+        self.spread_sd = spread_sd
+        self.huber_c = huber_c
+        self.n_iter = n_iter
+
+    def fit(self, rv: Reviews, y: np.ndarray) -> AffineModel:
+        base = CalibratedModel(huber_c=self.huber_c).fit(rv, y)
+        yy = base._y
+        noise, tq, tb = (base.variances_[k] for k in ("noise", "quality", "leniency"))
+        lam_q, lam_a, lam_s = noise / tq, noise / tb, noise / self.spread_sd**2
+        mu = base._mu
+        s = np.ones(rv.n_experts)
+        m = rv.expert_count().astype(float)
+        for _ in range(self.n_iter):
+            w = s[rv.expert] ** 2
+            yt = (yy - mu) / s[rv.expert]
+            q, _ = solve_crossed(rv, yt, w, lam_q, lam_a * s**2, tol=1e-8)
+            # (a, s) given q: per-expert ridge regression of (y - mu) on [1, q].
+            qr, d = q[rv.app], yy - mu
+            sq, sqq = rv.expert_sum(qr), rv.expert_sum(qr**2)
+            a11, a12, a22 = m + lam_a, sq, sqq + lam_s
+            r1, r2 = rv.expert_sum(d), rv.expert_sum(d * qr) + lam_s
+            det = a11 * a22 - a12**2
+            s_new = np.clip((a11 * r2 - a12 * r1) / det, 0.2, 5.0)
+            done = np.max(np.abs(s_new - s)) < 1e-6
+            s = s_new
+            if done:
+                break
+        w = s[rv.expert] ** 2
+        yt = (yy - mu) / s[rv.expert]
+        self._fit(rv, yt + mu, w, lam_q=lam_q, lam_b=lam_a * s**2, mu=mu, noise=noise)
+        self.variances_ = base.variances_
+        self.leniency_ = self.leniency_ * s  # the solve's leniency is a / s
+        self.spread_ = s
+        self.adjusted_ = mu + (yy - mu - self.leniency_[rv.expert]) / s[rv.expert]
+        self.weight_ = base.weight_
+        return self
