@@ -1,0 +1,50 @@
+# The two commands a new user needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app review_app
+# Parallel test workers; the machine has 2 cores.
+WORKERS ?= 2
+
+.PHONY: demo test install install-dev system-packages translations lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+
+## demo: install, create instance/ with the SQLite database and demo data, serve on 127.0.0.1:5000
+demo: install
+	$(FLASK) init-db
+	$(FLASK) seed-demo
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## system-packages: Chromium for the browser tests, PostgreSQL for the second database, CJK fonts
+system-packages:
+	@.ci/system-packages
+
+## test: the whole suite on SQLite, then the database-facing tests again on a local PostgreSQL
+test: install-dev system-packages
+	$(BIN)/python -m pytest -n $(WORKERS) -p no:cacheprovider
+	.ci/with-postgres $(BIN)/python -m pytest -n $(WORKERS) -p no:cacheprovider -m "not browser" tests/test_review_app
+
+## translations: recompile the message catalogues after editing a .po file
+translations: install-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o review_app/translations/messages.pot review_app
+	$(BIN)/pybabel update -i review_app/translations/messages.pot -d review_app/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d review_app/translations
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis test-output

@@ -1,0 +1,75 @@
+"""江苏省创新联合体评审系统: the Flask application factory."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from . import db
+from .config import Defaults
+from .extensions import babel, csrf, limiter, login_manager, select_locale
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the app: configuration, database, logins, CSRF, translations, rate limits, blueprints, CLI.
+
+    Configuration is read in this order, later winning: `config.Defaults`, `instance/config.py`,
+    the environment (DATABASE_URL, SECRET_KEY, UPLOAD_DIR, SMTP_URL, RATELIMIT_STORAGE_URI), then
+    `test_config`. `instance_path` moves the instance folder (tests give each app its own).
+    """
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    load_config(app, test_config)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import web
+    from .admin.routes import bp as admin_bp
+    from .audit.routes import bp as audit_bp
+    from .auth.routes import bp as auth_bp
+    from .city.routes import bp as city_bp
+    from .expert.routes import bp as expert_bp
+
+    web.init_app(app)
+    for blueprint in (auth_bp, admin_bp, city_bp, expert_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for key in Defaults.ENVIRONMENT_KEYS:
+        if os.environ.get(key):
+            app.config[key] = os.environ[key]
+    if test_config:
+        app.config.update(test_config)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'review.db'}"
+    if not app.config["UPLOAD_DIR"]:
+        app.config["UPLOAD_DIR"] = str(instance / "uploads")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret_key(instance)
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read the key written on first start, or write a new random one readable by the owner only."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

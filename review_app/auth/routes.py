@@ -1,0 +1,65 @@
+"""Login, logout and password change."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..db import get_session
+from ..extensions import limiter
+from ..services import accounts
+from .forms import ChangePasswordForm, LoginForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(get_session(), username=form.username.data, password=form.password.data)
+        if user is None:
+            flash(_("Wrong username or password."), "error")
+        else:
+            login_user(user)
+            if user.must_change_password:
+                flash(_("Please choose a new password before you go on."), "warning")
+                return redirect(url_for("auth.change_password"))
+            return redirect(_local_target(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    # CSRFProtect has already checked the token of this POST.
+    accounts.logout(get_session(), user=current_user._get_current_object())
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(
+                get_session(), user=user, old_password=form.old_password.data, new_password=form.new_password.data
+            )
+        except accounts.AccountError as error:
+            flash(str(error), "error")
+        else:
+            login_user(user)  # the new nonce signed out every other session, not this one
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("index"))
+    return render_template("auth/change_password.html", form=form)
+
+
+def _local_target(target: str | None) -> str:
+    """Follow `next` only within this site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("index")

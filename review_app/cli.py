@@ -1,0 +1,119 @@
+"""`flask --app review_app …` commands: thin wrappers over the services, one-line errors, exit codes."""
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from . import db
+from .db import get_session
+from .models import Role, RoundKind
+from .services import accounts, audit, demo, rounds
+
+db_group = AppGroup("db", help="Schema migrations (Alembic).")
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_db, create_user, create_round, seed_demo, audit_verify, db_group):
+        app.cli.add_command(command)
+
+
+def _as_cli() -> None:
+    """Audit events written by a command say they came from the command line."""
+    audit.client_address.set("cli")
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema to the newest migration."""
+    db.upgrade(db.engine())
+    click.echo(f"database ready at revision {db.current_revision(db.engine())}")
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the schema (default: to the newest migration)."""
+    db.upgrade(db.engine(), revision)
+    click.echo(f"database at revision {db.current_revision(db.engine())}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the schema to REVISION ("base" removes every table)."""
+    db.downgrade(db.engine(), revision)
+    click.echo(f"database at revision {db.current_revision(db.engine())}")
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Print the schema revision of the database."""
+    click.echo(db.current_revision(db.engine()) or "empty")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--city", "city_name", help="The city of a city account, e.g. 南京市.")
+@click.option("--expert", "expert_code", help="The expert code of an expert account.")
+def create_user(username: str, role: str, city_name: str | None, expert_code: str | None) -> None:
+    """Create an account; the password is read from standard input when it is not a terminal."""
+    _as_cli()
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    session = get_session()
+    try:
+        user = accounts.create_user(
+            session,
+            username=username,
+            password=password,
+            role=Role(role),
+            city_name=city_name,
+            expert_code=expert_code,
+        )
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    session.commit()
+    click.echo(f"created {user.role} account {user.username}")
+
+
+@click.command("create-round")
+@click.option("--name", required=True)
+@click.option("--kind", type=click.Choice([k.value for k in RoundKind]), required=True)
+@click.option("--year", type=int, default=2026, show_default=True)
+def create_round(name: str, kind: str, year: int) -> None:
+    """Open a round with the default criteria of its kind; prints the new round's id."""
+    _as_cli()
+    session = get_session()
+    try:
+        review_round = rounds.create_round(session, name=name, kind=RoundKind(kind), year=year)
+    except rounds.RoundError as error:
+        raise click.ClickException(str(error)) from None
+    session.commit()
+    click.echo(review_round.id)
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Fill the database with a realistic demo round (idempotent) and print the demo logins."""
+    _as_cli()
+    db.upgrade(db.engine())
+    logins = demo.seed(get_session())
+    click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
+    for role, username, who in logins:
+        click.echo(f"  {role:<8} {username:<16} {who}")
+
+
+@click.command("audit-verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit code 1 and every break listed when it was altered."""
+    problems = audit.verify(get_session())
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"audit log altered: {len(problems)} problem(s)")
+    click.echo("audit log intact")

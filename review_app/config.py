@@ -1,0 +1,38 @@
+"""Defaults only. Real settings come from `instance/config.py`, then the environment.
+
+Secrets never live here: without a SECRET_KEY anywhere the app writes a random one to the instance
+folder on first start (see `review_app.load_config`).
+"""
+
+from datetime import timedelta
+
+
+class Defaults:
+    # None means "the SQLite file in the instance folder".
+    DATABASE_URL: str | None = None
+    SECRET_KEY: str | None = None
+    # None means "instance/uploads".
+    UPLOAD_DIR: str | None = None
+    SMTP_URL: str | None = None
+    MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+
+    SESSION_COOKIE_NAME = "review_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Set to True when served over HTTPS (behind the government gateway, normally).
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    # Experts write long comments: the CSRF token lives as long as the session, not one hour.
+    WTF_CSRF_TIME_LIMIT = None
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+
+    # With several processes, point this at Redis or memcached so counters are shared.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "5 per minute; 30 per hour"
+
+    # Settings that only the environment may override, by name.
+    ENVIRONMENT_KEYS = ("DATABASE_URL", "SECRET_KEY", "UPLOAD_DIR", "SMTP_URL", "RATELIMIT_STORAGE_URI")

@@ -1,0 +1,84 @@
+"""The database engine, one session per request, and schema creation through Alembic."""
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app, g
+from sqlmodel import Session
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way (postgres://, postgresql://)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine with the settings every process needs (SQLite: WAL, foreign keys, busy timeout)."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"])
+    app.teardown_appcontext(_close_session)
+
+
+def engine() -> sa.Engine:
+    return current_app.extensions["db_engine"]
+
+
+def get_session() -> Session:
+    """The request's (or CLI command's) session; closed, and rolled back if uncommitted, at teardown."""
+    if "db" not in g:
+        g.db = Session(engine(), expire_on_commit=False)
+    return g.db
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
+def alembic_config(connection: sa.Connection) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(target_engine: sa.Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (Alembic holds the schema; there is no create_all)."""
+    with target_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade(target_engine: sa.Engine, revision: str) -> None:
+    with target_engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
+def current_revision(target_engine: sa.Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with target_engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

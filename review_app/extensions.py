@@ -1,0 +1,26 @@
+"""Flask extensions, created once and bound to each app in `create_app` (the Flask tutorial way)."""
+
+from flask import request, session
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def select_locale() -> str:
+    """The language the user chose in this session, else the browser's preference, else zh_CN."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+babel = Babel()

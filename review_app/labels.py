@@ -1,0 +1,56 @@
+"""How the stored enum values read to a person, in the user's language."""
+
+from flask_babel import lazy_gettext as _l
+
+from .models import ApplicationStatus, Role, RoundKind, RoundStage, SheetStatus
+
+ROLE = {
+    Role.ADMIN: _l("Provincial centre"),
+    Role.CITY: _l("City science bureau"),
+    Role.EXPERT: _l("Expert"),
+    Role.AUDITOR: _l("Supervision"),
+}
+ROUND_KIND = {
+    RoundKind.NEW_CONSORTIUM: _l("New consortium applications"),
+    RoundKind.ANNUAL_EVALUATION: _l("Annual self-evaluation"),
+}
+ROUND_STAGE = {
+    RoundStage.DRAFT: _l("Draft"),
+    RoundStage.INTAKE: _l("City intake"),
+    RoundStage.FORMAL_CHECK: _l("Formal check"),
+    RoundStage.ASSIGNMENT: _l("Expert assignment"),
+    RoundStage.SCORING: _l("Scoring"),
+    RoundStage.CLOSED: _l("Closed"),
+    RoundStage.PUBLISHED: _l("Published"),
+}
+# What the centre does next in each stage.
+NEXT_STEP = {
+    RoundStage.DRAFT: _l("Check the criteria and deadlines, then open city intake."),
+    RoundStage.INTAKE: _l("Wait for the cities to submit, or import the applications from Excel."),
+    RoundStage.FORMAL_CHECK: _l("Run the formal check and review the failed applications."),
+    RoundStage.ASSIGNMENT: _l("Run the expert assignment, preview it and publish it."),
+    RoundStage.SCORING: _l("Follow the experts' progress and remind the late ones."),
+    RoundStage.CLOSED: _l("Aggregate the scores, set the cut-off and export the results."),
+    RoundStage.PUBLISHED: _l("The results are published; the round is complete."),
+}
+APPLICATION_STATUS = {
+    ApplicationStatus.DRAFT: _l("Draft"),
+    ApplicationStatus.SUBMITTED: _l("Submitted"),
+    ApplicationStatus.WITHDRAWN: _l("Withdrawn"),
+}
+SHEET_STATUS = {
+    SheetStatus.UNTOUCHED: _l("Not started"),
+    SheetStatus.DRAFT: _l("Draft saved"),
+    SheetStatus.SUBMITTED: _l("Submitted"),
+}
+
+
+def as_template_globals() -> dict:
+    return {
+        "ROLE_LABEL": ROLE,
+        "ROUND_KIND_LABEL": ROUND_KIND,
+        "ROUND_STAGE_LABEL": ROUND_STAGE,
+        "NEXT_STEP": NEXT_STEP,
+        "APPLICATION_STATUS_LABEL": APPLICATION_STATUS,
+        "SHEET_STATUS_LABEL": SHEET_STATUS,
+    }

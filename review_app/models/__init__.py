@@ -1,0 +1,71 @@
+"""All tables. Importing this package registers every table on `SQLModel.metadata`."""
+
+from .applications import (
+    Application,
+    ApplicationMember,
+    ApplicationStatus,
+    Attachment,
+    AttachmentKind,
+    CheckResult,
+    Consortium,
+    Verdict,
+)
+from .audit import AuditEvent, AuditHead
+from .experts import Conflict, ConflictSource, Expert
+from .orgs import City, CreditStanding, Organisation
+from .reviews import (
+    Assignment,
+    AssignmentPin,
+    AssignmentRun,
+    AssignmentState,
+    ConflictDeclaration,
+    PinKind,
+    PledgeAcceptance,
+    RankingResult,
+    RankingRun,
+    RunStatus,
+    ScoreItem,
+    ScoreSheet,
+    SheetStatus,
+)
+from .rounds import Criterion, Round, RoundKind, RoundStage
+from .users import Role, User, UserToken
+
+__all__ = [
+    "Application",
+    "ApplicationMember",
+    "ApplicationStatus",
+    "Assignment",
+    "AssignmentPin",
+    "AssignmentRun",
+    "AssignmentState",
+    "Attachment",
+    "AttachmentKind",
+    "AuditEvent",
+    "AuditHead",
+    "CheckResult",
+    "City",
+    "Conflict",
+    "ConflictDeclaration",
+    "ConflictSource",
+    "Consortium",
+    "CreditStanding",
+    "Criterion",
+    "Expert",
+    "Organisation",
+    "PinKind",
+    "PledgeAcceptance",
+    "RankingResult",
+    "RankingRun",
+    "Role",
+    "Round",
+    "RoundKind",
+    "RoundStage",
+    "RunStatus",
+    "ScoreItem",
+    "ScoreSheet",
+    "SheetStatus",
+    "User",
+    "UserToken",
+    "Verdict",
+]

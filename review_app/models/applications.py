@@ -1,0 +1,111 @@
+"""Applications (申请书), their member units, attachments and formal-check verdicts."""
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from ._base import enum_type, utcnow
+
+
+class ApplicationStatus(StrEnum):
+    DRAFT = "draft"  # the city is still editing
+    SUBMITTED = "submitted"  # recommended to the province
+    WITHDRAWN = "withdrawn"
+
+
+class Consortium(SQLModel, table=True):
+    """An existing innovation consortium, which files an annual self-evaluation."""
+
+    __tablename__ = "consortia"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    city_id: int = Field(foreign_key="cities.id", index=True)
+    lead_org_id: int = Field(foreign_key="organisations.id")
+    field: str = Field(max_length=64)
+    established_year: int
+
+
+class Application(SQLModel, table=True):
+    __tablename__ = "applications"
+    __table_args__ = (UniqueConstraint("round_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="rounds.id", index=True)
+    code: str = Field(max_length=32)  # 申报编号
+    title: str = Field(max_length=200)  # 创新联合体名称
+    field: str = Field(max_length=64)  # 技术领域
+    city_id: int = Field(foreign_key="cities.id", index=True)
+    consortium_id: int | None = Field(default=None, foreign_key="consortia.id")  # annual rounds
+    lead_org_id: int = Field(foreign_key="organisations.id", index=True)
+    lead_kind: str = Field(max_length=32)  # 牵头单位类型
+    revenue_2025: Decimal | None = Field(default=None, max_digits=14, decimal_places=4)  # 亿元
+    rd_intensity_2025: Decimal | None = Field(default=None, max_digits=7, decimal_places=3)  # %
+    agreement_clauses: str = ""  # covered mechanisms, separated by ';'
+    city_opinion: str = ""  # 市科技局推荐意见
+    necessity: str = ""  # 必要性
+    feasibility: str = ""  # 可行性
+    status: ApplicationStatus = Field(default=ApplicationStatus.DRAFT, sa_type=enum_type(ApplicationStatus))
+    submitted_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ApplicationMember(SQLModel, table=True):
+    __tablename__ = "application_members"
+    __table_args__ = (UniqueConstraint("application_id", "org_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="applications.id", index=True)
+    org_id: int = Field(foreign_key="organisations.id", index=True)
+    unit_type: str = Field(max_length=32)  # 单位类型
+    position: int = 0
+
+
+class AttachmentKind(StrEnum):
+    APPLICATION_FORM = "application_form"  # 申请书
+    CONSTRUCTION_PLAN = "construction_plan"  # 建设方案
+    AGREEMENT = "agreement"  # 共建协议
+    RECOMMENDATION = "recommendation"  # 审核推荐意见
+    SELF_EVALUATION = "self_evaluation"  # 自评报告
+
+
+class Attachment(SQLModel, table=True):
+    """A PDF; the bytes live in the upload store under their SHA-256."""
+
+    __tablename__ = "attachments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="applications.id", index=True)
+    kind: AttachmentKind = Field(sa_type=enum_type(AttachmentKind))
+    filename: str = Field(max_length=255)
+    sha256: str = Field(max_length=64, index=True)
+    size: int
+    content_type: str = Field(default="application/pdf", max_length=64)
+    uploaded_by_id: int | None = Field(default=None, foreign_key="users.id")
+    uploaded_at: datetime = Field(default_factory=utcnow)
+
+
+class Verdict(StrEnum):
+    PASS = "pass"  # 通过
+    FAIL = "fail"  # 不通过
+    WARN = "warn"  # 提示
+
+
+class CheckResult(SQLModel, table=True):
+    """One rule's verdict on one application, with the reason and any override."""
+
+    __tablename__ = "check_results"
+    __table_args__ = (UniqueConstraint("application_id", "rule"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="applications.id", index=True)
+    rule: str = Field(max_length=8)  # R0..R9
+    verdict: Verdict = Field(sa_type=enum_type(Verdict))
+    message: str = ""
+    override_verdict: Verdict | None = Field(default=None, sa_type=enum_type(Verdict))
+    override_reason: str | None = None
+    overridden_by_id: int | None = Field(default=None, foreign_key="users.id")
+    checked_at: datetime = Field(default_factory=utcnow)

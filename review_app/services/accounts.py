@@ -1,0 +1,122 @@
+"""User accounts: creation, login, logout and password changes."""
+
+import secrets
+
+from flask_babel import gettext as _
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..models import City, Expert, Role, User
+from ..models._base import utcnow
+from . import audit
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be honoured; the message is shown to the user."""
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is not acceptable, or None. Letters and digits, at least 8 characters."""
+    if (
+        len(password) < MIN_PASSWORD_LENGTH
+        or not any(c.isalpha() for c in password)
+        or not any(c.isdigit() for c in password)
+    ):
+        return _("A password needs at least %(n)d characters, with letters and digits.", n=MIN_PASSWORD_LENGTH)
+    return None
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    city_name: str | None = None,
+    expert_code: str | None = None,
+    display_name: str = "",
+    by: User | None = None,
+) -> User:
+    """Create an account. A city account names its city, an expert account its expert record."""
+    if session.exec(select(User).where(User.username == username)).first():
+        raise AccountError(_("User %(name)s already exists.", name=username))
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    user = User(username=username, role=role, display_name=display_name or username)
+    if role == Role.CITY:
+        city = session.exec(select(City).where(City.name == city_name)).first() if city_name else None
+        if city is None:
+            raise AccountError(_("A city account needs one of the 13 cities, not %(city)s.", city=city_name or "-"))
+        user.city_id = city.id
+    elif city_name:
+        raise AccountError(_("Only city accounts are bound to a city."))
+    if role == Role.EXPERT:
+        expert = session.exec(select(Expert).where(Expert.code == expert_code)).first() if expert_code else None
+        if expert is None:
+            raise AccountError(_("An expert account needs a known expert code, not %(code)s.", code=expert_code or "-"))
+        user.expert_id = expert.id
+        user.display_name = display_name or expert.name
+    elif expert_code:
+        raise AccountError(_("Only expert accounts are bound to an expert record."))
+    user.password_hash = generate_password_hash(password)
+    session.add(user)
+    session.flush()
+    audit.record(session, action="user.create", by=by, target=user, details={"username": username, "role": role})
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """The user if the password is right and the account active; every attempt is audited."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    ok = (
+        user is not None
+        and user.is_active
+        and user.password_hash is not None
+        and check_password_hash(user.password_hash, password)
+    )
+    if not ok:
+        if user is not None:
+            user.failed_logins += 1
+        audit.record(session, action="login.failed", by=user, actor=username[:64], details={"username": username[:64]})
+        session.commit()
+        return None
+    user.failed_logins = 0
+    user.last_login_at = utcnow()
+    user.last_login_ip = audit.client_address.get()
+    audit.record(session, action="login", by=user)
+    session.commit()
+    return user
+
+
+def logout(session: Session, *, user: User) -> None:
+    """End every session of the user: the new nonce makes old session cookies worthless."""
+    user.session_nonce = secrets.token_hex(8)
+    audit.record(session, action="logout", by=user, target=user)
+    session.commit()
+
+
+def change_password(session: Session, *, user: User, old_password: str, new_password: str) -> None:
+    if not user.password_hash or not check_password_hash(user.password_hash, old_password):
+        raise AccountError(_("The current password is wrong."))
+    problem = password_problem(new_password)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = generate_password_hash(new_password)
+    user.must_change_password = False
+    user.session_nonce = secrets.token_hex(8)
+    audit.record(session, action="user.password_change", by=user, target=user)
+    session.commit()
+
+
+def load_user(session: Session, user_id: str) -> User | None:
+    """Flask-Login's loader: `user_id` is "id:nonce"; a stale nonce means signed out."""
+    ident, _, nonce = user_id.partition(":")
+    if not ident.isdigit():
+        return None
+    user = session.get(User, int(ident))
+    if user is None or not user.is_active or not secrets.compare_digest(user.session_nonce, nonce):
+        return None
+    return user
