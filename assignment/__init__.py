@@ -1,0 +1,26 @@
+"""Expert assignment for the review rounds: optimal, conflict-free, balanced, fair or seeded-random.
+
+A pure library (numpy, OR-Tools); the web app translates its rows into a :class:`Problem` and calls::
+
+    problem = build_problem(applications, experts, affinity=None, conflicts=None)  # or load_instance(dir)
+    result = solve(problem, Options(k=5, max_load=8, seed=20260615))  # raises Infeasible(diagnosis)
+    violations = check(problem, result.pairs, options)                 # [] when valid
+    diagnosis = diagnose(problem, options)                              # Hall-type counts, zh + en
+    new = replace(problem, result.pairs, app_id, expert_id, options, rng)  # a recusal
+
+Affinities are quantised to integers (score × SCALE, SCALE = 10^6) so the flow optimum is exact.
+"""
+
+from .check import check
+from .diagnose import diagnose
+from .io import load_instance, read_pairs, write_pairs
+from .problem import SCALE, Application, Expert, InputError, Options, Problem, build_problem
+from .replace import Replacement, replace
+from .result import Diagnosis, Infeasible, Reason, Result, Violation
+from .solve import solve
+
+__all__ = [
+    "SCALE", "Application", "Diagnosis", "Expert", "Infeasible", "InputError", "Options", "Problem",
+    "Reason", "Replacement", "Result", "Violation", "build_problem", "check", "diagnose", "load_instance",
+    "read_pairs", "replace", "solve", "write_pairs",
+]
