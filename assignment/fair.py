@@ -18,7 +18,6 @@ panel (the sum of its top candidates), nor more than CP-SAT's proven bound.
 from __future__ import annotations
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from .flow import min_cost_assignment
 from .prepare import Prepared
@@ -79,6 +78,8 @@ def lagrangian(prep: Prepared, cap: np.ndarray, floor: np.ndarray, best: np.ndar
 def cp_sat(prep: Prepared, cap: np.ndarray, floor: np.ndarray, hint: np.ndarray, optimum: int
            ) -> tuple[np.ndarray, bool, int]:
     """Lexicographic max-min then max-total with CP-SAT. Returns (chosen, proven optimal, worst bound)."""
+    from ortools.sat.python import cp_model  # imported here: it costs 0.3 s on every start otherwise
+
     free, problem, options = prep.free, prep.problem, prep.options
     pinned_panel = np.bincount(prep.pinned.app, weights=prep.pinned.score, minlength=problem.n_apps)
     model = cp_model.CpModel()
