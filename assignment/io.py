@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import os
+from array import array
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -59,16 +60,44 @@ def _split(cell: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in cell.replace("；", ";").split(";") if p.strip())
 
 
-def _parse_numbers(source: str, column: str, cells: list[str], kind: type) -> np.ndarray:
-    try:
-        return np.array(cells, dtype=np.float64 if kind is float else np.int64)
-    except ValueError:
-        for i, cell in enumerate(cells):
-            try:
-                kind(cell)
-            except ValueError:
-                raise InputError(source, i + 2, f"{column} is not a number: {cell!r}") from None
-        raise
+def read_affinity(path: Path, app_ids: list[str], expert_ids: list[str]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stream affinity.csv into positions and scores, arrays of shape (n_rows,).
+
+    Ids are mapped while reading so memory stays at a few bytes per pair on national-scale files.
+    """
+    name = path.name
+    apps_at = {a: i for i, a in enumerate(app_ids)}
+    experts_at = {e: i for i, e in enumerate(expert_ids)}
+    app_pos, expert_pos, scores = array("i"), array("i"), array("d")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        header = [h.strip() for h in next(reader, [])]
+        missing = [c for c in AFFINITY_COLUMNS if c not in header]
+        if missing:
+            raise InputError(name, 1, f"missing column {missing[0]!r}")
+        ia, ie, isc = (header.index(c) for c in AFFINITY_COLUMNS)
+        width = len(header)
+        try:
+            for row, cells in enumerate(reader, start=2):
+                if len(cells) != width:
+                    raise InputError(name, row, f"expected {width} cells, found {len(cells)}")
+                a, e = apps_at.get(cells[ia].strip(), -1), experts_at.get(cells[ie].strip(), -1)
+                if a < 0 or e < 0:
+                    what, value = ("application", cells[ia]) if a < 0 else ("expert", cells[ie])
+                    raise InputError(name, row, f"unknown {what} id {value.strip()!r}")
+                try:
+                    scores.append(float(cells[isc]))
+                except ValueError:
+                    raise InputError(name, row, f"score is not a number: {cells[isc]!r}") from None
+                app_pos.append(a)
+                expert_pos.append(e)
+        except csv.Error as exc:
+            raise InputError(name, reader.line_num, f"malformed CSV ({exc})") from None
+        except UnicodeDecodeError:
+            raise InputError(name, None, "not UTF-8 text") from None
+    return (np.frombuffer(app_pos, dtype=np.int32), np.frombuffer(expert_pos, dtype=np.int32),
+            np.frombuffer(scores, dtype=np.float64))
 
 
 def load_instance(folder: str | os.PathLike) -> Problem:
@@ -95,8 +124,7 @@ def load_instance(folder: str | os.PathLike) -> Problem:
                       max_load=max_loads[i]) for i in range(len(ids))]
     affinity = None
     if (folder / "affinity.csv").exists():
-        a_col, e_col, s_col = read_table(folder / "affinity.csv", AFFINITY_COLUMNS)
-        affinity = (a_col, e_col, _parse_numbers("affinity.csv", "score", s_col, float))
+        affinity = read_affinity(folder / "affinity.csv", [a.id for a in apps], [e.id for e in experts])
     conflicts = None
     if (folder / "conflicts.csv").exists():
         conflicts = tuple(read_table(folder / "conflicts.csv", CONFLICT_COLUMNS))

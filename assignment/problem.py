@@ -175,11 +175,15 @@ def index_pairs(source: str, app_col: Sequence[str], expert_col: Sequence[str], 
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Map id columns to positions, rejecting unknown ids and duplicate pairs with the row number.
 
-    ``problem_ids`` is ``(app_ids, expert_ids)``; returns int32 arrays of shape (n_rows,).
+    ``problem_ids`` is ``(app_ids, expert_ids)``; a column given as an integer array already holds
+    positions (the CSV reader maps ids while streaming). Returns int32 arrays of shape (n_rows,).
     """
     app_ids, expert_ids = problem_ids
     result = []
     for col, ids, what in ((app_col, app_ids, "application"), (expert_col, expert_ids, "expert")):
+        if isinstance(col, np.ndarray) and col.dtype.kind == "i":
+            result.append(col.astype(np.int32))
+            continue
         lookup = {v: i for i, v in enumerate(ids)}
         pos = np.fromiter((lookup.get(v, -1) for v in col), dtype=np.int64, count=len(col))
         bad = np.flatnonzero(pos < 0)
@@ -191,7 +195,8 @@ def index_pairs(source: str, app_col: Sequence[str], expert_col: Sequence[str], 
     dup = np.flatnonzero(code[order][1:] == code[order][:-1])
     if len(dup):
         row = int(order[dup + 1].min())
-        raise InputError(source, row + 2, f"duplicate pair ({app_col[row]}, {expert_col[row]})")
+        pair = (app_ids[result[0][row]], expert_ids[result[1][row]])
+        raise InputError(source, row + 2, f"duplicate pair ({pair[0]}, {pair[1]})")
     return result[0], result[1]
 
 
