@@ -4,7 +4,7 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import db
 from .db import get_session
@@ -25,6 +25,7 @@ def _as_cli() -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or upgrade the database schema to the newest migration."""
     db.upgrade(db.engine())
@@ -54,6 +55,7 @@ def db_current() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--city", "city_name", help="The city of a city account, e.g. 南京市.")
@@ -82,6 +84,7 @@ def create_user(username: str, role: str, city_name: str | None, expert_code: st
 
 
 @click.command("create-round")
+@with_appcontext
 @click.option("--name", required=True)
 @click.option("--kind", type=click.Choice([k.value for k in RoundKind]), required=True)
 @click.option("--year", type=int, default=2026, show_default=True)
@@ -98,6 +101,7 @@ def create_round(name: str, kind: str, year: int) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Fill the database with a realistic demo round (idempotent) and print the demo logins."""
     _as_cli()
@@ -109,6 +113,7 @@ def seed_demo() -> None:
 
 
 @click.command("audit-verify")
+@with_appcontext
 def audit_verify() -> None:
     """Check the audit log's hash chain; exit code 1 and every break listed when it was altered."""
     problems = audit.verify(get_session())

@@ -43,6 +43,12 @@ SHEET_STATUS = {
     SheetStatus.DRAFT: _l("Draft saved"),
     SheetStatus.SUBMITTED: _l("Submitted"),
 }
+CHAIN_PROBLEM = {
+    "missing": _l("Events before this one are missing."),
+    "unlinked": _l("Does not link to the event before it."),
+    "changed": _l("Was changed after it was written."),
+    "truncated": _l("The newest events were removed."),
+}
 
 
 def as_template_globals() -> dict:
@@ -53,4 +59,5 @@ def as_template_globals() -> dict:
         "NEXT_STEP": NEXT_STEP,
         "APPLICATION_STATUS_LABEL": APPLICATION_STATUS,
         "SHEET_STATUS_LABEL": SHEET_STATUS,
+        "CHAIN_PROBLEM_LABEL": CHAIN_PROBLEM,
     }

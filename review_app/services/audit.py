@@ -72,13 +72,21 @@ def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+CHAIN_PROBLEMS = {
+    "missing": "events before it are missing",
+    "unlinked": "does not link to the event before it",
+    "changed": "was changed after it was written",
+    "truncated": "the newest events were removed",
+}
+
+
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int
-    problem: str  # a sentence in English; the CLI and the page translate the kind
+    kind: str  # a key of CHAIN_PROBLEMS
 
     def __str__(self) -> str:
-        return f"event {self.seq}: {self.problem}"
+        return f"event {self.seq}: {CHAIN_PROBLEMS[self.kind]}"
 
 
 def verify(session: Session) -> list[ChainProblem]:
@@ -87,15 +95,15 @@ def verify(session: Session) -> list[ChainProblem]:
     expected_seq, previous = 1, GENESIS_HASH
     for event in session.exec(select(AuditEvent).order_by(AuditEvent.seq)):
         if event.seq != expected_seq:
-            problems.append(ChainProblem(event.seq, f"events {expected_seq}..{event.seq - 1} are missing"))
+            problems.append(ChainProblem(event.seq, "missing"))
         if event.prev_hash != previous:
-            problems.append(ChainProblem(event.seq, "does not link to the event before it"))
+            problems.append(ChainProblem(event.seq, "unlinked"))
         if event_hash(event) != event.hash:
-            problems.append(ChainProblem(event.seq, "was changed after it was written"))
+            problems.append(ChainProblem(event.seq, "changed"))
         expected_seq, previous = event.seq + 1, event.hash
     head = session.get(AuditHead, 1)
     if head is None or head.seq != expected_seq - 1 or head.last_hash != previous:
-        problems.append(ChainProblem(expected_seq, "the newest events were removed"))
+        problems.append(ChainProblem(expected_seq, "truncated"))
     return problems
 
 
