@@ -12,6 +12,7 @@ from .applications import (
 )
 from .audit import AuditEvent, AuditHead
 from .experts import Conflict, ConflictSource, Expert
+from .jobs import Job, JobStatus, Notification
 from .orgs import City, CreditStanding, Organisation
 from .reviews import (
     Assignment,
