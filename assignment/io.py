@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import csv
 import os
-from array import array
 from collections.abc import Iterable
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -60,44 +60,59 @@ def _split(cell: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in cell.replace("；", ";").split(";") if p.strip())
 
 
+def _simple_columns(path: Path, columns: tuple[str, ...]) -> list[list[str]] | None:
+    """The named columns of a plain CSV file (no quotes, same number of cells on every line), read at
+    numpy speed; None when the file is not that plain and needs the csv module."""
+    data = path.read_bytes()
+    if b'"' in data:
+        return None
+    try:
+        text = data.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        raise InputError(path.name, None, "not UTF-8 text") from None
+    head, _, body = text.partition("\n")
+    header = [h.strip() for h in head.split(",")]
+    if any(c not in header for c in columns) or not body.strip():
+        return None
+    body = body[:-1] if body.endswith("\n") else body
+    raw = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
+    line = np.cumsum(raw == ord("\n"))
+    per_line = np.bincount(line[raw == ord(",")], minlength=int(line[-1]) + 1)
+    if (per_line != len(header) - 1).any():
+        return None
+    cells = body.replace("\n", ",").split(",")
+    return [cells[header.index(c) :: len(header)] for c in columns]
+
+
 def read_affinity(path: Path, app_ids: list[str], expert_ids: list[str]
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Stream affinity.csv into positions and scores, arrays of shape (n_rows,).
+    """affinity.csv as positions and scores, arrays of shape (n_rows,).
 
-    Ids are mapped while reading so memory stays at a few bytes per pair on national-scale files.
+    Plain files (the usual export) are split at numpy speed; others go through the csv module.
     """
-    name = path.name
-    apps_at = {a: i for i, a in enumerate(app_ids)}
-    experts_at = {e: i for i, e in enumerate(expert_ids)}
-    app_pos, expert_pos, scores = array("i"), array("i"), array("d")
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        header = [h.strip() for h in next(reader, [])]
-        missing = [c for c in AFFINITY_COLUMNS if c not in header]
-        if missing:
-            raise InputError(name, 1, f"missing column {missing[0]!r}")
-        ia, ie, isc = (header.index(c) for c in AFFINITY_COLUMNS)
-        width = len(header)
-        try:
-            for row, cells in enumerate(reader, start=2):
-                if len(cells) != width:
-                    raise InputError(name, row, f"expected {width} cells, found {len(cells)}")
-                a, e = apps_at.get(cells[ia].strip(), -1), experts_at.get(cells[ie].strip(), -1)
-                if a < 0 or e < 0:
-                    what, value = ("application", cells[ia]) if a < 0 else ("expert", cells[ie])
-                    raise InputError(name, row, f"unknown {what} id {value.strip()!r}")
-                try:
-                    scores.append(float(cells[isc]))
-                except ValueError:
-                    raise InputError(name, row, f"score is not a number: {cells[isc]!r}") from None
-                app_pos.append(a)
-                expert_pos.append(e)
-        except csv.Error as exc:
-            raise InputError(name, reader.line_num, f"malformed CSV ({exc})") from None
-        except UnicodeDecodeError:
-            raise InputError(name, None, "not UTF-8 text") from None
-    return (np.frombuffer(app_pos, dtype=np.int32), np.frombuffer(expert_pos, dtype=np.int32),
-            np.frombuffer(scores, dtype=np.float64))
+    cols = _simple_columns(path, AFFINITY_COLUMNS) or read_table(path, AFFINITY_COLUMNS)
+    positions = []
+    for col, ids, what in ((cols[0], app_ids, "application"), (cols[1], expert_ids, "expert")):
+        lookup = {v: i for i, v in enumerate(ids)}
+        pos = np.fromiter(map(lookup.get, map(str.strip, col), repeat(-1)), dtype=np.int64, count=len(col))
+        bad = np.flatnonzero(pos < 0)
+        if len(bad):
+            raise InputError(path.name, int(bad[0]) + 2, f"unknown {what} id {col[bad[0]].strip()!r}")
+        positions.append(pos.astype(np.int32))
+    try:
+        scores = np.array(cols[2], dtype=np.float64)
+    except ValueError:
+        row = next(i for i, cell in enumerate(cols[2]) if not _is_number(cell))
+        raise InputError(path.name, row + 2, f"score is not a number: {cols[2][row]!r}") from None
+    return positions[0], positions[1], scores
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def load_instance(folder: str | os.PathLike) -> Problem:

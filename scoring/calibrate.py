@@ -29,7 +29,7 @@ HUBER_C = 2.0
 
 def solve_crossed(
     rv: Reviews,
-    y: np.ndarray,
+    y: np.ndarray | None,
     w: np.ndarray,
     lam_q: float | np.ndarray,
     lam_b: float | np.ndarray,
@@ -38,6 +38,7 @@ def solve_crossed(
     extra_b: np.ndarray | float = 0.0,
     tol: float = 1e-10,
     maxiter: int = 2000,
+    sums: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Solve the ridge-regularised two-way model for ``q`` and ``b``.
 
@@ -54,25 +55,30 @@ def solve_crossed(
         Ridge on leniency; must be > 0.
     extra_q, extra_b : ndarray, optional
         Added to the right-hand sides (prior means times ridge), broadcast like ``y``.
+    sums : (ndarray, ndarray), optional
+        Instead of ``y``: the weighted sums ``sum w*y`` per application and per expert.
 
     Returns
     -------
     q : ndarray of shape (n_apps,) or (n_apps, n_draws)
     b : ndarray of shape (n_experts,) or (n_experts, n_draws)
     """
-    two_d = y.ndim == 2
-    col = (lambda v: v[:, None]) if two_d else (lambda v: v)
+    if sums is None:
+        wy = w[:, None] * y if y.ndim == 2 else w * y
+        sums = (rv.app_sum(wy), rv.expert_sum(wy))
+    ra, re = sums[0] + extra_q, sums[1] + extra_b
+    col = (lambda v: v[:, None]) if ra.ndim == 2 else (lambda v: v)
     dq = rv.app_sum(w) + lam_q
     db = rv.expert_sum(w) + lam_b
-    dq_, db_, w_ = col(dq), col(db), col(w)
-    ra = rv.app_sum(w_ * y) + extra_q
-    re = rv.expert_sum(w_ * y) + extra_b
+    dq_, db_ = col(dq), col(db)
+
+    c, ct = rv.cross(w)
 
     def cmul(v):  # C v: experts -> apps
-        return rv.app_sum(w_ * v[rv.expert])
+        return c @ v
 
     def ctmul(u):  # C' u: apps -> experts
-        return rv.expert_sum(w_ * u[rv.app])
+        return ct @ u
 
     def smul(v):
         return db_ * v - ctmul(cmul(v) / dq_)
@@ -87,6 +93,7 @@ def solve_crossed(
     rz = np.sum(r * z, axis=0)
     stop = tol * np.sqrt(np.sum(rhs**2, axis=0)) + 1e-300
     for _ in range(maxiter):
+        solve_crossed.iterations += 1
         if np.all(np.sqrt(np.sum(r**2, axis=0)) <= stop):
             break
         sp = smul(p)
@@ -102,6 +109,9 @@ def solve_crossed(
     b = x
     q = (ra - cmul(b)) / dq_
     return q, b
+
+
+solve_crossed.iterations = 0  # CG iterations so far (for benchmarks)
 
 
 def variance_components(rv: Reviews, y: np.ndarray) -> tuple[float, float, float]:
@@ -180,15 +190,19 @@ class BiasModel(_Scorer):
         uncertainty of every leniency enters each application's draws.
         """
         rv, w, sd = self._rv, self._w, np.sqrt(self._noise)
-        eps = rng.standard_normal((rv.app.shape[0], n_draws)) * (sd / np.sqrt(w))[:, None]
-        yy = (self._y - self._mu)[:, None] + eps
+        # Weighted sums of y + noise/sqrt(w): sum w*y plus sum sqrt(w)*sd*eps per app / expert.
+        eps = rng.standard_normal((rv.app.shape[0], n_draws))
+        eps *= (sd * np.sqrt(w))[:, None]
+        wy = w * (self._y - self._mu)
+        sums = (rv.app_sum(wy)[:, None] + rv.app_sum(eps), rv.expert_sum(wy)[:, None] + rv.expert_sum(eps))
+        del eps
         lam_b = np.broadcast_to(np.asarray(self._lam_b, dtype=float), (rv.n_experts,))
         extra_b = np.sqrt(lam_b)[:, None] * sd * rng.standard_normal((rv.n_experts, n_draws))
         extra_q = 0.0
         lam_q = np.broadcast_to(np.asarray(self._lam_q, dtype=float), (rv.n_apps,))
         if np.any(lam_q > 0):
             extra_q = np.sqrt(lam_q)[:, None] * sd * rng.standard_normal((rv.n_apps, n_draws))
-        q, _ = solve_crossed(rv, yy, w, lam_q, lam_b, extra_q=extra_q, extra_b=extra_b, tol=1e-6)
+        q, _ = solve_crossed(rv, None, w, lam_q, lam_b, extra_q=extra_q, extra_b=extra_b, tol=1e-6, sums=sums)
         return self._mu + q
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+from scipy import sparse
 
 TOTAL_MIN = 0.0
 TOTAL_MAX = 100.0
@@ -217,17 +219,34 @@ class Reviews:
     def of(cls, table: ScoreTable) -> Reviews:
         return cls.build(table.app, table.expert, table.n_apps, table.n_experts)
 
+    @cached_property
+    def app_matrix(self) -> sparse.csr_array:
+        """Indicator of shape (n_apps, n_reviews): 1 where the review is of the app."""
+        n = self.app.shape[0]
+        return sparse.csr_array((np.ones(n), (self.app, np.arange(n))), shape=(self.n_apps, n))
+
+    @cached_property
+    def expert_matrix(self) -> sparse.csr_array:
+        """Indicator of shape (n_experts, n_reviews)."""
+        n = self.expert.shape[0]
+        return sparse.csr_array((np.ones(n), (self.expert, np.arange(n))), shape=(self.n_experts, n))
+
     def app_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum per application; shape (n_apps,) or (n_apps, n_draws)."""
         if values.ndim == 1:
             return np.bincount(self.app, weights=values, minlength=self.n_apps)
-        return np.add.reduceat(values, self.app_starts, axis=0)
+        return self.app_matrix @ values
 
     def expert_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum per expert; shape (n_experts,) or (n_experts, n_draws)."""
         if values.ndim == 1:
             return np.bincount(self.expert, weights=values, minlength=self.n_experts)
-        return np.add.reduceat(values[self.by_expert], self.expert_starts, axis=0)
+        return self.expert_matrix @ values
+
+    def cross(self, w: np.ndarray) -> tuple[sparse.csr_array, sparse.csr_array]:
+        """Weighted incidence ``C`` of shape (n_apps, n_experts) and its transpose (CSR)."""
+        c = sparse.csr_array((w, (self.app, self.expert)), shape=(self.n_apps, self.n_experts))
+        return c, c.T.tocsr()
 
     def app_count(self) -> np.ndarray:
         return np.bincount(self.app, minlength=self.n_apps)

@@ -20,9 +20,11 @@ def draw_ranks(draws: np.ndarray) -> np.ndarray:
         application order.
     """
     n_apps, n_draws = draws.shape
-    order = np.argsort(-draws, axis=0, kind="stable")
-    ranks = np.empty((n_apps, n_draws), dtype=np.int64)
-    np.put_along_axis(ranks, order, np.arange(1, n_apps + 1)[:, None], axis=0)
+    neg = np.ascontiguousarray(-draws.T)  # (n_draws, n_apps): sort along contiguous rows
+    order = np.argsort(neg, axis=1)  # introsort: deterministic; ties have probability 0
+    ranks_t = np.empty((n_draws, n_apps), dtype=np.int64)
+    np.put_along_axis(ranks_t, order, np.arange(1, n_apps + 1)[None, :], axis=1)
+    ranks = np.ascontiguousarray(ranks_t.T)
     return ranks
 
 
