@@ -14,3 +14,6 @@ guard(bp, roles={Role.ADMIN}, readers={Role.AUDITOR})
 @bp.route("/")
 def dashboard():
     return render_template("admin/dashboard.html", rounds=overview.admin_overview(get_session()))
+
+
+# Each screen group of the console registers its views on `bp` in a module of its own.

@@ -1,0 +1,51 @@
+"""The upload store: files kept by the SHA-256 of their content, outside the static folder.
+
+One interface (`put`, `path`, `exists`) so that an object store (S3-compatible) can replace the
+folder where one is configured; the folder is the default (`UPLOAD_DIR`, normally instance/uploads).
+"""
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+class FolderStore:
+    """Content-addressed files under `root`, as root/ab/abcdef…; writing the same bytes twice is free."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def _path(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError("not a SHA-256 hex digest")
+        return self.root / sha256[:2] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Store `data` and return its SHA-256; the write is atomic (temporary file, then rename)."""
+        digest = hashlib.sha256(data).hexdigest()
+        target = self._path(digest)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=target.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+        return digest
+
+    def exists(self, sha256: str) -> bool:
+        return self._path(sha256).exists()
+
+    def path(self, sha256: str) -> Path:
+        """Where the file is, for sending it; raises FileNotFoundError when it is not stored."""
+        target = self._path(sha256)
+        if not target.exists():
+            raise FileNotFoundError(sha256)
+        return target
+
+
+def store_for(config) -> FolderStore:
+    """The store the app's configuration names."""
+    return FolderStore(config["UPLOAD_DIR"])
