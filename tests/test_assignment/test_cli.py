@@ -126,3 +126,15 @@ def test_unknown_id_in_pin_file_exits_1(instance, tmp_path):
     proc = run("solve", instance, "--k", 2, "--max-load", 2, "--out", tmp_path / "a.csv", "--pin", pins)
     assert proc.returncode == 1
     assert "pins.csv, row 3: unknown application id 'A9'" in proc.stderr
+
+
+def test_quoted_affinity_goes_through_the_csv_module(instance, tmp_path):
+    plain, quoted = tmp_path / "plain.csv", tmp_path / "quoted.csv"
+    rows = [f"A{i},E{j},0.{(i + j) % 9 + 1}" for i in range(5) for j in range(12)]
+    (instance / "affinity.csv").write_text("app_id,expert_id,score\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert run("solve", instance, "--k", 2, "--max-load", 2, "--out", plain).returncode == 0
+    quoted_rows = ['"{}","{}","{}"'.format(*r.split(",")) for r in rows]
+    (instance / "affinity.csv").write_text("app_id,expert_id,score\r\n" + "\r\n".join(quoted_rows) + "\r\n",
+                                           encoding="utf-8-sig")
+    assert run("solve", instance, "--k", 2, "--max-load", 2, "--out", quoted).returncode == 0
+    assert pairs_of(plain) == pairs_of(quoted)
