@@ -46,7 +46,7 @@ class FlagOptions:
         Floor of the pooled scale, in points.
     """
 
-    spread_z: float = 3.0
+    spread_z: float = 2.5
     split_share: float = 0.3
     min_reviews: int = 3
     extreme_z: float = 4.0

@@ -162,3 +162,59 @@ def test_ties_share_rank_and_are_listed_by_app_id():
     assert [(row.rank, row.app_id) for row in r.rows()] == [(1, "C"), (2, "A"), (2, "B")]
     r = rank_scores(table(rows), "mean", ties="ordinal")
     assert [(row.rank, row.app_id) for row in r.rows()] == [(1, "C"), (2, "A"), (3, "B")]
+
+
+def simulated(n_apps=40, n_experts=16, k=5, seed=0, spread=None):
+    rng = np.random.default_rng(seed)
+    q = rng.normal(0, 8, n_apps)
+    b = rng.normal(0, 6, n_experts)
+    s = np.ones(n_experts) if spread is None else spread
+    rows = []
+    for i in range(n_apps):
+        for j in rng.choice(n_experts, size=k, replace=False):
+            y = np.clip(70 + b[j] + s[j] * q[i] + rng.normal(0, 2), 0, 100)
+            rows.append((f"A{i:02d}", f"E{j:02d}", float(y)))
+    return rows, q, b
+
+
+def test_calibrated_recovers_leniency_with_heavy_loads():
+    rows, q, b = simulated()
+    r = rank_scores(table(rows), "calibrated")
+    assert np.corrcoef(r.leniency, b)[0, 1] > 0.95
+    assert np.corrcoef(r.score, q)[0, 1] > np.corrcoef(r.raw_mean, q)[0, 1]
+
+
+def test_calibrated_shrinks_single_review_expert():
+    rows, _, _ = simulated()
+    rows.append(("A00", "LONE", 100.0))  # one review, far above the others
+    r = rank_scores(table(rows), "calibrated")
+    lone = r.explain("A00").reviews[-1]
+    assert lone.expert_id == "LONE"
+    assert 0 < lone.leniency < 100.0 - r.raw_mean[0]  # corrected, but not fully
+
+
+def test_affine_recovers_spreads():
+    spread = np.r_[np.full(8, 0.5), np.full(8, 2.0)]
+    rows, _, _ = simulated(n_apps=60, spread=spread, seed=3)
+    r = rank_scores(table(rows), "affine")
+    assert np.all(r.spread[:8] < 1.0) and np.all(r.spread[8:] > 1.0)
+
+
+def test_criterion_scores_use_the_method():
+    rows, _, _ = simulated(n_apps=10)
+    crit = [[t * 0.3, t * 0.7] for _, _, t in rows]
+    r = rank_scores(table(rows, criteria=crit, criterion_names=["c1", "c2"]), "mean")
+    np.testing.assert_allclose(r.criterion_scores.sum(axis=1), r.score)
+    rc = rank_scores(table(rows, criteria=crit, criterion_names=["c1", "c2"]), "calibrated")
+    assert np.corrcoef(rc.criterion_scores[:, 0], rc.score)[0, 1] > 0.99
+
+
+def test_systematic_expert_flag():
+    rows = []
+    for i in range(12):
+        for j in range(4):
+            rows.append((f"A{i:02d}", f"E{j}", 50.0 + i + (0.5 if (i + j) % 2 else -0.5)))
+        rows.append((f"A{i:02d}", "HARSH", 20.0 + i))
+    r = rank_scores(table(rows), "mean")
+    assert r.expert_flags[list(r.expert_ids).index("HARSH")] == ("extreme", "systematic")
+    assert all(f == () for e, f in zip(r.expert_ids, r.expert_flags, strict=True) if e != "HARSH")
