@@ -8,14 +8,14 @@ from flask.cli import AppGroup, with_appcontext
 
 from . import db
 from .db import get_session
-from .models import Role, RoundKind
-from .services import accounts, audit, demo, rounds
+from .models import Role, Round, RoundKind
+from .services import accounts, assign, audit, demo, rank, rounds
 
 db_group = AppGroup("db", help="Schema migrations (Alembic).")
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_db, create_user, create_round, seed_demo, audit_verify, db_group):
+    for command in (init_db, create_user, create_round, seed_demo, audit_verify, assign_round, rank_round, db_group):
         app.cli.add_command(command)
 
 
@@ -122,3 +122,51 @@ def audit_verify() -> None:
             click.echo(str(problem), err=True)
         raise click.ClickException(f"audit log altered: {len(problems)} problem(s)")
     click.echo("audit log intact")
+
+
+def _round(round_id: int) -> Round:
+    review_round = get_session().get(Round, round_id)
+    if review_round is None:
+        raise click.ClickException(f"no round with id {round_id}")
+    return review_round
+
+
+@click.command("assign")
+@with_appcontext
+@click.option("--round", "round_id", type=int, required=True)
+@click.option("--seed", type=int, help="Seed of the random draw among equally good panels (recorded).")
+@click.option("--publish", is_flag=True, help="Publish the proposal to the experts at once.")
+def assign_round(round_id: int, seed: int | None, publish: bool) -> None:
+    """Propose an expert assignment for a round (and publish it with --publish); prints a JSON summary."""
+    _as_cli()
+    session = get_session()
+    try:
+        run = assign.propose(session, review_round=_round(round_id), seed=seed, by=None)
+        if publish:
+            assign.publish(session, run=run, by=None)
+    except assign.Infeasible as error:
+        raise click.ClickException(f"infeasible: {error}") from None
+    session.commit()
+    click.echo(run.summary_json)
+
+
+@click.command("rank")
+@with_appcontext
+@click.option("--round", "round_id", type=int, required=True)
+@click.option(
+    "--method", type=click.Choice(sorted(rank.scoring.METHODS)), default=rank.scoring.DEFAULT_METHOD, show_default=True
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+def rank_round(round_id: int, method: str, seed: int) -> None:
+    """Aggregate the round's submitted sheets into a stored ranking; prints it as CSV."""
+    _as_cli()
+    session = get_session()
+    try:
+        run = rank.aggregate(session, review_round=_round(round_id), method=method, seed=seed, by=None)
+    except rank.RankError as error:
+        raise click.ClickException(str(error)) from None
+    session.commit()
+    click.echo("rank,code,score,ci_low,ci_high,n_reviews,flag")
+    for row in rank.results(session, run=run):
+        r = row.result
+        click.echo(f"{r.rank},{row.application.code},{r.score:.2f},{r.ci_low},{r.ci_high},{r.n_reviews},{r.flags}")

@@ -21,52 +21,81 @@ def _admin_url(url: str, database: str) -> str:
     return sa.engine.make_url(url).set(database=database).render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="session")
-def template_database(tmp_path_factory, worker_id):
-    """A database migrated once per test worker, copied for every test (fast, and each test starts
-    from the schema `flask init-db` creates)."""
+def _seed_demo(url: str, instance_path: str) -> None:
+    from review_app import create_app
+    from review_app.services import demo
+
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x"}, instance_path=instance_path)
+    with app.app_context():
+        from review_app.db import get_session
+
+        demo.seed(get_session())
+    app.extensions["db_engine"].dispose()
+
+
+def _make_template(tmp_path_factory, worker_id: str, name: str, seed: bool):
+    """A migrated (and, with `seed`, demo-filled) database made once per worker: yields how to clone it."""
     from review_app import db
 
     if POSTGRES_URL:
-        name = f"review_tmpl_{worker_id}"
         admin = sa.create_engine(db.normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+        database = f"review_{name}_{worker_id}"
         with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        template = db.make_engine(_admin_url(POSTGRES_URL, name))
-        db.upgrade(template)
-        template.dispose()
-        yield name
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{database}"'))
+        url = _admin_url(POSTGRES_URL, database)
+    else:
+        path = tmp_path_factory.mktemp(name) / "template.db"
+        url = f"sqlite:///{path}"
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    engine.dispose()
+    if seed:
+        _seed_demo(url, str(tmp_path_factory.mktemp("demo-instance")))
+    if POSTGRES_URL:
+        yield database
         with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         admin.dispose()
     else:
-        path = tmp_path_factory.mktemp("template") / "template.db"
-        template = db.make_engine(f"sqlite:///{path}")
-        db.upgrade(template)
-        with template.connect() as connection:  # fold the WAL into the file so a copy is complete
+        engine = db.make_engine(url)
+        with engine.connect() as connection:  # fold the WAL into the file so that a copy is complete
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        template.dispose()
+        engine.dispose()
         yield path
 
 
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory, worker_id):
+    """An empty database at the newest schema, as `flask init-db` leaves it."""
+    yield from _make_template(tmp_path_factory, worker_id, "empty", seed=False)
+
+
+@pytest.fixture(scope="session")
+def demo_template_database(tmp_path_factory, worker_id):
+    """The database `flask seed-demo` fills, made once per worker (seeding takes seconds)."""
+    yield from _make_template(tmp_path_factory, worker_id, "demo", seed=True)
+
+
 @pytest.fixture
-def database_url(template_database, tmp_path):
-    """A fresh, migrated database for one test."""
+def database_url(request, tmp_path):
+    """A fresh database for one test: empty, or the demo round for tests marked `demo`."""
     from review_app import db
 
+    fixture = "demo_template_database" if request.node.get_closest_marker("demo") else "template_database"
+    template = request.getfixturevalue(fixture)
     if POSTGRES_URL:
         name = "review_test_" + uuid.uuid4().hex[:12]
         admin = sa.create_engine(db.normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         yield _admin_url(POSTGRES_URL, name)
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     else:
         path = tmp_path / "review.db"
-        shutil.copyfile(template_database, path)
+        shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
 
 

@@ -30,6 +30,8 @@ from ..models import (
 from ..models._base import utcnow
 from . import audit
 
+Infeasible = assignment.Infeasible
+
 
 def build_problem(session: Session, review_round: Round) -> assignment.Problem:
     """The round's submitted applications and the active expert pool, as an assignment problem.

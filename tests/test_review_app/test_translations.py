@@ -29,7 +29,7 @@ def test_every_message_has_a_chinese_translation():
 
 def test_the_compiled_catalogue_matches_the_po_file():
     with open(ZH / "messages.po", "rb") as handle:
-        po = {m.id: m.string for m in read_po(handle) if m.id and not m.fuzzy}
+        po = {m.id: m.string for m in read_po(handle) if m.id and m.string and not m.fuzzy}
     with open(ZH / "messages.mo", "rb") as handle:
         mo = {m.id: m.string for m in read_mo(handle) if m.id}
     assert po == mo, "run `make translations` to recompile messages.mo"

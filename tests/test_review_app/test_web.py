@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 
 def test_healthz(client):
     response = client.get("/healthz")
@@ -56,8 +58,8 @@ def test_security_headers(client):
     assert headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
-def test_dashboards_say_what_to_do_next(client, auth, users, runner):
-    runner.invoke(args=["seed-demo"])
+@pytest.mark.demo
+def test_dashboards_say_what_to_do_next(client, auth, users):
     auth.login("admin1")
     page = client.get("/admin/").text
     assert "下一步" in page and "跟踪专家评审进度" in page and "2026年度江苏省创新联合体（新建申报）" in page

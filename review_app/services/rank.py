@@ -1,0 +1,127 @@
+"""The only translator between the database and the `scoring` library: submitted sheets in, a stored
+ranking out. Ranking itself (bias correction, intervals, flags) stays in `scoring/`."""
+
+from dataclasses import dataclass
+
+import numpy as np
+from flask_babel import gettext as _
+from sqlmodel import Session, select
+
+import scoring
+
+from ..models import (
+    Application,
+    Assignment,
+    AssignmentState,
+    Criterion,
+    RankingResult,
+    RankingRun,
+    Round,
+    ScoreItem,
+    ScoreSheet,
+    SheetStatus,
+    User,
+)
+from . import audit
+
+COMPARISON_METHOD = "trimmed"  # the usual practice, shown beside the calibrated ranking
+
+
+class RankError(ValueError):
+    """The round cannot be ranked yet; the message is shown to the user."""
+
+
+def score_table(session: Session, review_round: Round) -> scoring.ScoreTable:
+    """Every submitted sheet of the round's active panels: totals, criterion points, 推荐/不推荐.
+
+    Application and expert ids are database ids as strings.
+    """
+    criteria = list(
+        session.exec(select(Criterion).where(Criterion.round_id == review_round.id).order_by(Criterion.position))
+    )
+    sheets = list(
+        session.exec(
+            select(ScoreSheet)
+            .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+            .where(
+                ScoreSheet.round_id == review_round.id,
+                ScoreSheet.status == SheetStatus.SUBMITTED,
+                Assignment.state == AssignmentState.ACTIVE,
+            )
+            .order_by(ScoreSheet.id)
+        )
+    )
+    if not sheets:
+        raise RankError(_("No score sheet of this round has been submitted yet."))
+    position = {c.id: i for i, c in enumerate(criteria)}
+    points = np.full((len(sheets), len(criteria)), np.nan)
+    row_of = {s.id: r for r, s in enumerate(sheets)}
+    for item in session.exec(select(ScoreItem).where(ScoreItem.sheet_id.in_(list(row_of)))):
+        points[row_of[item.sheet_id], position[item.criterion_id]] = float(item.points)
+    return scoring.ScoreTable.from_records(
+        [str(s.application_id) for s in sheets],
+        [str(s.expert_id) for s in sheets],
+        [float(s.total) for s in sheets],
+        criteria=points,
+        criterion_names=[c.title for c in criteria],
+        recommend=[np.nan if s.recommend is None else float(s.recommend) for s in sheets],
+        labels=[f"sheet {s.id}" for s in sheets],
+    )
+
+
+def aggregate(
+    session: Session, *, review_round: Round, method: str = scoring.DEFAULT_METHOD, seed: int = 0, by: User | None
+) -> RankingRun:
+    """Rank the round's submitted sheets with `method` and store the result as a new ranking run."""
+    if method not in scoring.METHODS:
+        raise RankError(_("Unknown aggregation method %(method)s.", method=method))
+    ranking = scoring.rank_scores(score_table(session, review_round), method, seed=seed)
+    run = RankingRun(round_id=review_round.id, method=method, seed=seed, created_by_id=by.id if by else None)
+    session.add(run)
+    session.flush()
+    for row in ranking.rows():
+        session.add(
+            RankingResult(
+                ranking_run_id=run.id,
+                application_id=int(row.app_id),
+                rank=row.rank,
+                score=row.score,
+                ci_low=row.ci_low,
+                ci_high=row.ci_high,
+                n_reviews=row.n_reviews,
+                flags=";".join(row.flags),
+            )
+        )
+    audit.record(
+        session,
+        action="ranking.aggregate",
+        by=by,
+        target=run,
+        round_id=review_round.id,
+        details={"method": method, "seed": seed, "applications": len(ranking.rows())},
+    )
+    return run
+
+
+@dataclass(frozen=True)
+class RankedApplication:
+    result: RankingResult
+    application: Application
+
+
+def results(session: Session, *, run: RankingRun) -> list[RankedApplication]:
+    """A stored ranking in rank order (ties by application code)."""
+    rows = session.exec(
+        select(RankingResult, Application)
+        .join(Application, Application.id == RankingResult.application_id)
+        .where(RankingResult.ranking_run_id == run.id)
+        .order_by(RankingResult.rank, Application.code)
+    ).all()
+    return [RankedApplication(result, application) for result, application in rows]
+
+
+def latest_run(session: Session, *, round_id: int, method: str | None = None) -> RankingRun | None:
+    query = select(RankingRun).where(RankingRun.round_id == round_id)
+    if method:
+        query = query.where(RankingRun.method == method)
+    return session.exec(query.order_by(RankingRun.id.desc())).first()

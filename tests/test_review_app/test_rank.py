@@ -1,0 +1,72 @@
+"""Aggregation of the submitted sheets through `scoring/`, stored as a ranking run."""
+
+import csv
+import io
+
+import pytest
+from sqlmodel import select
+
+import scoring
+from review_app.models import Application, RankingResult, RankingRun, Round, ScoreSheet, SheetStatus
+from review_app.services import rank
+
+
+@pytest.fixture
+def demo_round(session):
+    return session.exec(select(Round).order_by(Round.id)).first()
+
+
+@pytest.mark.demo
+def test_the_stored_ranking_is_what_scoring_computes(session, demo_round):
+    table = rank.score_table(session, demo_round)
+    expected = scoring.rank_scores(table, "calibrated", seed=3)
+    run = rank.aggregate(session, review_round=demo_round, method="calibrated", seed=3, by=None)
+    session.commit()
+    stored = rank.results(session, run=run)
+    assert [(r.application.id, r.result.rank) for r in stored] == [(int(a.app_id), a.rank) for a in expected.rows()]
+    submitted = session.exec(select(ScoreSheet).where(ScoreSheet.status == SheetStatus.SUBMITTED)).all()
+    assert sum(r.result.n_reviews for r in stored) == len(submitted)
+    assert all(r.result.ci_low <= r.result.rank <= r.result.ci_high for r in stored)
+
+
+@pytest.mark.demo
+def test_only_submitted_sheets_count(session, demo_round):
+    table = rank.score_table(session, demo_round)
+    drafts = session.exec(select(ScoreSheet).where(ScoreSheet.status == SheetStatus.DRAFT)).all()
+    assert drafts and table.n_reviews == len(
+        session.exec(select(ScoreSheet).where(ScoreSheet.status == SheetStatus.SUBMITTED)).all()
+    )
+
+
+@pytest.mark.demo
+def test_cli_rank_prints_the_ranking_and_stores_it(runner, session, demo_round):
+    result = runner.invoke(args=["rank", "--round", str(demo_round.id), "--method", "trimmed"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert rows[0]["rank"] == "1" and set(rows[0]) == {
+        "rank",
+        "code",
+        "score",
+        "ci_low",
+        "ci_high",
+        "n_reviews",
+        "flag",
+    }
+    run = session.exec(select(RankingRun)).one()
+    assert run.method == "trimmed"
+    stored = session.exec(select(RankingResult, Application).join(Application)).all()
+    assert {a.code for _, a in stored} == {row["code"] for row in rows}
+
+
+@pytest.mark.demo
+def test_cli_rank_refuses_unknown_rounds_and_methods(runner, demo_round):
+    missing = runner.invoke(args=["rank", "--round", "999"])
+    assert missing.exit_code == 1 and "999" in missing.output
+    bad = runner.invoke(args=["rank", "--round", str(demo_round.id), "--method", "best"])
+    assert bad.exit_code == 2 and "best" in bad.output
+
+
+def test_a_round_without_submissions_cannot_be_ranked(runner, session):
+    result = runner.invoke(args=["create-round", "--name", "空轮次", "--kind", "new_consortium"])
+    outcome = runner.invoke(args=["rank", "--round", result.output.strip()])
+    assert outcome.exit_code == 1 and "尚无" in outcome.output
