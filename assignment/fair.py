@@ -49,8 +49,8 @@ def worst_bound(prep: Prepared) -> int:
     return _worst(best)
 
 
-def lagrangian(prep: Prepared, cap: np.ndarray, floor: np.ndarray, best: np.ndarray, optimum: int
-               ) -> np.ndarray:
+def lagrangian(prep: Prepared, cap: np.ndarray, floor: np.ndarray, best: np.ndarray, optimum: int,
+               bound: int) -> np.ndarray:
     """Raise weak panels by re-weighting their affinities; see the module docstring."""
     inp = prep.flow_input(cap, floor)
     floor_total = optimum - int(prep.options.fair_tolerance * optimum)
@@ -60,6 +60,8 @@ def lagrangian(prep: Prepared, cap: np.ndarray, floor: np.ndarray, best: np.ndar
     weight = np.ones(prep.problem.n_apps)
     step = 1.0
     for _ in range(ROUNDS):
+        if key[0] >= bound:  # no panel can do better
+            break
         target = key[0] + max(np.median(panels) - key[0], 1) * step / 4
         weight += np.clip((target - panels) / max(target, 1), 0, None) * 4
         gain = np.rint(prep.free.score * weight[prep.free.app]).astype(np.int64)
@@ -140,8 +142,12 @@ def _groups(keys: np.ndarray, order: np.ndarray):
 def fair_assignment(prep: Prepared, cap: np.ndarray, floor: np.ndarray, best: np.ndarray, optimum: int
                     ) -> tuple[np.ndarray, str, dict]:
     """The fair-panel assignment: (chosen mask over free pairs, status, details for the summary)."""
-    chosen = lagrangian(prep, cap, floor, best, optimum)
-    bound, proven, method = worst_bound(prep), False, "lagrangian"
+    bound = worst_bound(prep)
+    if _worst(_panels(prep, best)) >= bound:  # the optimum already gives every panel its best: done
+        return best, "OPTIMAL", {"method": "flow", "worst_bound": round(bound / SCALE, 6), "worst_gap": 0.0,
+                                 "fair_tolerance": prep.options.fair_tolerance}
+    chosen = lagrangian(prep, cap, floor, best, optimum, bound)
+    proven, method = False, "lagrangian"
     if len(prep.free) <= CP_SAT_PAIRS:
         chosen, proven, cp_bound = cp_sat(prep, cap, floor, chosen, optimum)
         bound, method = min(bound, cp_bound), "cp-sat"

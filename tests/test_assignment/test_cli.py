@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from _assignment_cases import Case, write_instance
 
 from assignment import Application, Expert
+
+from ._assignment_cases import Case, write_instance
 
 ROOT = Path(__file__).resolve().parents[2]
 

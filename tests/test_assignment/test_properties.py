@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from _assignment_cases import all_assignments, cases, eligible, options
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assignment import Infeasible, check, diagnose, replace, solve
 
-FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+from ._assignment_cases import all_assignments, cases, eligible, options
+
+FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _solve_or_none(problem, opts):
@@ -63,7 +64,7 @@ def test_balance_finds_the_most_even_loads(case, data):
     assert at_upper
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(), st.data())
 def test_fair_maximises_the_worst_panel_within_tolerance(case, data):
     opts = data.draw(options(fair=True))
