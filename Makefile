@@ -23,7 +23,7 @@ demo: install
 	$(FLASK) init-db
 	$(FLASK) seed-demo
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 --access-logfile - 'review_app:create_app()'
 
 ## system-packages: Chromium for the browser tests, PostgreSQL for the second database, CJK fonts
 system-packages:
