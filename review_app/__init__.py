@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from flask import Flask
@@ -64,15 +65,20 @@ def load_config(app: Flask, test_config: dict | None) -> None:
 
 
 def _instance_secret_key(instance: Path) -> str:
-    """Read the key written on first start, or write a new random one readable by the owner only."""
+    """Read the key written on first start, or write a new random one readable by the owner only.
+
+    The key is written to a temporary file and linked into place, so a process starting at the same
+    moment either wins or reads the complete key of the one that did.
+    """
     path = instance / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    key = secrets.token_hex(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process started at the same moment and won
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+    if not path.exists():
+        fd, temporary = tempfile.mkstemp(dir=instance)  # mode 600
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    return path.read_text().strip()
