@@ -190,11 +190,12 @@ class BiasModel(_Scorer):
         uncertainty of every leniency enters each application's draws.
         """
         rv, w, sd = self._rv, self._w, np.sqrt(self._noise)
-        # Weighted sums of y + noise/sqrt(w): sum w*y plus sum sqrt(w)*sd*eps per app / expert.
+        # By linearity a draw is the fit plus the solution for the perturbations alone:
+        # data noise sd/sqrt(w) per review (weighted sums sqrt(w)*sd*eps per app and expert)
+        # and prior noise on every quality and leniency.
         eps = rng.standard_normal((rv.app.shape[0], n_draws))
         eps *= (sd * np.sqrt(w))[:, None]
-        wy = w * (self._y - self._mu)
-        sums = (rv.app_sum(wy)[:, None] + rv.app_sum(eps), rv.expert_sum(wy)[:, None] + rv.expert_sum(eps))
+        sums = (rv.app_sum(eps), rv.expert_sum(eps))
         del eps
         lam_b = np.broadcast_to(np.asarray(self._lam_b, dtype=float), (rv.n_experts,))
         extra_b = np.sqrt(lam_b)[:, None] * sd * rng.standard_normal((rv.n_experts, n_draws))
@@ -202,8 +203,9 @@ class BiasModel(_Scorer):
         lam_q = np.broadcast_to(np.asarray(self._lam_q, dtype=float), (rv.n_apps,))
         if np.any(lam_q > 0):
             extra_q = np.sqrt(lam_q)[:, None] * sd * rng.standard_normal((rv.n_apps, n_draws))
-        q, _ = solve_crossed(rv, None, w, lam_q, lam_b, extra_q=extra_q, extra_b=extra_b, tol=1e-6, sums=sums)
-        return self._mu + q
+        # The perturbation is of the size of the posterior spread: 1e-3 relative is plenty.
+        dq, _ = solve_crossed(rv, None, w, lam_q, lam_b, extra_q=extra_q, extra_b=extra_b, tol=1e-3, sums=sums)
+        return self.score_[:, None] + dq
 
 
 class CalibratedModel(BiasModel):

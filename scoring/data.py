@@ -142,20 +142,31 @@ class ScoreTable:
             raise ScoreInputError("duplicate criterion names")
         rec = np.full(n, np.nan) if recommend is None else np.asarray(recommend, dtype=float).reshape(n)
 
-        for i in range(n):
+        def row_error(i: int) -> str | None:
             where = f"{labels[i]} (app {apps[i]}, expert {experts[i]})"
             if not apps[i].strip() or not experts[i].strip():
-                raise ScoreInputError(f"{labels[i]}: empty app_id or expert_id")
+                return f"{labels[i]}: empty app_id or expert_id"
             if not np.isfinite(tot[i]):
-                raise ScoreInputError(f"{where}: total is not a number")
+                return f"{where}: total is not a number"
             if not TOTAL_MIN <= tot[i] <= TOTAL_MAX:
-                raise ScoreInputError(f"{where}: total {tot[i]:g} is outside 0-100")
+                return f"{where}: total {tot[i]:g} is outside 0-100"
             for c, name in enumerate(names):
                 v = crit[i, c]
                 if np.isinf(v) or v < 0:
-                    raise ScoreInputError(f"{where}: criterion {name!r} = {v:g} is not a number >= 0")
+                    return f"{where}: criterion {name!r} = {v:g} is not a number >= 0"
             if not (np.isnan(rec[i]) or rec[i] in (0.0, 1.0)):
-                raise ScoreInputError(f"{where}: recommend must be 1, 0 or empty")
+                return f"{where}: recommend must be 1, 0 or empty"
+            return None
+
+        # Vectorised screen, then the first bad record (in input order) gets its message.
+        with np.errstate(invalid="ignore"):
+            bad = (np.char.str_len(np.char.strip(apps)) == 0) | (np.char.str_len(np.char.strip(experts)) == 0)
+            bad |= ~np.isfinite(tot) | (tot < TOTAL_MIN) | (tot > TOTAL_MAX)
+            if names:
+                bad |= np.any(np.isinf(crit) | (crit < 0), axis=1)
+            bad |= ~(np.isnan(rec) | (rec == 0.0) | (rec == 1.0))
+        for i in np.flatnonzero(bad)[:1]:
+            raise ScoreInputError(row_error(int(i)))
 
         app_ids, app_idx = np.unique(apps, return_inverse=True)
         expert_ids, expert_idx = np.unique(experts, return_inverse=True)

@@ -37,7 +37,7 @@ from scoring import ScoreTable, rank_scores  # noqa: E402
 from scoring.data import Reviews  # noqa: E402
 from scoring.flags import peer_z  # noqa: E402
 from scoring.intervals import rank_intervals  # noqa: E402
-from scoring.ranking import rank  # noqa: E402
+from scoring.ranking import default_draws, rank  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # name -> (library method, options)
@@ -51,7 +51,7 @@ METHODS = {
     "calibrated": ("calibrated", {}),
     "affine": ("affine", {}),
 }
-N_DRAWS = 400
+N_DRAWS = None  # the library default: 400, or 200 above 10,000 reviews
 FLAG_THRESHOLDS = (2.5, 3.0, 3.5, 4.0)
 LEVEL = 0.9
 
@@ -85,7 +85,7 @@ def oracle(rd: Round, seed: int):
     score = np.bincount(rd.app, weights=s**2 * adj) / wsum
     var = sc.sd_noise**2 / wsum
     rng = np.random.default_rng(seed)
-    draws = score[:, None] + np.sqrt(var)[:, None] * rng.standard_normal((score.size, N_DRAWS))
+    draws = score[:, None] + np.sqrt(var)[:, None] * rng.standard_normal((score.size, default_draws(rd.app.size)))
     point = rank(score, ties="ordinal")
     lo, hi = rank_intervals(draws, point, LEVEL)
     return score, lo, hi
@@ -182,7 +182,7 @@ def timing(seed: int = 0) -> list[dict]:
                 "n_apps": table.n_apps,
                 "n_experts": table.n_experts,
                 "n_reviews": table.n_reviews,
-                "n_draws": N_DRAWS,
+                "n_draws": default_draws(table.n_reviews),
                 "seconds_rank": sec,
                 "seconds_build_table": t_table,
                 **m,
@@ -212,7 +212,7 @@ def timing(seed: int = 0) -> list[dict]:
             "n_apps": table.n_apps,
             "n_experts": table.n_experts,
             "n_reviews": table.n_reviews,
-            "n_draws": N_DRAWS,
+            "n_draws": default_draws(table.n_reviews),
             "seconds_rank": sec,
         }
     )
