@@ -20,6 +20,7 @@ install-dev: $(BIN)/python
 
 ## demo: install, create instance/ with the SQLite database and demo data, serve on 127.0.0.1:5000
 demo: install
+	@.ci/system-packages runtime
 	$(FLASK) init-db
 	$(FLASK) seed-demo
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
