@@ -9,13 +9,31 @@ from flask.cli import AppGroup, with_appcontext
 from . import db
 from .db import get_session
 from .models import Role, Round, RoundKind
-from .services import accounts, assign, audit, demo, rank, rounds
+from .services import accounts, assign, audit, demo, export, rank, rounds
 
 db_group = AppGroup("db", help="Schema migrations (Alembic).")
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_db, create_user, create_round, seed_demo, audit_verify, assign_round, rank_round, db_group):
+    for command in (
+        init_db,
+        create_user,
+        create_round,
+        seed_demo,
+        audit_verify,
+        assign_round,
+        rank_round,
+        export_round,
+        db_group,
+    ):
+        app.cli.add_command(command)
+    from .cli_intake import COMMANDS as INTAKE_COMMANDS  # import-applications, formal-check
+
+    for command in INTAKE_COMMANDS:
+        app.cli.add_command(command)
+    from .cli_pool import COMMANDS as POOL_COMMANDS  # import-experts
+
+    for command in POOL_COMMANDS:
         app.cli.add_command(command)
 
 
@@ -170,3 +188,46 @@ def rank_round(round_id: int, method: str, seed: int) -> None:
     for row in rank.results(session, run=run):
         r = row.result
         click.echo(f"{r.rank},{row.application.code},{r.score:.2f},{r.ci_low},{r.ci_high},{r.n_reviews},{r.flags}")
+
+
+EXPORTS = {
+    ("xlsx", "ranking"): export.ranking_xlsx,
+    ("csv", "ranking"): export.ranking_csv,
+    ("pdf", "ranking"): export.ranking_pdf,
+    ("pdf", "publication"): export.publication_pdf,
+}
+
+
+@click.command("export")
+@with_appcontext
+@click.option("--round", "round_id", type=int, required=True)
+@click.option("--format", "file_format", type=click.Choice(["xlsx", "pdf", "csv"]), required=True)
+@click.option(
+    "--list",
+    "which",
+    type=click.Choice(["ranking", "publication"]),
+    default="ranking",
+    show_default=True,
+    help="The ranking, or the publication list (公示名单, PDF only).",
+)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_round(round_id: int, file_format: str, which: str, out: str) -> None:
+    """Export the round's latest ranking (Excel, PDF, CSV) or its publication list (PDF)."""
+    _as_cli()
+    session = get_session()
+    _round(round_id)
+    make = EXPORTS.get((file_format, which))
+    if make is None:
+        raise click.ClickException(f"the {which} list is exported as PDF only")
+    run = rank.latest_run(session, round_id=round_id)
+    if run is None:
+        raise click.ClickException(f"round {round_id} has no ranking yet: run `flask rank --round {round_id}` first")
+    try:
+        data = make(session, run=run)
+    except export.ExportError as error:
+        raise click.ClickException(str(error)) from None
+    audit.record(session, action="export", round_id=round_id, details={"format": file_format, "list": which})
+    session.commit()
+    with open(out, "wb") as handle:
+        handle.write(data)
+    click.echo(f"wrote {out} ({len(data)} bytes)")

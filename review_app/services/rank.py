@@ -125,3 +125,42 @@ def latest_run(session: Session, *, round_id: int, method: str | None = None) ->
     if method:
         query = query.where(RankingRun.method == method)
     return session.exec(query.order_by(RankingRun.id.desc())).first()
+
+
+def set_cutoff(session: Session, *, run: RankingRun, cutoff: int, by: User | None) -> int:
+    """Select the applications ranked `cutoff` or better (ties at the line all go in); returns how many."""
+    if cutoff < 0:
+        raise RankError(_("The cut-off must be zero or more."))
+    chosen = 0
+    for ranked in results(session, run=run):
+        ranked.result.selected = ranked.result.rank <= cutoff
+        ranked.result.selection_reason = _("Within the cut-off") if ranked.result.selected else ""
+        chosen += ranked.result.selected
+    run.cutoff = cutoff
+    audit.record(
+        session,
+        action="ranking.cutoff",
+        by=by,
+        target=run,
+        round_id=run.round_id,
+        details={"cutoff": cutoff, "selected": chosen},
+    )
+    return chosen
+
+
+def set_selected(session: Session, *, result: RankingResult, selected: bool, reason: str, by: User | None) -> None:
+    """Put one application in or out of the selection by hand; a written reason is required."""
+    reason = reason.strip()
+    if not reason:
+        raise RankError(_("A reason is required to change the selection by hand."))
+    result.selected = selected
+    result.selection_reason = reason
+    run = session.get(RankingRun, result.ranking_run_id)
+    audit.record(
+        session,
+        action="ranking.select",
+        by=by,
+        target=result,
+        round_id=run.round_id,
+        details={"application_id": result.application_id, "selected": selected, "reason": reason},
+    )

@@ -1,0 +1,94 @@
+"""Exports: real .xlsx files opened by openpyxl, PDFs read back by text extraction, CSV with a BOM."""
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlmodel import select
+
+from review_app.models import Round, ScoreSheet, SheetStatus
+from review_app.services import export, rank
+
+pytestmark = pytest.mark.demo
+
+
+@pytest.fixture
+def ranked(session):
+    review_round = session.exec(select(Round).order_by(Round.id)).first()
+    run = rank.aggregate(session, review_round=review_round, method="calibrated", seed=0, by=None)
+    session.commit()
+    return run
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_workbook_has_the_ranking_every_score_and_the_panels(session, ranked):
+    workbook = load_workbook(io.BytesIO(export.ranking_xlsx(session, run=ranked)))
+    assert workbook.sheetnames == ["排名", "评分明细", "专家分配"]
+    ranking = list(workbook["排名"].iter_rows(values_only=True))
+    assert ranking[0][:3] == ("排名", "申报编号", "创新联合体名称")
+    assert "牵头单位实力与组织能力（20）" in ranking[0]
+    stored = rank.results(session, run=ranked)
+    assert [row[1] for row in ranking[1:]] == [r.application.code for r in stored]
+    submitted = session.exec(select(ScoreSheet).where(ScoreSheet.status == SheetStatus.SUBMITTED)).all()
+    assert workbook["评分明细"].max_row == 1 + len(submitted)
+    assert workbook["专家分配"].max_row == 1 + 65 * 5
+
+
+def test_formula_cells_are_neutralised(session, ranked):
+    sheet = session.exec(select(ScoreSheet).where(ScoreSheet.status == SheetStatus.SUBMITTED)).first()
+    sheet.comment = '=HYPERLINK("http://evil.example","点击")'
+    session.commit()
+    workbook = load_workbook(io.BytesIO(export.ranking_xlsx(session, run=ranked)))
+    comments = [row[-1] for row in workbook["评分明细"].iter_rows(min_row=2, values_only=True)]
+    assert "'" + sheet.comment in comments
+    assert not any(isinstance(c, str) and c.startswith("=") for c in comments)
+
+
+def test_csv_opens_in_excel_with_chinese(session, ranked):
+    data = export.ranking_csv(session, run=ranked)
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("排名,申报编号,创新联合体名称") and len(lines) == 1 + len(rank.results(session, run=ranked))
+
+
+def test_the_ranking_pdf_has_chinese_text_that_extracts(session, ranked):
+    text = _pdf_text(export.ranking_pdf(session, run=ranked))
+    first = rank.results(session, run=ranked)[0].application
+    assert "排名报告" in text and first.code in text and first.title in text
+
+
+def test_the_publication_list_needs_a_cutoff_and_lists_only_the_selected(session, ranked):
+    with pytest.raises(export.ExportError):
+        export.publication_pdf(session, run=ranked)
+    chosen = rank.set_cutoff(session, run=ranked, cutoff=10, by=None)
+    session.commit()
+    text = _pdf_text(export.publication_pdf(session, run=ranked))
+    results = rank.results(session, run=ranked)
+    assert "公示名单" in text and f"共 {chosen} 个" in text
+    inside = [r.application.code for r in results if r.result.selected]
+    outside = [r.application.code for r in results if not r.result.selected]
+    assert len(inside) == chosen >= 10
+    assert all(code in text for code in inside) and not any(code in text for code in outside)
+
+
+def test_cli_export_writes_each_format(runner, session, ranked, tmp_path):
+    for file_format in ("xlsx", "pdf", "csv"):
+        out = tmp_path / f"ranking.{file_format}"
+        result = runner.invoke(args=["export", "--round", "1", "--format", file_format, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 0
+    load_workbook(tmp_path / "ranking.xlsx")
+    assert "排名报告" in _pdf_text((tmp_path / "ranking.pdf").read_bytes())
+
+
+def test_cli_export_errors_are_one_line(runner, tmp_path):
+    out = tmp_path / "x.xlsx"
+    result = runner.invoke(args=["export", "--round", "1", "--format", "xlsx", "--out", str(out)])
+    assert result.exit_code == 1 and "flask rank" in result.output and not out.exists()
+    result = runner.invoke(args=["export", "--round", "1", "--format", "csv", "--list", "publication",
+                                 "--out", str(out)])
+    assert result.exit_code == 1 and "PDF" in result.output
