@@ -52,7 +52,9 @@ def test_csv_opens_in_excel_with_chinese(session, ranked):
     data = export.ranking_csv(session, run=ranked)
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("排名,申报编号,创新联合体名称") and len(lines) == 1 + len(rank.results(session, run=ranked))
+    assert lines[0].startswith("排名,申报编号,创新联合体名称") and len(lines) == 1 + len(
+        rank.results(session, run=ranked)
+    )
 
 
 def test_the_ranking_pdf_has_chinese_text_that_extracts(session, ranked):
@@ -89,6 +91,7 @@ def test_cli_export_errors_are_one_line(runner, tmp_path):
     out = tmp_path / "x.xlsx"
     result = runner.invoke(args=["export", "--round", "1", "--format", "xlsx", "--out", str(out)])
     assert result.exit_code == 1 and "flask rank" in result.output and not out.exists()
-    result = runner.invoke(args=["export", "--round", "1", "--format", "csv", "--list", "publication",
-                                 "--out", str(out)])
+    result = runner.invoke(
+        args=["export", "--round", "1", "--format", "csv", "--list", "publication", "--out", str(out)]
+    )
     assert result.exit_code == 1 and "PDF" in result.output
