@@ -44,6 +44,8 @@ SCENARIOS = {
     "realistic": Scenario("realistic"),
     # The same round with 5 careless extreme scores (0-20 or 100 regardless of the application).
     "careless": Scenario("careless", n_careless=5),
+    # The realistic round with 7 experts per application (the notice's usual range is 5-7).
+    "realistic_k7": Scenario("realistic_k7", k=7),
     # 1,000 applications, 330 experts carrying 10-20 each.
     "heavy": Scenario("heavy", n_apps=1000, n_experts=330, n_fields=10, max_load=20, activity_sd=0.3),
     # 10,000 applications for speed (and quality at scale).
