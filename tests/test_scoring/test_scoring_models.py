@@ -218,3 +218,17 @@ def test_systematic_expert_flag():
     r = rank_scores(table(rows), "mean")
     assert r.expert_flags[list(r.expert_ids).index("HARSH")] == ("extreme", "systematic")
     assert all(f == () for e, f in zip(r.expert_ids, r.expert_flags, strict=True) if e != "HARSH")
+
+
+def test_first_bad_record_in_input_order_is_named():
+    with pytest.raises(ScoreInputError, match=r"^record 2 .*outside"):
+        ScoreTable.from_records(["B", "A", "C"], ["x", "y", "z"], [50, 101, -3])
+
+
+def test_huber_weight_marks_the_careless_review():
+    rows, _, _ = simulated(n_apps=30, seed=5)
+    rows[0] = (rows[0][0], rows[0][1], 0.0)
+    r = rank_scores(table(rows), "calibrated")
+    lines = r.explain(rows[0][0]).reviews
+    careless = next(line for line in lines if line.expert_id == rows[0][1])
+    assert careless.weight < 0.5 and all(line.weight > careless.weight for line in lines if line is not careless)
