@@ -27,3 +27,109 @@ def make_expert(session: Session, *, code: str, name: str = "专家", fields: st
     session.add(expert)
     session.flush()
     return expert
+
+
+# Review rounds in scoring (issue 7) -------------------------------------------------------------------
+
+_org_counter = iter(range(10_000_000, 99_999_999, 7919))
+
+
+def make_org(session: Session, name: str, *, city: str = "南京市", kind: str = "企业"):
+    from review_app.models import Organisation
+    from review_app.services import credit_codes
+
+    body = str(next(_org_counter))[:8]
+    org = Organisation(credit_code=credit_codes.make("9", "1", "320100", body), name=name, kind=kind, city=city)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def make_application(
+    session: Session,
+    review_round,
+    *,
+    code: str,
+    title: str = "",
+    field: str = "集成电路",
+    city: str = "南京市",
+    lead=None,
+    members=(),
+):
+    from sqlmodel import select
+
+    from review_app.models import Application, ApplicationMember, ApplicationStatus, City
+
+    city_row = session.exec(select(City).where(City.name == city)).one()
+    lead = lead or make_org(session, f"{code}牵头企业有限公司", city=city)
+    application = Application(
+        round_id=review_round.id,
+        code=code,
+        title=title or f"江苏省{code}创新联合体",
+        field=field,
+        city_id=city_row.id,
+        lead_org_id=lead.id,
+        lead_kind="龙头企业",
+        agreement_clauses="责任落实;协同攻关;决策运行;资金筹措;知识产权;利益分配",
+        necessity="必要性说明",
+        feasibility="可行性说明",
+        status=ApplicationStatus.SUBMITTED,
+    )
+    session.add(application)
+    session.flush()
+    for position, org in enumerate(members, start=1):
+        session.add(
+            ApplicationMember(
+                application_id=application.id, org_id=org.id, unit_type=org.kind or "企业", position=position
+            )
+        )
+    session.flush()
+    return application
+
+
+def make_scoring_round(
+    session: Session, *, experts, applications: int = 2, deadline_days: float = 10, name: str = "测试轮次"
+):
+    """A round in scoring: `applications` applications, every expert on every one, one sheet per pair
+    (the rows a published assignment makes). Returns (round, applications, sheets)
+    with sheets keyed by (expert code, application code)."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from review_app.models import Assignment, AssignmentRun, RoundKind, RoundStage, RunStatus, ScoreSheet
+    from review_app.models._base import utcnow
+    from review_app.services import rounds
+
+    review_round = rounds.create_round(session, name=name, kind=RoundKind.NEW_CONSORTIUM, year=2026)
+    review_round.scoring_deadline = utcnow() + timedelta(days=deadline_days)
+    apps = [
+        make_application(session, review_round, code=f"2026{review_round.id:02d}{n:02d}")
+        for n in range(1, applications + 1)
+    ]
+    run = AssignmentRun(round_id=review_round.id, status=RunStatus.PROPOSED, seed=1)
+    session.add(run)
+    session.flush()
+    for application in apps:
+        for expert in experts:
+            pair = Assignment(
+                run_id=run.id, round_id=review_round.id, application_id=application.id, expert_id=expert.id
+            )
+            session.add(pair)
+            session.flush()
+            # What publishing an assignment creates: one untouched sheet per pair.
+            session.add(
+                ScoreSheet(
+                    assignment_id=pair.id, round_id=review_round.id, application_id=application.id, expert_id=expert.id
+                )
+            )
+    run.status = RunStatus.PUBLISHED
+    review_round.stage = RoundStage.SCORING
+    session.flush()
+    codes = {e.id: e.code for e in experts}
+    app_codes = {a.id: a.code for a in apps}
+    sheets = {
+        (codes[s.expert_id], app_codes[s.application_id]): s
+        for s in session.exec(select(ScoreSheet).where(ScoreSheet.round_id == review_round.id))
+    }
+    return review_round, apps, sheets

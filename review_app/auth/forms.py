@@ -18,3 +18,14 @@ class ChangePasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))],
     )
     submit = SubmitField(_l("Change password"))
+
+
+class ActivateForm(FlaskForm):
+    """Setting the password with a one-time activation link (expert accounts from the pool)."""
+
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))],
+    )
+    submit = SubmitField(_l("Set my password"))

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..db import get_session
 from ..extensions import limiter
 from ..services import accounts
-from .forms import ChangePasswordForm, LoginForm
+from .forms import ActivateForm, ChangePasswordForm, LoginForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
 
@@ -56,6 +56,31 @@ def change_password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("index"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def activate(token: str):
+    """An expert sets their password with the one-time link from the centre (no login needed)."""
+    from ..services import pool
+
+    session = get_session()
+    user = pool.activation_user(session, token=token)
+    if user is None:
+        return render_template("auth/activate_invalid.html"), 404
+    form = ActivateForm()
+    if form.validate_on_submit():
+        try:
+            pool.activate(session, token=token, password=form.new_password.data)
+        except accounts.AccountError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            logout_user()
+            flash(_("Your password is set. Please log in with your username %(name)s.", name=user.username), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/activate.html", form=form, user=user)
 
 
 def _local_target(target: str | None) -> str:

@@ -1,18 +1,220 @@
-"""The expert's workspace: their own assignments only."""
+"""The expert's workspace: their own assignments only.
 
-from flask import Blueprint, render_template
+Every sheet URL is checked against the logged-in expert (`_own_sheet`): another expert's sheet, or an
+application not assigned to them, is a 404 for GET and POST alike.
+"""
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import guard
+from ..access import guard, require_owner
 from ..db import get_session
-from ..models import Role
-from ..services import dashboard as overview
+from ..models import Role, ScoreSheet
+from ..services import review, storage
+from .forms import DeclarationForm, PledgeForm, SheetForm, SubmitSheetForm
 
 bp = Blueprint("expert", __name__, url_prefix="/expert", template_folder="templates")
 guard(bp, roles={Role.EXPERT})
 
 
+def _me():
+    return current_user._get_current_object()
+
+
+def _own_sheet(sheet_id: int) -> ScoreSheet:
+    sheet = review.sheet_for_expert(get_session(), sheet_id=sheet_id, expert_id=current_user.expert_id)
+    require_owner(sheet is not None)
+    return sheet
+
+
 @bp.route("/")
 def dashboard():
-    summary = overview.expert_overview(get_session(), expert_id=current_user.expert_id)
-    return render_template("expert/dashboard.html", summary=summary)
+    return render_template("expert/dashboard.html", board=review.dashboard(get_session(), user=_me()))
+
+
+@bp.route("/rounds/<int:round_id>/pledge", methods=["GET", "POST"])
+def pledge(round_id: int):
+    session = get_session()
+    review_round = review.expert_round(session, round_id=round_id, expert_id=current_user.expert_id)
+    require_owner(review_round is not None)
+    form = PledgeForm()
+    if form.validate_on_submit():
+        review.accept_pledge(session, review_round=review_round, expert_id=current_user.expert_id, by=_me())
+        session.commit()
+        flash(_("Thank you. Your acceptance of the pledge has been recorded."), "success")
+        return redirect(_local(request.args.get("next")) or url_for("expert.dashboard"))
+    return render_template("expert/pledge.html", review_round=review_round, form=form)
+
+
+@bp.route("/sheets/<int:sheet_id>", methods=["GET", "POST"])
+def sheet(sheet_id: int):
+    session = get_session()
+    own = _own_sheet(sheet_id)
+    form = SheetForm()
+    typed, errors, refused = None, {}, None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("The form could not be read; please try again."), "error")
+            return redirect(url_for("expert.sheet", sheet_id=sheet_id))
+        typed = _entries(request.form)
+        try:
+            outcome = review.save(session, sheet=own, by=_me(), entries=typed, version=form.version.data)
+        except review.StaleSheet as error:
+            session.rollback()
+            flash(str(error), "error")
+            refused, typed = typed, None
+        except review.ReviewError as error:
+            session.rollback()
+            flash(str(error), "error")
+            refused, typed = typed, None
+        else:
+            session.commit()
+            errors = outcome.errors
+            if errors:
+                flash(_("Some entries were refused and not saved; the rest of the draft is saved."), "error")
+            elif form.review.data:
+                if outcome.ready:
+                    return redirect(url_for("expert.confirm", sheet_id=sheet_id))
+                flash(
+                    _("The draft is saved, but it cannot be submitted yet: %(what)s", what="；".join(outcome.missing)),
+                    "warning",
+                )
+            else:
+                flash(_("Draft saved."), "success")
+                return redirect(url_for("expert.sheet", sheet_id=sheet_id))
+    context = review.sheet_context(session, own)
+    if context.needs_pledge:
+        return redirect(
+            url_for("expert.pledge", round_id=context.round.id, next=url_for("expert.sheet", sheet_id=sheet_id))
+        )
+    return render_template(
+        "expert/sheet.html",
+        c=context,
+        form=form,
+        declaration_form=DeclarationForm(formdata=None),
+        typed=typed,
+        refused=refused,
+        errors=errors,
+        min_comment=review.MIN_COMMENT_LENGTH,
+        points_field=review.points_field,
+    )
+
+
+@bp.route("/sheets/<int:sheet_id>/declare", methods=["POST"])
+def declare(sheet_id: int):
+    session = get_session()
+    own = _own_sheet(sheet_id)
+    form = DeclarationForm()
+    if not form.validate_on_submit():
+        for problems in form.errors.values():
+            for problem in problems:
+                flash(problem, "error")
+        return redirect(url_for("expert.sheet", sheet_id=sheet_id))
+    conflict = form.declaration.data == "conflict"
+    try:
+        review.declare(session, sheet=own, by=_me(), conflict=conflict, reason=form.reason.data or "")
+    except review.ReviewError as error:
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("expert.sheet", sheet_id=sheet_id))
+    session.commit()
+    if conflict:
+        flash(
+            _("You have withdrawn from this application. The provincial centre will assign another expert."), "success"
+        )
+        return redirect(url_for("expert.dashboard"))
+    return redirect(url_for("expert.sheet", sheet_id=sheet_id))
+
+
+@bp.route("/sheets/<int:sheet_id>/autosave", methods=["POST"])
+def autosave(sheet_id: int):
+    """The same save as the form's, for the page's script: JSON in the answer, 409 when stale."""
+    session = get_session()
+    own = _own_sheet(sheet_id)
+    form = SheetForm()
+    if not form.validate_on_submit():
+        return jsonify(status="refused", message=_("The form could not be read; please reload the page.")), 400
+    try:
+        outcome = review.save(session, sheet=own, by=_me(), entries=_entries(request.form), version=form.version.data)
+    except review.StaleSheet:
+        session.rollback()
+        message = _(
+            "This sheet was saved later in another window or on another device. Automatic saving has stopped: "
+            "copy what you typed here, then reload the page to see the latest version."
+        )
+        return jsonify(status="stale", message=message), 409
+    except review.ReviewError as error:
+        session.rollback()
+        return jsonify(status="refused", message=str(error)), 423
+    session.commit()
+    return jsonify(
+        status="saved",
+        version=outcome.sheet.version,
+        saved_at=review.local_time(outcome.sheet.saved_at),
+        total=str(outcome.sheet.total) if outcome.sheet.total is not None else "",
+        errors=outcome.errors,
+        message=_("Draft saved automatically at %(when)s.", when=review.local_time(outcome.sheet.saved_at))
+        if not outcome.errors
+        else _("Saved, except the entries marked in red, which were refused."),
+    )
+
+
+@bp.route("/sheets/<int:sheet_id>/confirm")
+def confirm(sheet_id: int):
+    session = get_session()
+    context = review.sheet_context(session, _own_sheet(sheet_id))
+    if context.blocked or context.needs_pledge or context.needs_declaration:
+        return redirect(url_for("expert.sheet", sheet_id=sheet_id))
+    form = SubmitSheetForm(formdata=None, version=context.sheet.version)
+    return render_template("expert/confirm.html", c=context, form=form, missing=review.missing_for(session, context))
+
+
+@bp.route("/sheets/<int:sheet_id>/submit", methods=["POST"])
+def submit(sheet_id: int):
+    session = get_session()
+    own = _own_sheet(sheet_id)
+    form = SubmitSheetForm()
+    if not form.validate_on_submit() or not (form.version.data or "").isdigit():
+        flash(_("The form could not be read; please try again."), "error")
+        return redirect(url_for("expert.sheet", sheet_id=sheet_id))
+    try:
+        newly = review.submit(session, sheet=own, by=_me(), version=int(form.version.data))
+    except review.ReviewError as error:
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("expert.sheet", sheet_id=sheet_id))
+    session.commit()
+    if newly:
+        flash(_("The sheet is submitted and locked. Thank you."), "success")
+    else:
+        flash(_("This sheet had already been submitted; nothing was changed."), "info")
+    return redirect(url_for("expert.sheet", sheet_id=sheet_id))
+
+
+@bp.route("/sheets/<int:sheet_id>/files/<int:attachment_id>")
+def attachment(sheet_id: int, attachment_id: int):
+    found = review.attachment_for_expert(get_session(), sheet=_own_sheet(sheet_id), attachment_id=attachment_id)
+    require_owner(found is not None)
+    try:
+        path = storage.store_for(current_app.config).path(found.sha256)
+    except FileNotFoundError:
+        require_owner(False)
+    response = send_file(path, mimetype="application/pdf", as_attachment=False, download_name=found.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _entries(form) -> review.Entries:
+    points = {
+        int(key.removeprefix("points_")): value
+        for key, value in form.items()
+        if key.startswith("points_") and key.removeprefix("points_").isdigit()
+    }
+    return review.Entries(points=points, comment=form.get("comment", ""), recommend=form.get("recommend", ""))
+
+
+def _local(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None

@@ -1,0 +1,233 @@
+"""The centre's expert pool: import, add and edit experts, mark them inactive, conflicts per expert and
+per application, and expert accounts with one-time activation links. Registered on admin.routes.bp."""
+
+import csv
+import io
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import require_owner
+from ..db import get_session
+from ..models import ConflictSource
+from ..services import pool
+from ..web import EmptyForm
+from .pool_forms import CONFLICT_SOURCE_LABEL, ActiveForm, ConflictForm, ExpertForm, ImportExpertsForm
+from .routes import bp
+
+
+@bp.context_processor
+def _labels():
+    return {"CONFLICT_SOURCE_LABEL": CONFLICT_SOURCE_LABEL}
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _link(token: str) -> str:
+    return url_for("auth.activate", token=token, _external=True)
+
+
+@bp.route("/experts")
+def experts():
+    query = request.args.get("q", "")
+    show = request.args.get("show", "active")
+    rows = pool.pool(get_session(), query=query, show=show)
+    return render_template("admin/experts.html", rows=rows, query=query, show=show, import_form=ImportExpertsForm())
+
+
+@bp.route("/experts/import", methods=["POST"])
+def import_experts():
+    session = get_session()
+    form = ImportExpertsForm()
+    problems = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = pool.import_experts(session, filename=upload.filename or "", data=upload.read(), by=_me())
+        except pool.PoolImportError as error:
+            session.rollback()
+            flash(str(error), "error")
+            problems = error.problems
+        else:
+            session.commit()
+            flash(
+                _(
+                    "Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged expert(s).",
+                    created=result.created,
+                    updated=result.updated,
+                    unchanged=result.unchanged,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.experts"))
+    rows = pool.pool(session)
+    return render_template(
+        "admin/experts.html", rows=rows, query="", show="active", import_form=form, problems=problems
+    ), (400 if problems or form.errors else 200)
+
+
+@bp.route("/experts/new", methods=["GET", "POST"])
+def new_expert():
+    return _edit(None)
+
+
+@bp.route("/experts/<int:expert_id>/edit", methods=["GET", "POST"])
+def edit_expert(expert_id: int):
+    expert = pool.get_expert(get_session(), expert_id)
+    require_owner(expert is not None)
+    return _edit(expert)
+
+
+def _edit(expert):
+    session = get_session()
+    form = ExpertForm()
+    if request.method == "GET" and expert is not None:
+        detail = pool.expert_detail(session, expert=expert)
+        form.process(data=detail.form_data)
+    if form.validate_on_submit():
+        values = {
+            "专家编号": form.code.data,
+            "姓名": form.name.data,
+            "工作单位": form.org_name.data,
+            "单位统一社会信用代码": form.org_credit_code.data,
+            "所在城市": form.city.data,
+            "专业领域": form.fields.data,
+            "职称": form.title.data,
+            "最大评审数": form.max_load.data,
+            "手机": form.phone.data,
+            "邮箱": form.email.data,
+        }
+        try:
+            saved = pool.save_expert(session, expert=expert, data=pool.expert_data_from(values), by=_me())
+        except pool.PoolError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.expert", expert_id=saved.id))
+    return render_template("admin/expert_form.html", form=form, expert=expert)
+
+
+@bp.route("/experts/<int:expert_id>")
+def expert(expert_id: int):
+    session = get_session()
+    found = pool.get_expert(session, expert_id)
+    require_owner(found is not None)
+    return render_template(
+        "admin/expert.html",
+        detail=pool.expert_detail(session, expert=found),
+        conflict_form=ConflictForm(formdata=None, source=ConflictSource.MANUAL.value),
+        active_form=ActiveForm(formdata=None),
+    )
+
+
+@bp.route("/experts/<int:expert_id>/active", methods=["POST"])
+def set_active(expert_id: int):
+    session = get_session()
+    found = pool.get_expert(session, expert_id)
+    require_owner(found is not None)
+    form = ActiveForm()
+    if form.validate_on_submit():
+        pool.set_active(session, expert=found, active=form.active.data, by=_me())
+        session.commit()
+        flash(
+            _("The expert is back in the pool.") if form.active.data else _("The expert is marked inactive."), "success"
+        )
+    return redirect(url_for("admin.expert", expert_id=expert_id))
+
+
+@bp.route("/experts/<int:expert_id>/conflicts", methods=["POST"])
+def add_conflict(expert_id: int):
+    session = get_session()
+    found = pool.get_expert(session, expert_id)
+    require_owner(found is not None)
+    form = ConflictForm()
+    if form.validate_on_submit():
+        try:
+            added = pool.record_conflict(
+                session,
+                expert=found,
+                by=_me(),
+                source=ConflictSource(form.source.data),
+                reason=form.reason.data,
+                application_code=form.application_code.data or "",
+                org_credit_code=form.org_credit_code.data or "",
+            )
+        except pool.PoolError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(_("Conflict recorded (%(n)d row(s)).", n=added), "success")
+    else:
+        flash(_("Please give the reason for the conflict."), "error")
+    return redirect(url_for("admin.expert", expert_id=expert_id))
+
+
+@bp.route("/experts/<int:expert_id>/activation", methods=["POST"])
+def activation_link(expert_id: int):
+    """Issue a one-time link and show it once (only its hash is kept)."""
+    session = get_session()
+    found = pool.get_expert(session, expert_id)
+    require_owner(found is not None)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("admin.expert", expert_id=expert_id))
+    try:
+        issued = pool.issue_activation(session, expert=found, by=_me(), link_for=_link)
+    except pool.PoolError as error:
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("admin.expert", expert_id=expert_id))
+    session.commit()
+    return render_template("admin/activation.html", issued=[issued])
+
+
+@bp.route("/experts/activations.csv", methods=["POST"])
+def activation_links():
+    """A new link for every expert without an activated account, as a table for mail merge or SMS."""
+    session = get_session()
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("admin.experts"))
+    issued = pool.issue_missing_activations(session, by=_me(), link_for=_link)
+    session.commit()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["专家编号", "姓名", "用户名", "手机", "邮箱", "激活链接", "有效期至", "已发邮件"])
+    for a in issued:
+        writer.writerow(
+            [
+                a.expert.code,
+                a.expert.name,
+                a.user.username,
+                a.expert.phone or "",
+                a.expert.email or "",
+                a.link,
+                format_datetime(a.expires_at, "yyyy-MM-dd HH:mm"),
+                "是" if a.mailed else "否",
+            ]
+        )
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=activation-links.csv"},
+    )
+
+
+@bp.route("/conflicts")
+def conflicts():
+    code = request.args.get("application", "")
+    return render_template(
+        "admin/conflicts.html", rows=pool.all_conflicts(get_session(), application_code=code), code=code
+    )
+
+
+@bp.route("/conflicts/applications/<int:application_id>")
+def application_conflicts(application_id: int):
+    found = pool.conflicts_of_application(get_session(), application_id=application_id)
+    require_owner(found is not None)
+    return render_template("admin/application_conflicts.html", found=found)

@@ -1,0 +1,78 @@
+"""The centre's score-sheet screens: progress, the replacement list, reopening a sheet, and extending
+the scoring deadline. Registered on the console's blueprint (admin.routes.bp)."""
+
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import require_owner
+from ..db import get_session
+from ..services import review
+from .pool_forms import DeadlineForm, ReopenForm
+from .routes import bp
+
+STATUS_FILTERS = ("", "untouched", "draft", "submitted", "recused")
+
+
+@bp.route("/rounds/<int:round_id>/sheets")
+def round_sheets(round_id: int):
+    status = request.args.get("status", "")
+    status = status if status in STATUS_FILTERS else ""
+    board = review.round_progress(get_session(), round_id=round_id, status=status)
+    require_owner(board is not None)
+    return render_template(
+        "admin/sheets.html", board=board, status=status, filters=STATUS_FILTERS, deadline_form=DeadlineForm()
+    )
+
+
+@bp.route("/rounds/<int:round_id>/deadline", methods=["POST"])
+def extend_deadline(round_id: int):
+    session = get_session()
+    form = DeadlineForm()
+    if not form.validate_on_submit():
+        for problems in form.errors.values():
+            for problem in problems:
+                flash(problem, "error")
+        return redirect(url_for("admin.round_sheets", round_id=round_id))
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    try:
+        told = review.extend_deadline(
+            session,
+            round_id=round_id,
+            by=current_user._get_current_object(),
+            deadline=form.deadline.data.replace(tzinfo=zone),
+        )
+    except review.ReviewError as error:
+        session.rollback()
+        flash(str(error), "error")
+    else:
+        session.commit()
+        flash(_("The scoring deadline is extended; %(n)d expert(s) with open sheets were told.", n=told), "success")
+    return redirect(url_for("admin.round_sheets", round_id=round_id))
+
+
+@bp.route("/sheets/<int:sheet_id>/reopen", methods=["GET", "POST"])
+def reopen_sheet(sheet_id: int):
+    session = get_session()
+    row = review.sheet_for_admin(session, sheet_id=sheet_id)
+    require_owner(row is not None)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            late = review.reopen(
+                session, sheet=row.sheet, by=current_user._get_current_object(), reason=form.reason.data
+            )
+        except review.ReviewError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(_("The sheet is reopened and the expert has been told."), "success")
+            if late:
+                flash(
+                    _("The scoring deadline has passed: extend it, or the expert cannot change the sheet."), "warning"
+                )
+            return redirect(url_for("admin.round_sheets", round_id=row.sheet.round_id))
+    return render_template("admin/reopen.html", row=row, form=form)

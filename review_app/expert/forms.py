@@ -1,0 +1,46 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+
+class PledgeForm(FlaskForm):
+    accept = BooleanField(
+        _l("I have read the pledge and accept it."),
+        validators=[DataRequired(message=_l("Please tick the box to accept the pledge."))],
+    )
+    submit = SubmitField(_l("Accept and continue"))
+
+
+class DeclarationForm(FlaskForm):
+    declaration = RadioField(
+        _l("Conflict of interest"),
+        choices=[
+            SelectChoice("none", _l("I have no conflict of interest with this application (无利益冲突)")),
+            SelectChoice("conflict", _l("I have a conflict of interest and withdraw (申请回避)")),
+        ],
+        validators=[InputRequired(message=_l("Please choose one of the two declarations."))],
+    )
+    reason = TextAreaField(_l("Reason for withdrawing"), validators=[Optional(), Length(max=1000)])
+    submit = SubmitField(_l("Confirm declaration"))
+
+
+class SheetForm(FlaskForm):
+    """The score sheet's fixed fields; the points of each criterion arrive as `points_<id>` and are
+    checked by the review service (the same rules for the form and for autosave)."""
+
+    version = IntegerField(validators=[InputRequired()])
+    comment = TextAreaField(_l("Review comment (评审意见)"))
+    recommend = RadioField(
+        _l("Recommendation"),
+        choices=[SelectChoice("yes", _l("Recommend (推荐)")), SelectChoice("no", _l("Do not recommend (不推荐)"))],
+        validate_choice=False,
+    )
+    save = SubmitField(_l("Save draft"))
+    review = SubmitField(_l("Check and submit…"))
+
+
+class SubmitSheetForm(FlaskForm):
+    version = HiddenField(validators=[InputRequired()])
+    submit = SubmitField(_l("Submit the sheet now"))
