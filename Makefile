@@ -44,8 +44,11 @@ translations: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 
+## bench: the assignment and scoring benchmarks (minutes; figures go to bench/*/results and READMEs)
 bench: install-dev
-	$(BIN)/python -m bench
+	PYTHONPATH=. $(BIN)/python bench/assignment/run.py S M
+	PYTHONPATH=. $(BIN)/python bench/scoring/run.py
+	PYTHONPATH=. $(BIN)/python bench/scoring/report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis test-output
