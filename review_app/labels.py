@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from .models import ApplicationStatus, Role, RoundKind, RoundStage, SheetStatus
+from .models import ApplicationStatus, JobStatus, Role, RoundKind, RoundStage, RunStatus, SheetStatus
 
 ROLE = {
     Role.ADMIN: _l("Provincial centre"),
@@ -49,6 +49,28 @@ CHAIN_PROBLEM = {
     "changed": _l("Was changed after it was written."),
     "truncated": _l("The newest events were removed."),
 }
+RUN_STATUS = {
+    RunStatus.QUEUED: _l("Queued"),
+    RunStatus.RUNNING: _l("Running"),
+    RunStatus.PROPOSED: _l("Proposal"),
+    RunStatus.INFEASIBLE: _l("Infeasible"),
+    RunStatus.FAILED: _l("Failed"),
+    RunStatus.PUBLISHED: _l("Published"),
+    RunStatus.SUPERSEDED: _l("Superseded"),
+}
+JOB_STATUS = {
+    JobStatus.QUEUED: _l("Queued"),
+    JobStatus.RUNNING: _l("Running"),
+    JobStatus.DONE: _l("Done"),
+    JobStatus.FAILED: _l("Failed"),
+}
+JOB_KIND = {"assignment": _l("Expert assignment")}
+# Flags of scoring/ on an application.
+SCORE_FLAG = {
+    "spread": _l("Experts disagree"),
+    "split": _l("Split recommendation"),
+    "few_reviews": _l("Too few reviews"),
+}
 
 
 def as_template_globals() -> dict:
@@ -60,4 +82,8 @@ def as_template_globals() -> dict:
         "APPLICATION_STATUS_LABEL": APPLICATION_STATUS,
         "SHEET_STATUS_LABEL": SHEET_STATUS,
         "CHAIN_PROBLEM_LABEL": CHAIN_PROBLEM,
+        "RUN_STATUS_LABEL": RUN_STATUS,
+        "JOB_STATUS_LABEL": JOB_STATUS,
+        "JOB_KIND_LABEL": JOB_KIND,
+        "SCORE_FLAG_LABEL": SCORE_FLAG,
     }

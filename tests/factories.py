@@ -1,6 +1,6 @@
 """Builders for test data, through the services where one exists, so tests read like use."""
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from review_app.models import Expert, Role
 from review_app.services import accounts
@@ -133,3 +133,33 @@ def make_scoring_round(
         for s in session.exec(select(ScoreSheet).where(ScoreSheet.round_id == review_round.id))
     }
     return review_round, apps, sheets
+
+
+def make_round_for_assignment(session: Session, *, n_applications: int = 8, field: str = "集成电路", k: int = 3):
+    """A round in the assignment stage whose submitted applications all need `field` experts
+    (on the demo database, which has the expert pool)."""
+    from review_app.models import Application, ApplicationStatus, City, Organisation, RoundKind, RoundStage
+    from review_app.services import credit_codes, rounds
+
+    review_round = rounds.create_round(session, name="分配测试轮次", kind=RoundKind.NEW_CONSORTIUM, year=2027)
+    review_round.stage = RoundStage.ASSIGNMENT
+    review_round.experts_per_application = k
+    cities = list(session.exec(select(City).order_by(City.id)))
+    for n in range(n_applications):
+        lead = Organisation(credit_code=credit_codes.make("9", "1", "320100", f"T{n:07d}"), name=f"测试牵头单位{n}")
+        session.add(lead)
+        session.flush()
+        session.add(
+            Application(
+                round_id=review_round.id,
+                code=f"T{n:03d}",
+                title=f"测试联合体{n}",
+                field=field,
+                city_id=cities[n % len(cities)].id,
+                lead_org_id=lead.id,
+                lead_kind="龙头企业",
+                status=ApplicationStatus.SUBMITTED,
+            )
+        )
+    session.commit()
+    return review_round

@@ -1,18 +1,226 @@
-"""The city science bureau's portal: its own city only."""
+"""The city science bureau's portal: its own city only.
 
-from flask import Blueprint, render_template
+Every view loads the application through `applications.for_city`, which answers None for another
+city's application: GET and POST alike then get a 404, so ids reveal nothing.
+"""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..access import guard
+from .. import intake_labels
+from ..access import guard, require_owner
 from ..db import get_session
-from ..models import Role
-from ..services import dashboard as overview
+from ..models import AttachmentKind, Role
+from ..services import applications, storage
+from ..services.applications import ApplicationError
+from ..web import EmptyForm
+from .forms import ApplicationForm, OpinionForm
 
 bp = Blueprint("city", __name__, url_prefix="/city", template_folder="templates")
 guard(bp, roles={Role.CITY})
+bp.app_context_processor(intake_labels.template_globals)
+
+
+def _by():
+    return current_user._get_current_object()
+
+
+def _own(application_id: int):
+    application = applications.for_city(get_session(), application_id=application_id, city_id=current_user.city_id)
+    require_owner(application is not None)
+    return application
+
+
+def _act(action, success: str, application_id: int):
+    """Run one service call that changes an application; commit, or roll back and say why."""
+    session = get_session()
+    try:
+        action(session)
+    except ApplicationError as error:
+        session.rollback()
+        flash(str(error), "error")
+    else:
+        session.commit()
+        flash(success, "success")
+    return redirect(url_for("city.application", application_id=application_id))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_error):
+    return render_template("error.html", code=413, title=_("The file is too large.")), 413
 
 
 @bp.route("/")
 def dashboard():
-    city, rounds = overview.city_overview(get_session(), city_id=current_user.city_id)
+    city, rounds = applications.city_rounds(get_session(), city_id=current_user.city_id)
     return render_template("city/dashboard.html", city=city, rounds=rounds)
+
+
+def _rows_changed(form: ApplicationForm) -> bool:
+    """Add or remove a member row without saving (works without JavaScript)."""
+    if form.add_member.data:
+        form.members.append_entry()
+        return True
+    remove = request.form.get("remove_member", type=int)
+    if remove is not None and 0 <= remove < len(form.members.entries):
+        form.members.entries.pop(remove)
+        if not form.members.entries:
+            form.members.append_entry()
+        return True
+    return False
+
+
+@bp.route("/rounds/<int:round_id>/applications/new", methods=["GET", "POST"])
+def new_application(round_id: int):
+    session = get_session()
+    review_round = applications.round_for_city(session, round_id=round_id)
+    require_owner(review_round is not None)
+    form = ApplicationForm()
+    if request.method == "POST" and not _rows_changed(form) and form.validate_on_submit():
+        try:
+            application = applications.create(
+                session, review_round=review_round, city_id=current_user.city_id, data=form.to_input(), by=_by()
+            )
+        except ApplicationError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(_("Draft saved as %(code)s. Upload the PDFs, then submit.", code=application.code), "success")
+            return redirect(url_for("city.application", application_id=application.id))
+    return render_template("city/application_form.html", form=form, round=review_round, application=None)
+
+
+@bp.route("/rounds/<int:round_id>/consortia/<int:consortium_id>/report", methods=["POST"])
+def annual_report(round_id: int, consortium_id: int):
+    """Open (on first use) the annual self-evaluation report of one of the city's consortia."""
+    session = get_session()
+    review_round = applications.round_for_city(session, round_id=round_id)
+    require_owner(review_round is not None)
+    try:
+        report = applications.annual_report(
+            session, review_round=review_round, consortium_id=consortium_id, city_id=current_user.city_id, by=_by()
+        )
+    except ApplicationError as error:
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("city.dashboard"))
+    require_owner(report is not None)
+    session.commit()
+    return redirect(url_for("city.application", application_id=report.id))
+
+
+@bp.route("/applications/<int:application_id>")
+def application(application_id: int):
+    page = applications.view(get_session(), _own(application_id))
+    opinion = OpinionForm(data={"necessity": page.application.necessity, "feasibility": page.application.feasibility})
+    return render_template(
+        "city/application.html", page=page, opinion_form=opinion, action_form=EmptyForm(), upload_forms=True
+    )
+
+
+@bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+def edit_application(application_id: int):
+    session = get_session()
+    page = applications.view(session, _own(application_id))
+    form = ApplicationForm()
+    if request.method == "GET":
+        form.fill(page)
+    elif not _rows_changed(form) and form.validate_on_submit():
+        try:
+            applications.update(session, application=page.application, data=form.to_input(), by=_by())
+        except ApplicationError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("city.application", application_id=application_id))
+    return render_template("city/application_form.html", form=form, round=page.round, application=page.application)
+
+
+@bp.route("/applications/<int:application_id>/opinion", methods=["POST"])
+def opinion(application_id: int):
+    application = _own(application_id)
+    form = OpinionForm()
+    if not form.validate_on_submit():
+        flash(_("The opinion could not be saved."), "error")
+        return redirect(url_for("city.application", application_id=application_id))
+    return _act(
+        lambda s: applications.update_opinion(
+            s, application=application, necessity=form.necessity.data, feasibility=form.feasibility.data, by=_by()
+        ),
+        _("The opinion is saved."),
+        application_id,
+    )
+
+
+@bp.route("/applications/<int:application_id>/upload", methods=["POST"])
+def upload(application_id: int):
+    application = _own(application_id)
+    upload_file = request.files.get("file")
+    kind = request.form.get("kind", "")
+    if upload_file is None or not upload_file.filename or kind not in set(AttachmentKind):
+        flash(_("Choose a PDF file to upload."), "error")
+        return redirect(url_for("city.application", application_id=application_id))
+    max_bytes = current_app.config.get("UPLOAD_MAX_BYTES", applications.DEFAULT_MAX_UPLOAD_BYTES)
+    data = upload_file.stream.read(max_bytes + 1)
+    return _act(
+        lambda s: applications.add_attachment(
+            s,
+            application=application,
+            kind=AttachmentKind(kind),
+            filename=upload_file.filename,
+            data=data,
+            store=storage.store_for(current_app.config),
+            max_bytes=max_bytes,
+            by=_by(),
+        ),
+        _("The file %(name)s is uploaded.", name=applications.clean_filename(upload_file.filename)),
+        application_id,
+    )
+
+
+@bp.route("/applications/<int:application_id>/submit", methods=["POST"])
+def submit(application_id: int):
+    application = _own(application_id)
+    return _act(
+        lambda s: applications.submit(s, application=application, by=_by()),
+        _("Submitted to the provincial centre."),
+        application_id,
+    )
+
+
+@bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+def withdraw(application_id: int):
+    application = _own(application_id)
+    return _act(
+        lambda s: applications.withdraw(s, application=application, by=_by()),
+        _("The submission is withdrawn; the application is a draft again."),
+        application_id,
+    )
+
+
+@bp.route("/applications/<int:application_id>/delete", methods=["POST"])
+def delete(application_id: int):
+    application = _own(application_id)
+    session = get_session()
+    try:
+        applications.delete_draft(session, application=application, by=_by())
+    except ApplicationError as error:
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("city.application", application_id=application_id))
+    session.commit()
+    flash(_("The draft is deleted."), "success")
+    return redirect(url_for("city.dashboard"))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+def attachment_download(attachment_id: int):
+    attachment = applications.attachment_for(get_session(), attachment_id=attachment_id, city_id=current_user.city_id)
+    require_owner(attachment is not None)
+    path = storage.store_for(current_app.config).path(attachment.sha256)
+    return send_file(path, mimetype="application/pdf", download_name=attachment.filename, as_attachment=True)

@@ -1,5 +1,6 @@
 """Long work done outside the request that started it, and messages to users (mail or outbox)."""
 
+import json
 from datetime import datetime
 from enum import StrEnum
 
@@ -33,6 +34,9 @@ class Job(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     finished_at: datetime | None = None
+
+    def result(self) -> dict:
+        return json.loads(self.result_json or "{}")
 
 
 class Notification(SQLModel, table=True):

@@ -1,12 +1,17 @@
 """The only translator between the database and the `assignment` library: rows in, panels out.
 
-Propose, then publish (HotCRP's habit): the solver's result is stored as a proposal the centre can
-preview; publishing makes it the experts' work (one score sheet per pair) and records the seed.
+Propose, then publish (HotCRP's habit): the solver's result is stored as a proposal the centre previews;
+publishing makes it the experts' work (one score sheet per pair), records the seed, and moves the round
+to scoring. Ids in the problem are application codes (申报编号) and expert codes (专家编号), so the
+library's diagnosis names what the centre knows.
 """
 
 import json
+from dataclasses import dataclass, field
 
 import numpy as np
+import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 import assignment
@@ -17,10 +22,13 @@ from ..models import (
     ApplicationMember,
     ApplicationStatus,
     Assignment,
+    AssignmentPin,
     AssignmentRun,
+    AssignmentState,
     City,
     Conflict,
     Expert,
+    PinKind,
     Round,
     RoundStage,
     RunStatus,
@@ -28,41 +36,55 @@ from ..models import (
     User,
 )
 from ..models._base import utcnow
-from . import audit
+from . import audit, eligibility, jobs, rounds
 
 Infeasible = assignment.Infeasible
 
 
-def build_problem(session: Session, review_round: Round) -> assignment.Problem:
-    """The round's submitted applications and the active expert pool, as an assignment problem.
+class AssignError(ValueError):
+    """An assignment request that cannot be honoured; the message is shown to the user."""
 
-    Ids are database ids as strings. Organisations are compared by id, so the implied conflict
-    (an expert of the lead or a member unit) holds whatever the unit is called.
-    """
+
+@dataclass(frozen=True)
+class Pool:
+    """A round's assignment problem and the rows behind its ids."""
+
+    problem: assignment.Problem
+    applications: dict[str, Application]  # by code
+    experts: dict[str, Expert]  # by code
+
+
+def build_pool(session: Session, review_round: Round, *, keep_expert_id: int | None = None) -> Pool:
+    """The round's submitted applications that passed the formal check, and the active expert pool
+    (plus `keep_expert_id` even if inactive: an expert leaving a seat must be known to the solver)."""
     cities = {c.id: c.name for c in session.exec(select(City))}
-    applications = list(
-        session.exec(
+    failing = eligibility.failing_application_ids(session, round_id=review_round.id)
+    applications = [
+        a
+        for a in session.exec(
             select(Application)
             .where(Application.round_id == review_round.id, Application.status == ApplicationStatus.SUBMITTED)
-            .order_by(Application.id)
+            .order_by(Application.code)
         )
-    )
-    members: dict[int, list[str]] = {}
-    for member in session.exec(
-        select(ApplicationMember).where(ApplicationMember.application_id.in_([a.id for a in applications]))
-    ):
-        members.setdefault(member.application_id, []).append(str(member.org_id))
-    experts = list(session.exec(select(Expert).where(Expert.is_active).order_by(Expert.id)))
-    app_ids = {a.id for a in applications}
-    conflict_rows = [
-        c
-        for c in session.exec(select(Conflict).where(Conflict.application_id.is_not(None)))
-        if c.application_id in app_ids
+        if a.id not in failing
     ]
-    return assignment.build_problem(
+    by_id = {a.id: a for a in applications}
+    members: dict[int, list[str]] = {}
+    for member in session.exec(select(ApplicationMember).where(ApplicationMember.application_id.in_(list(by_id)))):
+        members.setdefault(member.application_id, []).append(str(member.org_id))
+    experts = list(
+        session.exec(select(Expert).where(sa.or_(Expert.is_active, Expert.id == keep_expert_id)).order_by(Expert.code))
+    )
+    expert_by_id = {e.id: e for e in experts}
+    conflicts = [
+        c
+        for c in session.exec(select(Conflict).where(Conflict.application_id.in_(list(by_id))))
+        if c.expert_id in expert_by_id
+    ]
+    problem = assignment.build_problem(
         [
             assignment.Application(
-                id=str(a.id),
+                id=a.code,
                 field=a.field,
                 lead_org=str(a.lead_org_id),
                 member_orgs=tuple(members.get(a.id, ())),
@@ -73,7 +95,7 @@ def build_problem(session: Session, review_round: Round) -> assignment.Problem:
         ],
         [
             assignment.Expert(
-                id=str(e.id),
+                id=e.code,
                 org=str(e.org_id) if e.org_id else f"expert-{e.id}",
                 city=e.city,
                 fields=tuple(e.field_list),
@@ -83,36 +105,80 @@ def build_problem(session: Session, review_round: Round) -> assignment.Problem:
             for e in experts
         ],
         conflicts=(
-            [str(c.application_id) for c in conflict_rows],
-            [str(c.expert_id) for c in conflict_rows],
-            [c.reason or c.source for c in conflict_rows],
+            [by_id[c.application_id].code for c in conflicts],
+            [expert_by_id[c.expert_id].code for c in conflicts],
+            [c.reason or c.source.value for c in conflicts],
         ),
     )
+    return Pool(problem, {a.code: a for a in applications}, {e.code: e for e in experts})
 
 
-def options_for(review_round: Round, *, seed: int | None) -> assignment.Options:
-    """The solver options a round's settings stand for."""
+@dataclass(frozen=True)
+class RunChoices:
+    """What the admin chooses for one solve, beyond the round's own settings."""
+
+    seed: int | None = None
+    fair: bool = False
+    balance: bool = False
+
+
+def options_for(session: Session, review_round: Round, pool: Pool, choices: RunChoices) -> assignment.Options:
+    """The solver options: the round's settings, the admin's pins and forbids, and the run's choices."""
+    pins, forbids = [], []
+    for pin in session.exec(select(AssignmentPin).where(AssignmentPin.round_id == review_round.id)):
+        application, expert = session.get(Application, pin.application_id), session.get(Expert, pin.expert_id)
+        if application.code in pool.applications and expert.code in pool.experts:
+            (pins if pin.kind == PinKind.PIN else forbids).append((application.code, expert.code))
     return assignment.Options(
         k=review_round.experts_per_application,
         max_load=review_round.max_load,
         min_load=review_round.min_load,
         org_diverse=review_round.org_diverse,
         avoid_same_city=review_round.avoid_same_city,
-        seed=seed,
+        pins=tuple(pins),
+        forbids=tuple(forbids),
+        fair=choices.fair,
+        balance=choices.balance,
+        seed=choices.seed,
     )
 
 
-def propose(session: Session, *, review_round: Round, seed: int | None, by: User | None) -> AssignmentRun:
-    """Solve the round's assignment and store it as a proposal (raises `assignment.Infeasible`)."""
-    options = options_for(review_round, seed=seed)
-    problem = build_problem(session, review_round)
-    rng = np.random.default_rng(seed) if seed is not None else None
-    result = assignment.solve(problem, options, rng)
+def diagnose(session: Session, *, review_round: Round, choices: RunChoices = RunChoices()) -> assignment.Diagnosis:
+    """Whether the round can be assigned as set up and, if not, which applications or fields fall short."""
+    pool = build_pool(session, review_round)
+    return assignment.diagnose(pool.problem, options_for(session, review_round, pool, choices))
+
+
+def start(session: Session, *, review_round: Round, choices: RunChoices, by: User | None) -> int:
+    """Queue a solve of the round (a job); returns the job id. The round must be in the assignment stage."""
+    if review_round.stage != RoundStage.ASSIGNMENT:
+        raise AssignError(_("The assignment can only run while the round is in the assignment stage."))
+    params = {"round_id": review_round.id, "seed": choices.seed, "fair": choices.fair, "balance": choices.balance}
+    return jobs.submit(session, kind="assignment", round_id=review_round.id, params=params, by=by).id
+
+
+@jobs.register("assignment")
+def _solve_job(session: Session, job, report) -> dict:
+    params = json.loads(job.params_json)
+    review_round = session.get(Round, params["round_id"])
+    report(10, "building the problem")
+    choices = RunChoices(seed=params["seed"], fair=params["fair"], balance=params["balance"])
+    by = session.get(User, job.created_by_id) if job.created_by_id else None
+    report(30, "solving")
+    run = propose(session, review_round=review_round, choices=choices, by=by)
+    session.commit()
+    return {"run_id": run.id, "status": run.status.value}
+
+
+def propose(session: Session, *, review_round: Round, choices: RunChoices, by: User | None) -> AssignmentRun:
+    """Solve and store the result as a proposal, or as an infeasible run carrying the diagnosis."""
+    pool = build_pool(session, review_round)
+    options = options_for(session, review_round, pool, choices)
+    rng = np.random.default_rng(choices.seed) if choices.seed is not None else None
     run = AssignmentRun(
         round_id=review_round.id,
-        status=RunStatus.PROPOSED,
-        seed=seed,
-        objective=result.objective,
+        seed=choices.seed,
+        created_by_id=by.id if by else None,
         options_json=json.dumps(
             {
                 "k": options.k,
@@ -120,22 +186,37 @@ def propose(session: Session, *, review_round: Round, seed: int | None, by: User
                 "min_load": options.min_load,
                 "org_diverse": options.org_diverse,
                 "avoid_same_city": options.avoid_same_city,
-            }
+                "fair": options.fair,
+                "balance": options.balance,
+                "pins": options.pins,
+                "forbids": options.forbids,
+            },
+            ensure_ascii=False,
         ),
-        summary_json=json.dumps(result.summary(), ensure_ascii=False, default=str),
-        created_by_id=by.id if by else None,
-        finished_at=utcnow(),
     )
+    try:
+        result = assignment.solve(pool.problem, options, rng)
+    except assignment.Infeasible as infeasible:
+        run.status, run.finished_at = RunStatus.INFEASIBLE, utcnow()
+        run.summary_json = json.dumps(infeasible.diagnosis.to_dict(), ensure_ascii=False)
+        session.add(run)
+        session.flush()
+        audit.record(session, action="assignment.infeasible", by=by, target=run, round_id=review_round.id)
+        return run
+    run.status, run.finished_at, run.objective = RunStatus.PROPOSED, utcnow(), result.objective
+    run.summary_json = json.dumps(result.summary(), ensure_ascii=False, default=str)
     session.add(run)
     session.flush()
-    for (app_id, expert_id), affinity in zip(result.pairs, _pair_affinity(problem, result.pairs), strict=True):
+    pinned = set(options.pins)
+    for (code, expert_code), affinity in zip(result.pairs, _affinities(pool.problem, result.pairs), strict=True):
         session.add(
             Assignment(
                 run_id=run.id,
                 round_id=review_round.id,
-                application_id=int(app_id),
-                expert_id=int(expert_id),
-                affinity=float(affinity),
+                application_id=pool.applications[code].id,
+                expert_id=pool.experts[expert_code].id,
+                affinity=affinity,
+                pinned=(code, expert_code) in pinned,
             )
         )
     audit.record(
@@ -144,14 +225,26 @@ def propose(session: Session, *, review_round: Round, seed: int | None, by: User
         by=by,
         target=run,
         round_id=review_round.id,
-        details={"seed": seed, "pairs": len(result.pairs), "objective": result.objective},
+        details={"seed": choices.seed, "pairs": len(result.pairs), "objective": result.objective, "loss": result.loss},
     )
     return run
 
 
 def publish(session: Session, *, run: AssignmentRun, by: User | None) -> int:
-    """Make a proposal the experts' work: one score sheet per pair; the round moves to scoring."""
-    review_round = session.get(Round, run.round_id)
+    """Make a proposal the experts' work: one score sheet per pair; the round moves to scoring.
+
+    The run is claimed with a conditional UPDATE, so that of two admins publishing at once exactly one
+    succeeds and the other gets a clear refusal.
+    """
+    claimed = session.execute(
+        sa.update(AssignmentRun)
+        .where(AssignmentRun.id == run.id, AssignmentRun.status == RunStatus.PROPOSED)
+        .where(~sa.exists().where(AssignmentRun.round_id == run.round_id, AssignmentRun.status == RunStatus.PUBLISHED))
+        .values(status=RunStatus.PUBLISHED, published_at=utcnow())
+    ).rowcount
+    if claimed != 1:
+        raise AssignError(_("This proposal cannot be published: another assignment of the round is published."))
+    session.refresh(run)
     pairs = list(session.exec(select(Assignment).where(Assignment.run_id == run.id)))
     for pair in pairs:
         session.add(
@@ -162,9 +255,11 @@ def publish(session: Session, *, run: AssignmentRun, by: User | None) -> int:
                 expert_id=pair.expert_id,
             )
         )
-    run.status = RunStatus.PUBLISHED
-    run.published_at = utcnow()
-    review_round.stage = RoundStage.SCORING
+    session.execute(
+        sa.update(AssignmentRun)
+        .where(AssignmentRun.round_id == run.round_id, AssignmentRun.status == RunStatus.PROPOSED)
+        .values(status=RunStatus.SUPERSEDED)
+    )
     audit.record(
         session,
         action="assignment.publish",
@@ -173,13 +268,218 @@ def publish(session: Session, *, run: AssignmentRun, by: User | None) -> int:
         round_id=run.round_id,
         details={"seed": run.seed, "pairs": len(pairs)},
     )
+    rounds.advance(session, review_round=session.get(Round, run.round_id), to_stage=RoundStage.SCORING, by=by)
     return len(pairs)
 
 
-def _pair_affinity(problem: assignment.Problem, pairs) -> list[float]:
-    """Affinity in [0, 1] of each (app_id, expert_id) pair, for display next to each panel member."""
+def set_pin(
+    session: Session,
+    *,
+    review_round: Round,
+    application_code: str,
+    expert_code: str,
+    kind: PinKind,
+    reason: str,
+    by: User | None,
+) -> AssignmentPin:
+    """Record that a pair must (pin) or must not (forbid) be on a panel in the next solve."""
+    application = session.exec(
+        select(Application).where(Application.round_id == review_round.id, Application.code == application_code)
+    ).first()
+    expert = session.exec(select(Expert).where(Expert.code == expert_code)).first()
+    if application is None or expert is None:
+        raise AssignError(
+            _("Unknown application %(app)s or expert %(expert)s.", app=application_code, expert=expert_code)
+        )
+    pin = session.exec(
+        select(AssignmentPin).where(
+            AssignmentPin.round_id == review_round.id,
+            AssignmentPin.application_id == application.id,
+            AssignmentPin.expert_id == expert.id,
+        )
+    ).first() or AssignmentPin(round_id=review_round.id, application_id=application.id, expert_id=expert.id, kind=kind)
+    pin.kind, pin.reason, pin.created_by_id = kind, reason.strip(), by.id if by else None
+    session.add(pin)
+    session.flush()
+    audit.record(
+        session,
+        action=f"assignment.{kind.value}",
+        by=by,
+        target=pin,
+        round_id=review_round.id,
+        details={"application": application_code, "expert": expert_code, "reason": reason},
+    )
+    return pin
+
+
+def remove_pin(session: Session, *, pin: AssignmentPin, by: User | None) -> None:
+    audit.record(
+        session,
+        action="assignment.unpin",
+        by=by,
+        target=pin,
+        round_id=pin.round_id,
+        details={"application_id": pin.application_id, "expert_id": pin.expert_id},
+    )
+    session.delete(pin)
+
+
+def replacement_list(session: Session, *, round_id: int) -> list[tuple[Assignment, Application, Expert]]:
+    """Seats that need a new expert: recusals, and active seats of experts since marked inactive."""
+    return list(
+        session.exec(
+            select(Assignment, Application, Expert)
+            .join(Application, Application.id == Assignment.application_id)
+            .join(Expert, Expert.id == Assignment.expert_id)
+            .join(AssignmentRun, AssignmentRun.id == Assignment.run_id)
+            .where(
+                Assignment.round_id == round_id,
+                AssignmentRun.status == RunStatus.PUBLISHED,
+                sa.or_(
+                    Assignment.state == AssignmentState.RECUSED,
+                    sa.and_(Assignment.state == AssignmentState.ACTIVE, ~Expert.is_active),
+                ),
+            )
+            .order_by(Application.code)
+        ).all()
+    )
+
+
+def replace(session: Session, *, seat: Assignment, by: User | None, seed: int | None = None) -> Assignment:
+    """Give the seat to the best eligible expert; every other pair of the round stays as it is."""
+    if seat.state not in (AssignmentState.RECUSED, AssignmentState.ACTIVE):
+        raise AssignError(_("This seat has been replaced already."))
+    review_round = session.get(Round, seat.round_id)
+    pool = build_pool(session, review_round, keep_expert_id=seat.expert_id)
+    application, leaving = session.get(Application, seat.application_id), session.get(Expert, seat.expert_id)
+    seats = session.exec(
+        select(Application.code, Expert.code)
+        .join(Assignment, Assignment.application_id == Application.id)
+        .join(Expert, Expert.id == Assignment.expert_id)
+        .where(
+            Assignment.run_id == seat.run_id,
+            Expert.is_active,
+            sa.or_(Assignment.state == AssignmentState.ACTIVE, Assignment.id == seat.id),
+        )
+    ).all()
+    current = {(code, expert) for code, expert in seats} | {(application.code, leaving.code)}
+    options = options_for(session, review_round, pool, RunChoices(seed=seed))
+    rng = np.random.default_rng(seed) if seed is not None else None
+    try:
+        outcome = assignment.replace(pool.problem, sorted(current), application.code, leaving.code, options, rng)
+    except assignment.Infeasible as infeasible:
+        raise AssignError("；".join(r.message_zh for r in infeasible.diagnosis.reasons)) from None
+    newcomer = pool.experts[outcome.added]
+    seat.state = AssignmentState.REPLACED
+    new_seat = Assignment(
+        run_id=seat.run_id,
+        round_id=seat.round_id,
+        application_id=seat.application_id,
+        expert_id=newcomer.id,
+        affinity=outcome.score,
+    )
+    session.add(new_seat)
+    session.flush()
+    session.add(
+        ScoreSheet(
+            assignment_id=new_seat.id, round_id=seat.round_id, application_id=seat.application_id, expert_id=newcomer.id
+        )
+    )
+    audit.record(
+        session,
+        action="assignment.replace",
+        by=by,
+        target=new_seat,
+        round_id=seat.round_id,
+        details={"application": application.code, "removed": leaving.code, "added": newcomer.code},
+    )
+    return new_seat
+
+
+def _affinities(problem: assignment.Problem, pairs) -> list[float]:
     if not pairs:
         return []
     apps = np.array([problem.app_index(a) for a, _ in pairs])
     experts = np.array([problem.expert_index(e) for _, e in pairs])
-    return list(pair_scores(problem, apps, experts) / assignment.SCALE)
+    return [float(s) for s in pair_scores(problem, apps, experts) / assignment.SCALE]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the centre checks before publishing a proposal."""
+
+    run: AssignmentRun
+    summary: dict
+    panels: list[tuple[Application, list[tuple[Expert, Assignment]]]]
+    loads: dict[int, int]  # load -> number of experts with it
+    single_review_share: float  # experts who score one application only: their leniency cannot be calibrated
+    components: int  # connected parts of the expert–application graph
+    mean_load: float
+    worst_panel: float = field(default=0.0)
+
+
+def preview(session: Session, *, run: AssignmentRun) -> Preview:
+    rows = session.exec(
+        select(Assignment, Application, Expert)
+        .join(Application, Application.id == Assignment.application_id)
+        .join(Expert, Expert.id == Assignment.expert_id)
+        .where(Assignment.run_id == run.id, Assignment.state == AssignmentState.ACTIVE)
+        .order_by(Application.code, Expert.code)
+    ).all()
+    panels: dict[int, tuple[Application, list]] = {}
+    load: dict[int, int] = {}
+    for pair, application, expert in rows:
+        panels.setdefault(application.id, (application, []))[1].append((expert, pair))
+        load[expert.id] = load.get(expert.id, 0) + 1
+    histogram: dict[int, int] = {}
+    for n in load.values():
+        histogram[n] = histogram.get(n, 0) + 1
+    summary = json.loads(run.summary_json or "{}")
+    return Preview(
+        run=run,
+        summary=summary,
+        panels=list(panels.values()),
+        loads=dict(sorted(histogram.items())),
+        single_review_share=(histogram.get(1, 0) / len(load)) if load else 0.0,
+        components=_components([(p.application_id, p.expert_id) for p, _, _ in rows]),
+        mean_load=(len(rows) / len(load)) if load else 0.0,
+        worst_panel=min((sum(p.affinity for _, p in members) for _, members in panels.values()), default=0.0),
+    )
+
+
+def _components(pairs: list[tuple[int, int]]) -> int:
+    """Connected parts of the bipartite graph: leniencies are only comparable within one part."""
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for app_id, expert_id in pairs:
+        parent[find(("a", app_id))] = find(("e", expert_id))
+    return len({find(x) for x in list(parent)})
+
+
+def pins(session: Session, *, round_id: int) -> list[tuple[AssignmentPin, str, str]]:
+    """The round's pins and forbids with the application and expert codes they name."""
+    return list(
+        session.exec(
+            select(AssignmentPin, Application.code, Expert.code)
+            .join(Application, Application.id == AssignmentPin.application_id)
+            .join(Expert, Expert.id == AssignmentPin.expert_id)
+            .where(AssignmentPin.round_id == round_id)
+            .order_by(Application.code)
+        ).all()
+    )
+
+
+def expert_code(session: Session, seat: Assignment) -> str:
+    return session.get(Expert, seat.expert_id).code
+
+
+def runs(session: Session, *, round_id: int) -> list[AssignmentRun]:
+    return list(
+        session.exec(select(AssignmentRun).where(AssignmentRun.round_id == round_id).order_by(AssignmentRun.id.desc()))
+    )

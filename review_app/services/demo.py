@@ -28,7 +28,7 @@ from ..models import (
     User,
 )
 from ..models._base import utcnow
-from . import assign, audit, credit_codes, rounds
+from . import assign, audit, credit_codes, demo_intake, rounds
 from .demo_data import (
     BRAND_CHARS,
     CITY_LOGINS,
@@ -61,6 +61,8 @@ def seed(session: Session) -> list[tuple[str, str, str]]:
     if session.exec(select(Round).where(Round.name == DEMO_ROUND_NAME)).first() is None:
         _Builder(session, random.Random(DEMO_SEED)).build()
         session.commit()
+    demo_intake.seed(session, main_round_name=DEMO_ROUND_NAME)  # the formal check, and an annual round in intake
+    session.commit()
     return _logins(session)
 
 
@@ -92,7 +94,7 @@ class _Builder:
         self._declared_conflicts(experts, applications)
         self._accounts(experts)
         self.session.flush()
-        run = assign.propose(self.session, review_round=review_round, seed=DEMO_SEED, by=None)
+        run = assign.propose(self.session, review_round=review_round, choices=assign.RunChoices(seed=DEMO_SEED), by=None)
         assign.publish(self.session, run=run, by=None)
         self._scores_in_progress(review_round)
         audit.record(

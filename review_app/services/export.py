@@ -80,9 +80,7 @@ class RankingReport:
 def ranking_report(session: Session, *, run: RankingRun) -> RankingReport:
     """The stored ranking with each application's city, lead unit and per-criterion mean points."""
     review_round = session.get(Round, run.round_id)
-    criteria = list(
-        session.exec(select(Criterion).where(Criterion.round_id == run.round_id).order_by(Criterion.position))
-    )
+    criteria = rank.criteria_of(session, run.round_id)
     means = {
         (app_id, criterion_id): float(mean)
         for app_id, criterion_id, mean in session.exec(
@@ -174,7 +172,7 @@ def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list], 
 
 def individual_scores(session: Session, *, round_id: int) -> tuple[list[str], list[list]]:
     """Every submitted sheet: application, expert code, points per criterion, total, 推荐, comment."""
-    criteria = list(session.exec(select(Criterion).where(Criterion.round_id == round_id).order_by(Criterion.position)))
+    criteria = rank.criteria_of(session, round_id)
     sheets = session.exec(
         select(ScoreSheet, Application.code, Expert.code)
         .join(Application, Application.id == ScoreSheet.application_id)
@@ -182,10 +180,7 @@ def individual_scores(session: Session, *, round_id: int) -> tuple[list[str], li
         .where(ScoreSheet.round_id == round_id, ScoreSheet.status == SheetStatus.SUBMITTED)
         .order_by(Application.code, Expert.code)
     ).all()
-    points = {
-        (item.sheet_id, item.criterion_id): float(item.points)
-        for item in session.exec(select(ScoreItem).join(ScoreSheet).where(ScoreSheet.round_id == round_id))
-    }
+    points = rank.sheet_points(session, [row[0].id for row in sheets])
     header = [
         _("Application no."),
         _("Expert code"),

@@ -31,14 +31,24 @@ class RankError(ValueError):
     """The round cannot be ranked yet; the message is shown to the user."""
 
 
+def criteria_of(session: Session, round_id: int) -> list[Criterion]:
+    return list(session.exec(select(Criterion).where(Criterion.round_id == round_id).order_by(Criterion.position)))
+
+
+def sheet_points(session: Session, sheet_ids: list[int]) -> dict[tuple[int, int], float]:
+    """Points by (sheet id, criterion id)."""
+    return {
+        (item.sheet_id, item.criterion_id): float(item.points)
+        for item in session.exec(select(ScoreItem).where(ScoreItem.sheet_id.in_(sheet_ids)))
+    }
+
+
 def score_table(session: Session, review_round: Round) -> scoring.ScoreTable:
     """Every submitted sheet of the round's active panels: totals, criterion points, 推荐/不推荐.
 
     Application and expert ids are database ids as strings.
     """
-    criteria = list(
-        session.exec(select(Criterion).where(Criterion.round_id == review_round.id).order_by(Criterion.position))
-    )
+    criteria = criteria_of(session, review_round.id)
     sheets = list(
         session.exec(
             select(ScoreSheet)
@@ -56,8 +66,8 @@ def score_table(session: Session, review_round: Round) -> scoring.ScoreTable:
     position = {c.id: i for i, c in enumerate(criteria)}
     points = np.full((len(sheets), len(criteria)), np.nan)
     row_of = {s.id: r for r, s in enumerate(sheets)}
-    for item in session.exec(select(ScoreItem).where(ScoreItem.sheet_id.in_(list(row_of)))):
-        points[row_of[item.sheet_id], position[item.criterion_id]] = float(item.points)
+    for (sheet_id, criterion_id), value in sheet_points(session, list(row_of)).items():
+        points[row_of[sheet_id], position[criterion_id]] = value
     return scoring.ScoreTable.from_records(
         [str(s.application_id) for s in sheets],
         [str(s.expert_id) for s in sheets],

@@ -1,0 +1,159 @@
+"""The centre's assignment console: diagnose, run (as a job), preview, pin or forbid, publish, replace.
+Registered on the console's blueprint (admin.routes.bp)."""
+
+from flask import current_app, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from ..access import require_owner
+from ..db import get_session
+from ..models import Assignment, AssignmentPin, AssignmentRun, JobStatus, PinKind
+from ..services import assign, jobs, rounds
+from .assignment_forms import PinForm, RunForm
+from .rounds import _by, _round_or_404
+from .routes import bp
+
+
+@bp.route("/rounds/<int:round_id>/assignment")
+def assignment(round_id: int):
+    session = get_session()
+    review_round = _round_or_404(round_id)
+    return render_template(
+        "admin/assignment.html",
+        round=review_round,
+        diagnosis=assign.diagnose(session, review_round=review_round),
+        runs=assign.runs(session, round_id=round_id),
+        pins=assign.pins(session, round_id=round_id),
+        replacements=assign.replacement_list(session, round_id=round_id),
+        run_form=RunForm(),
+        pin_form=PinForm(),
+    )
+
+
+@bp.route("/rounds/<int:round_id>/assignment/run", methods=["POST"])
+def assignment_run(round_id: int):
+    review_round = _round_or_404(round_id)
+    form = RunForm()
+    if not form.validate_on_submit():
+        flash(_("Please correct the settings of the run."), "error")
+        return redirect(url_for("admin.assignment", round_id=round_id))
+    choices = assign.RunChoices(seed=form.seed.data, fair=form.fair.data, balance=form.balance.data)
+    try:
+        job_id = assign.start(get_session(), review_round=review_round, choices=choices, by=_by())
+    except assign.AssignError as error:
+        flash(str(error), "error")
+        return redirect(url_for("admin.assignment", round_id=round_id))
+    jobs.start(current_app._get_current_object(), job_id)
+    return redirect(url_for("admin.job", job_id=job_id))
+
+
+@bp.route("/jobs/<int:job_id>")
+def job(job_id: int):
+    found = jobs.get(get_session(), job_id)
+    require_owner(found is not None)
+    return render_template("admin/job.html", job=found, target=_job_target(found))
+
+
+@bp.route("/jobs/<int:job_id>.json")
+def job_status(job_id: int):
+    found = jobs.get(get_session(), job_id)
+    require_owner(found is not None)
+    return jsonify(status=found.status.value, progress=found.progress, message=found.message, target=_job_target(found))
+
+
+def _job_target(job) -> str | None:
+    """Where a finished job's result is shown."""
+    if job.status != JobStatus.DONE or job.kind != "assignment":
+        return None
+    return url_for("admin.assignment_preview", round_id=job.round_id, run_id=job.result()["run_id"])
+
+
+def _run_or_404(round_id: int, run_id: int) -> AssignmentRun:
+    run = get_session().get(AssignmentRun, run_id)
+    require_owner(run is not None and run.round_id == round_id)
+    return run
+
+
+@bp.route("/rounds/<int:round_id>/assignment/runs/<int:run_id>")
+def assignment_preview(round_id: int, run_id: int):
+    review_round = _round_or_404(round_id)
+    run = _run_or_404(round_id, run_id)
+    return render_template(
+        "admin/assignment_run.html", round=review_round, preview=assign.preview(get_session(), run=run)
+    )
+
+
+@bp.route("/rounds/<int:round_id>/assignment/runs/<int:run_id>/publish", methods=["POST"])
+def assignment_publish(round_id: int, run_id: int):
+    _round_or_404(round_id)
+    run = _run_or_404(round_id, run_id)
+    session = get_session()
+    try:
+        count = assign.publish(session, run=run, by=_by())
+    except (assign.AssignError, rounds.RoundError) as error:
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("admin.assignment_preview", round_id=round_id, run_id=run_id))
+    session.commit()
+    flash(_("The assignment is published: %(n)d score sheets are waiting for the experts.", n=count), "success")
+    return redirect(url_for("admin.assignment", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/assignment/pins", methods=["POST"])
+def assignment_pin(round_id: int):
+    review_round = _round_or_404(round_id)
+    form = PinForm()
+    session = get_session()
+    if form.validate_on_submit():
+        try:
+            assign.set_pin(
+                session,
+                review_round=review_round,
+                application_code=form.application_code.data.strip(),
+                expert_code=form.expert_code.data.strip(),
+                kind=PinKind(form.kind.data),
+                reason=form.reason.data,
+                by=_by(),
+            )
+        except assign.AssignError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(_("Saved. Run the assignment again to apply it."), "success")
+    else:
+        flash(_("An application no., an expert code and a reason are all required."), "error")
+    return redirect(url_for("admin.assignment", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/assignment/pins/<int:pin_id>/delete", methods=["POST"])
+def assignment_unpin(round_id: int, pin_id: int):
+    _round_or_404(round_id)
+    session = get_session()
+    pin = session.get(AssignmentPin, pin_id)
+    require_owner(pin is not None and pin.round_id == round_id)
+    assign.remove_pin(session, pin=pin, by=_by())
+    session.commit()
+    return redirect(url_for("admin.assignment", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/assignment/seats/<int:seat_id>/replace", methods=["POST"])
+def assignment_replace(round_id: int, seat_id: int):
+    _round_or_404(round_id)
+    session = get_session()
+    seat = session.get(Assignment, seat_id)
+    require_owner(seat is not None and seat.round_id == round_id)
+    try:
+        new_seat = assign.replace(session, seat=seat, by=_by())
+    except assign.AssignError as error:
+        session.rollback()
+        flash(str(error), "error")
+    else:
+        session.commit()
+        flash(
+            _(
+                "Replaced: expert %(code)s takes the seat; nobody else moved.",
+                code=assign.expert_code(session, new_seat),
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.assignment", round_id=round_id))

@@ -1,0 +1,95 @@
+"""The centre's formal-check screens: the verdict table with filters, running the check, overriding a
+verdict for a written reason, and the CSV export (the same bytes as `flask formal-check`).
+Registered on the console's blueprint (admin.routes.bp)."""
+
+import io
+
+from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import require_owner
+from ..db import get_session
+from ..models import Verdict
+from ..services import eligibility, rounds
+from .round_forms import OverrideForm
+from .routes import bp
+
+
+def _filters() -> dict:
+    rule = request.args.get("rule", "")
+    verdict = request.args.get("verdict", "")
+    return {
+        "rule": rule if rule in eligibility.RULES else None,
+        "verdict": Verdict(verdict) if verdict in set(Verdict) else None,
+        "city_id": request.args.get("city", type=int),
+    }
+
+
+@bp.route("/rounds/<int:round_id>/check")
+def round_check(round_id: int):
+    filters = _filters()
+    board = eligibility.board(get_session(), round_id=round_id, **filters)
+    require_owner(board is not None)
+    return render_template("admin/check.html", board=board, filters=filters, rules=eligibility.RULES)
+
+
+@bp.route("/rounds/<int:round_id>/check/run", methods=["POST"])
+def run_check(round_id: int):
+    session = get_session()
+    review_round = rounds.get_round(session, round_id)
+    require_owner(review_round is not None)
+    try:
+        summary = eligibility.run_check(session, review_round=review_round, by=current_user._get_current_object())
+    except eligibility.CheckError as error:
+        session.rollback()
+        flash(str(error), "error")
+    else:
+        session.commit()
+        flash(
+            _(
+                "Checked %(n)d application(s): %(failed)d with a failed rule, %(warned)d with a warning.",
+                n=summary.applications,
+                failed=summary.failed,
+                warned=summary.warned,
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.round_check", round_id=round_id))
+
+
+@bp.route("/checks/<int:result_id>/override", methods=["GET", "POST"])
+def override_check(result_id: int):
+    session = get_session()
+    row = eligibility.result_row(session, result_id=result_id)
+    require_owner(row is not None)
+    form = OverrideForm()
+    if request.method == "GET":
+        form.verdict.data = row.effective.value
+    elif form.validate_on_submit():
+        try:
+            eligibility.override(
+                session,
+                result_id=result_id,
+                verdict=Verdict(form.verdict.data),
+                reason=form.reason.data,
+                by=current_user._get_current_object(),
+            )
+        except eligibility.CheckError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(_("The verdict is changed and the reason recorded."), "success")
+            return redirect(url_for("admin.round_check", round_id=row.application.round_id))
+    return render_template("admin/override.html", row=row, form=form)
+
+
+@bp.route("/rounds/<int:round_id>/check.csv")
+def check_export(round_id: int):
+    session = get_session()
+    review_round = rounds.get_round(session, round_id)
+    require_owner(review_round is not None)
+    data = eligibility.report_csv(session, round_id=round_id)
+    filename = f"形式审查结果_{review_round.year}_{review_round.id}.csv"
+    return send_file(io.BytesIO(data), mimetype="text/csv", download_name=filename, as_attachment=True)

@@ -1,0 +1,78 @@
+"""The centre's intake screens: the round's applications, one application, its PDFs, the Excel template
+and the import. Registered on the console's blueprint (admin.routes.bp)."""
+
+import io
+
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import require_owner
+from ..db import get_session
+from ..services import applications, intake, rounds, storage
+from .round_forms import ImportForm
+from .routes import bp
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.route("/rounds/<int:round_id>/applications")
+def round_applications(round_id: int):
+    city = request.args.get("city", type=int)
+    listing = applications.round_listing(get_session(), round_id=round_id, city_id=city)
+    require_owner(listing is not None)
+    return render_template("admin/applications.html", listing=listing, city=city)
+
+
+@bp.route("/applications/<int:application_id>")
+def application_detail(application_id: int):
+    page = applications.view_by_id(get_session(), application_id=application_id)
+    require_owner(page is not None)
+    return render_template("admin/application.html", page=page)
+
+
+@bp.route("/attachments/<int:attachment_id>")
+def attachment_download(attachment_id: int):
+    attachment = applications.attachment_for(get_session(), attachment_id=attachment_id, city_id=None)
+    require_owner(attachment is not None)
+    path = storage.store_for(current_app.config).path(attachment.sha256)
+    return send_file(path, mimetype="application/pdf", download_name=attachment.filename, as_attachment=True)
+
+
+@bp.route("/import-template.xlsx")
+def import_template():
+    data = intake.template_workbook()
+    return send_file(io.BytesIO(data), mimetype=XLSX, download_name="创新联合体申报导入模板.xlsx", as_attachment=True)
+
+
+@bp.route("/rounds/<int:round_id>/import", methods=["GET", "POST"])
+def round_import(round_id: int):
+    review_round = rounds.get_round(get_session(), round_id)
+    require_owner(review_round is not None)
+    form = ImportForm()
+    problems = []
+    if form.validate_on_submit():
+        session = get_session()
+        files = [(f.filename or "upload", f.read()) for f in (form.file.data, form.second.data) if f]
+        try:
+            result = intake.import_files(
+                session, review_round=review_round, files=files, by=current_user._get_current_object()
+            )
+        except intake.ImportRejected as rejected:
+            session.rollback()
+            problems = rejected.problems
+            flash(str(rejected), "error")
+        else:
+            session.commit()
+            flash(
+                _(
+                    "Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged application(s).",
+                    created=result.applications_created,
+                    updated=result.applications_updated,
+                    unchanged=result.applications_unchanged,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.round_applications", round_id=round_id))
+    status = 400 if problems else 200
+    return render_template("admin/import.html", form=form, round=review_round, problems=problems), status

@@ -1,0 +1,130 @@
+"""Results: aggregate, read the ranking and its uncertainty, explain a place, select, approve, export.
+Registered on the console's blueprint (admin.routes.bp); the auditor reads all of it."""
+
+from flask import Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import require_owner
+from ..db import get_session
+from ..models import RankingResult, RankingRun, Role
+from ..services import audit, export, rank, results
+from .results_forms import AggregateForm, CutoffForm, SelectForm
+from .rounds import _by, _round_or_404
+from .routes import bp
+
+DOWNLOADS = {
+    ("ranking", "xlsx"): (export.ranking_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("ranking", "csv"): (export.ranking_csv, "text/csv; charset=utf-8"),
+    ("ranking", "pdf"): (export.ranking_pdf, "application/pdf"),
+    ("publication", "pdf"): (export.publication_pdf, "application/pdf"),
+}
+
+
+@bp.route("/rounds/<int:round_id>/results")
+def results_page(round_id: int):
+    review_round = _round_or_404(round_id)
+    data = results.page(get_session(), review_round=review_round)
+    cutoff = CutoffForm(cutoff=data.run.cutoff if data.run else None)
+    return render_template(
+        "admin/results.html", page=data, aggregate_form=AggregateForm(), cutoff_form=cutoff, select_form=SelectForm()
+    )
+
+
+@bp.route("/rounds/<int:round_id>/results/aggregate", methods=["POST"])
+def results_aggregate(round_id: int):
+    review_round = _round_or_404(round_id)
+    form = AggregateForm()
+    session = get_session()
+    if form.validate_on_submit():
+        try:
+            results.aggregate_round(
+                session, review_round=review_round, method=form.method.data, seed=form.seed.data or 0, by=_by()
+            )
+        except (rank.RankError, ValueError) as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(_("The scores are aggregated."), "success")
+    return redirect(url_for("admin.results_page", round_id=round_id))
+
+
+def _run_or_404(round_id: int, run_id: int) -> RankingRun:
+    run = get_session().get(RankingRun, run_id)
+    require_owner(run is not None and run.round_id == round_id)
+    return run
+
+
+@bp.route("/rounds/<int:round_id>/results/runs/<int:run_id>/cutoff", methods=["POST"])
+def results_cutoff(round_id: int, run_id: int):
+    run = _run_or_404(round_id, run_id)
+    form = CutoffForm()
+    session = get_session()
+    if form.validate_on_submit():
+        chosen = rank.set_cutoff(session, run=run, cutoff=form.cutoff.data, by=_by())
+        session.commit()
+        flash(_("%(n)d applications are selected.", n=chosen), "success")
+    else:
+        flash(_("The cut-off must be a whole number."), "error")
+    return redirect(url_for("admin.results_page", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/results/<int:result_id>/select", methods=["POST"])
+def results_select(round_id: int, result_id: int):
+    session = get_session()
+    result = session.get(RankingResult, result_id)
+    require_owner(result is not None and _run_or_404(round_id, result.ranking_run_id) is not None)
+    form = SelectForm()
+    if form.validate_on_submit():
+        rank.set_selected(session, result=result, selected=form.selected.data == "1", reason=form.reason.data, by=_by())
+        session.commit()
+        flash(_("The selection is changed and the reason recorded."), "success")
+    else:
+        flash(_("A reason is required to change the selection by hand."), "error")
+    return redirect(url_for("admin.results_page", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/results/runs/<int:run_id>/approve", methods=["POST"])
+def results_approve(round_id: int, run_id: int):
+    run = _run_or_404(round_id, run_id)
+    session = get_session()
+    try:
+        results.approve(session, run=run, by=_by())
+    except rank.RankError as error:
+        session.rollback()
+        flash(str(error), "error")
+    else:
+        session.commit()
+        flash(_("This ranking is now the final one; the round can be published."), "success")
+    return redirect(url_for("admin.results_page", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/results/runs/<int:run_id>/applications/<int:application_id>")
+def results_application(round_id: int, run_id: int, application_id: int):
+    review_round = _round_or_404(round_id)
+    run = _run_or_404(round_id, run_id)
+    detail = results.application_result(
+        get_session(), run=run, application_id=application_id, show_names=current_user.role == Role.ADMIN
+    )
+    require_owner(detail is not None)
+    return render_template("admin/result_application.html", round=review_round, detail=detail)
+
+
+@bp.route("/rounds/<int:round_id>/results/runs/<int:run_id>/<any(ranking, publication):which>.<fmt>")
+def results_download(round_id: int, run_id: int, which: str, fmt: str):
+    run = _run_or_404(round_id, run_id)
+    make, mimetype = DOWNLOADS.get((which, fmt), (None, None))
+    require_owner(make is not None)
+    session = get_session()
+    try:
+        data = make(session, run=run)
+    except export.ExportError as error:
+        flash(str(error), "error")
+        return redirect(url_for("admin.results_page", round_id=round_id))
+    audit.record(
+        session, action="export", by=_by(), target=run, round_id=round_id, details={"list": which, "format": fmt}
+    )
+    session.commit()
+    filename = f"round{round_id}-{which}.{fmt}"
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

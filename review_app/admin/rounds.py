@@ -1,0 +1,124 @@
+"""The centre's round screens: create a round, edit its settings and criteria sheet, move its stage.
+Registered on the console's blueprint (admin.routes.bp)."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import require_owner
+from ..db import get_session
+from ..models import RoundKind, RoundStage
+from ..services import rounds
+from .round_forms import CriteriaForm, RoundCreateForm, RoundSettingsForm, StageForm
+from .routes import bp
+
+
+def _by():
+    return current_user._get_current_object()
+
+
+def _round_or_404(round_id: int):
+    review_round = rounds.get_round(get_session(), round_id)
+    require_owner(review_round is not None)
+    return review_round
+
+
+@bp.route("/rounds/new", methods=["GET", "POST"])
+def round_new():
+    form = RoundCreateForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            review_round = rounds.create_round(
+                session, name=form.name.data, kind=RoundKind(form.kind.data), year=form.year.data, by=_by()
+            )
+        except rounds.RoundError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(_("The round is created with the default criteria sheet; set its deadlines next."), "success")
+            return redirect(url_for("admin.round_settings", round_id=review_round.id))
+    return render_template("admin/round_new.html", form=form)
+
+
+@bp.route("/rounds/<int:round_id>")
+def round_detail(round_id: int):
+    page = rounds.round_page(get_session(), round_id=round_id)
+    require_owner(page is not None)
+    return render_template("admin/round.html", page=page, stage_form=StageForm())
+
+
+@bp.route("/rounds/<int:round_id>/settings", methods=["GET", "POST"])
+def round_settings(round_id: int):
+    review_round = _round_or_404(round_id)
+    form = RoundSettingsForm()
+    if request.method == "GET":
+        form.fill(review_round)
+    elif form.validate_on_submit():
+        session = get_session()
+        try:
+            changes = rounds.update_settings(session, review_round=review_round, values=form.values(), by=_by())
+        except rounds.RoundError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(_("Saved: %(n)d setting(s) changed.", n=len(changes)), "success")
+            return redirect(url_for("admin.round_detail", round_id=round_id))
+    return render_template("admin/round_settings.html", form=form, round=review_round)
+
+
+@bp.route("/rounds/<int:round_id>/criteria", methods=["GET", "POST"])
+def round_criteria(round_id: int):
+    review_round = _round_or_404(round_id)
+    session = get_session()
+    form = CriteriaForm()
+    if request.method == "GET":
+        for _i in range(len(form.rows)):
+            form.rows.pop_entry()
+        for criterion in rounds.criteria_of(session, review_round):
+            form.rows.append_entry(
+                {"title": criterion.title, "max_points": criterion.max_points, "descriptors": criterion.descriptors}
+            )
+    elif form.validate_on_submit():
+        if form.add_row.data:
+            form.rows.append_entry()
+        else:
+            try:
+                if form.reset.data:
+                    rounds.reset_criteria(session, review_round=review_round, by=_by())
+                else:
+                    rounds.update_criteria(session, review_round=review_round, rows=form.values(), by=_by())
+            except rounds.RoundError as error:
+                session.rollback()
+                flash(str(error), "error")
+            else:
+                session.commit()
+                flash(_("The criteria sheet is saved."), "success")
+                return redirect(url_for("admin.round_detail", round_id=round_id))
+    total = sum(row.form.max_points.data or 0 for row in form.rows if (row.form.title.data or "").strip())
+    return render_template(
+        "admin/round_criteria.html",
+        form=form,
+        round=review_round,
+        total=total,
+        editable=rounds.can_edit_criteria(review_round),
+    )
+
+
+@bp.route("/rounds/<int:round_id>/stage", methods=["POST"])
+def round_stage(round_id: int):
+    review_round = _round_or_404(round_id)
+    form = StageForm()
+    if form.validate_on_submit() and form.to_stage.data in set(RoundStage):
+        session = get_session()
+        try:
+            rounds.advance(session, review_round=review_round, to_stage=RoundStage(form.to_stage.data), by=_by())
+        except rounds.RoundError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(_("The round moved to a new stage."), "success")
+    return redirect(url_for("admin.round_detail", round_id=round_id))

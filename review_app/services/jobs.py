@@ -1,0 +1,84 @@
+"""Long work outside the request that asked for it: a job row records its progress in the database, so
+any process can show it, the admin can leave and come back, and the request returns at once."""
+
+import json
+import threading
+from collections.abc import Callable
+
+from flask import Flask
+from sqlmodel import Session
+
+from ..models import Job, JobStatus, User
+from ..models._base import utcnow
+from . import audit
+
+# kind -> work(session, job, report) -> result dict. `report(percent, message)` records progress.
+Work = Callable[[Session, Job, Callable[[int, str], None]], dict]
+WORKERS: dict[str, Work] = {}
+
+
+def register(kind: str):
+    """Declare the function that does the work of jobs of `kind`."""
+
+    def decorator(work: Work) -> Work:
+        WORKERS[kind] = work
+        return work
+
+    return decorator
+
+
+def submit(session: Session, *, kind: str, round_id: int | None, params: dict, by: User | None) -> Job:
+    """Queue a job (committed, so the worker thread and other processes see it)."""
+    if kind not in WORKERS:
+        raise KeyError(kind)
+    job = Job(
+        kind=kind,
+        round_id=round_id,
+        params_json=json.dumps(params, ensure_ascii=False),
+        created_by_id=by.id if by else None,
+    )
+    session.add(job)
+    session.flush()
+    audit.record(session, action=f"job.{kind}", by=by, target=job, round_id=round_id, details=params)
+    session.commit()
+    return job
+
+
+def start(app: Flask, job_id: int, *, wait: bool = False) -> threading.Thread:
+    """Run the job in a thread of this process (`wait` joins it: for the command line)."""
+    thread = threading.Thread(target=run, args=(app, job_id), name=f"job-{job_id}", daemon=True)
+    thread.start()
+    if wait:
+        thread.join()
+    return thread
+
+
+def run(app: Flask, job_id: int) -> None:
+    """Do a queued job: mark it running, call its worker, store the result or the failure."""
+    engine = app.extensions["db_engine"]
+    with app.app_context(), Session(engine, expire_on_commit=False) as session:
+        job = session.get(Job, job_id)
+        if job is None or job.status != JobStatus.QUEUED:
+            return
+        job.status, job.started_at = JobStatus.RUNNING, utcnow()
+        session.commit()
+
+        def report(percent: int, message: str) -> None:
+            job.progress, job.message = max(0, min(100, percent)), message
+            session.commit()
+
+        try:
+            result = WORKERS[job.kind](session, job, report)
+        except Exception as error:  # a job must end in a state the admin can see, whatever went wrong
+            session.rollback()
+            job = session.get(Job, job_id)
+            job.status, job.message = JobStatus.FAILED, f"{type(error).__name__}: {error}"[:500]
+        else:
+            job.status, job.progress = JobStatus.DONE, 100
+            job.result_json = json.dumps(result, ensure_ascii=False, default=str)
+        job.finished_at = utcnow()
+        session.commit()
+
+
+def get(session: Session, job_id: int) -> Job | None:
+    return session.get(Job, job_id)

@@ -1,0 +1,131 @@
+"""Builders for the intake and formal-check tests (issue 6): rounds in a given stage, units with valid
+credit codes, applications with members, and small real PDFs."""
+
+import itertools
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from review_app.models import (
+    Application,
+    ApplicationMember,
+    ApplicationStatus,
+    City,
+    CreditStanding,
+    Organisation,
+    RoundKind,
+    RoundStage,
+)
+from review_app.models._base import utcnow
+from review_app.services import credit_codes, rounds
+
+ALL_CLAUSES = "责任落实;协同攻关;决策运行;资金筹措;知识产权;利益分配"
+_bodies = itertools.count(10_000_001, 7)
+
+
+def valid_code(division: str = "320100") -> str:
+    return credit_codes.make("9", "1", division, f"{next(_bodies):08d}")
+
+
+def make_round(
+    session: Session,
+    *,
+    name: str = "2026年度测试轮次",
+    kind: str = "new_consortium",
+    stage: str = "intake",
+    quota: int = 5,
+    deadline_days: float | None = 10,
+):
+    review_round = rounds.create_round(session, name=name, kind=RoundKind(kind), year=2026)
+    review_round.stage = RoundStage(stage)
+    review_round.city_quota = quota
+    review_round.city_deadline = utcnow() + timedelta(days=deadline_days) if deadline_days is not None else None
+    session.flush()
+    return review_round
+
+
+def make_unit(
+    session: Session,
+    name: str,
+    *,
+    code: str | None = None,
+    kind: str = "企业",
+    province: str = "江苏省",
+    city: str = "南京市",
+    standing: str = "good",
+    legal_person: bool = True,
+) -> Organisation:
+    org = Organisation(
+        credit_code=code or valid_code(),
+        name=name,
+        kind=kind,
+        province=province,
+        city=city,
+        credit_standing=CreditStanding(standing),
+        is_legal_person=legal_person,
+    )
+    session.add(org)
+    session.flush()
+    return org
+
+
+def make_city_application(
+    session: Session,
+    review_round,
+    *,
+    code: str,
+    city: str = "南京市",
+    lead: Organisation | None = None,
+    lead_kind: str = "龙头企业",
+    revenue: str | None = "20",
+    rd: str | None = "4",
+    clauses: str = ALL_CLAUSES,
+    members: list[tuple[Organisation, str]] | None = None,
+    status: str = "submitted",
+    necessity: str = "必要性充分",
+    feasibility: str = "可行性良好",
+) -> Application:
+    """An application; by default a 龙头企业 lead above the thresholds, a university and a company as
+    members, all six clauses: it passes every rule."""
+    city_row = session.exec(select(City).where(City.name == city)).one()
+    lead = lead or make_unit(session, f"{code}牵头股份有限公司", city=city)
+    application = Application(
+        round_id=review_round.id,
+        code=code,
+        title=f"江苏省{code}创新联合体",
+        field="集成电路",
+        city_id=city_row.id,
+        lead_org_id=lead.id,
+        lead_kind=lead_kind,
+        revenue_2025=Decimal(revenue) if revenue is not None else None,
+        rd_intensity_2025=Decimal(rd) if rd is not None else None,
+        agreement_clauses=clauses,
+        necessity=necessity,
+        feasibility=feasibility,
+        status=ApplicationStatus(status),
+        submitted_at=utcnow() if status == "submitted" else None,
+    )
+    session.add(application)
+    session.flush()
+    if members is None:
+        members = [
+            (make_unit(session, f"{code}大学", kind="高校"), "高校"),
+            (make_unit(session, f"{code}配套企业有限公司"), "企业"),
+        ]
+    for position, (org, unit_type) in enumerate(members, start=1):
+        session.add(
+            ApplicationMember(application_id=application.id, org_id=org.id, unit_type=unit_type, position=position)
+        )
+    session.flush()
+    return application
+
+
+def pdf_bytes(text: str = "test", pad: int = 0) -> bytes:
+    """A small, well-formed PDF (one empty page), optionally padded to a given size."""
+    body = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n% " + text.encode() + b"\n"
+    )
+    body += b"%" + b"x" * pad + b"\n" if pad else b""
+    return body + b"trailer<</Root 1 0 R>>\n%%EOF\n"

@@ -1,0 +1,218 @@
+"""The centre's assignment console: diagnose, run as a job, preview, pin and forbid, publish, replace."""
+
+import time
+
+import pytest
+from sqlmodel import func, select
+
+from review_app.models import (
+    Assignment,
+    AssignmentRun,
+    AssignmentState,
+    AuditEvent,
+    Conflict,
+    ConflictSource,
+    Expert,
+    Job,
+    JobStatus,
+    RoundStage,
+    RunStatus,
+    ScoreSheet,
+)
+from review_app.services import assign
+from tests.factories import make_round_for_assignment
+
+pytestmark = pytest.mark.demo
+
+
+@pytest.fixture
+def fresh_round(session):
+    return make_round_for_assignment(session, n_applications=8, k=3)
+
+
+def _wait_for(session, job_id: int) -> Job:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        session.expire_all()
+        job = session.get(Job, job_id)
+        if job.status in (JobStatus.DONE, JobStatus.FAILED):
+            return job
+        time.sleep(0.1)
+    raise AssertionError("the job did not finish")
+
+
+def _run(client, auth, round_id: int, **options) -> AssignmentRun:
+    response = auth.post(f"/admin/rounds/{round_id}/assignment/run", {k: v for k, v in options.items()})
+    assert response.status_code == 302 and "/admin/jobs/" in response.location
+    job_id = int(response.location.rsplit("/", 1)[1])
+    return job_id
+
+
+def test_run_preview_publish(client, auth, users, session, fresh_round):
+    auth.login("admin1")
+    page = client.get(f"/admin/rounds/{fresh_round.id}/assignment").text
+    assert "存在有效的分配方案" in page
+
+    job_id = _run(client, auth, fresh_round.id, seed="42")
+    job = _wait_for(session, job_id)
+    assert job.status == JobStatus.DONE, job.message
+    run_id = job.result()["run_id"]
+    status = client.get(f"/admin/jobs/{job_id}.json").json
+    assert status["status"] == "done" and status["target"].endswith(f"/runs/{run_id}")
+
+    preview = client.get(status["target"]).text
+    assert "T000" in preview and "随机种子" in preview and "42" in preview
+    pairs = session.exec(select(Assignment).where(Assignment.run_id == run_id)).all()
+    assert len(pairs) == 8 * 3
+    panel_orgs = {}
+    for pair in pairs:
+        expert = session.get(Expert, pair.expert_id)
+        assert "集成电路" in expert.field_list
+        panel_orgs.setdefault(pair.application_id, []).append(expert.org_id)
+    assert all(len(set(orgs)) == len(orgs) for orgs in panel_orgs.values())  # org-diverse by default
+
+    assert (
+        session.exec(select(func.count()).select_from(ScoreSheet).where(ScoreSheet.round_id == fresh_round.id)).one()
+        == 0
+    )  # a proposal gives nobody work yet
+    response = auth.post(f"/admin/rounds/{fresh_round.id}/assignment/runs/{run_id}/publish", follow_redirects=True)
+    assert "已发布" in response.text
+    session.expire_all()
+    assert session.get(AssignmentRun, run_id).status == RunStatus.PUBLISHED
+    assert fresh_round.stage == RoundStage.SCORING or session.get(type(fresh_round), fresh_round.id).stage == "scoring"
+    assert (
+        session.exec(select(func.count()).select_from(ScoreSheet).where(ScoreSheet.round_id == fresh_round.id)).one()
+        == 24
+    )
+    actions = {e.action for e in session.exec(select(AuditEvent).where(AuditEvent.round_id == fresh_round.id))}
+    assert {"job.assignment", "assignment.propose", "assignment.publish", "round.stage"} <= actions
+
+
+def test_the_same_seed_draws_the_same_panels(session, fresh_round):
+    first = assign.propose(session, review_round=fresh_round, choices=assign.RunChoices(seed=7), by=None)
+    second = assign.propose(session, review_round=fresh_round, choices=assign.RunChoices(seed=7), by=None)
+    session.commit()
+
+    def panels(run):
+        return sorted(
+            (p.application_id, p.expert_id) for p in session.exec(select(Assignment).where(Assignment.run_id == run.id))
+        )
+
+    assert panels(first) == panels(second)
+
+
+def test_only_one_publication(session, fresh_round):
+    first = assign.propose(session, review_round=fresh_round, choices=assign.RunChoices(seed=1), by=None)
+    second = assign.propose(session, review_round=fresh_round, choices=assign.RunChoices(seed=2), by=None)
+    session.commit()
+    assign.publish(session, run=first, by=None)
+    session.commit()
+    with pytest.raises(assign.AssignError):
+        assign.publish(session, run=second, by=None)
+    session.rollback()
+    assert session.get(AssignmentRun, second.id).status == RunStatus.SUPERSEDED
+
+
+def test_pins_and_forbids_hold_in_the_next_run(client, auth, users, session, fresh_round):
+    first = assign.propose(session, review_round=fresh_round, choices=assign.RunChoices(seed=3), by=None)
+    session.commit()
+    seat = session.exec(select(Assignment).where(Assignment.run_id == first.id)).first()
+    forbidden = session.get(Expert, seat.expert_id)
+    outsider = session.exec(
+        select(Expert).where(
+            Expert.fields.contains("集成电路"),
+            Expert.id.not_in(
+                [a.expert_id for a in session.exec(select(Assignment).where(Assignment.run_id == first.id))]
+            ),
+        )
+    ).first()
+    auth.login("admin1")
+    for expert, kind in ((forbidden, "forbid"), (outsider, "pin")):
+        response = auth.post(
+            f"/admin/rounds/{fresh_round.id}/assignment/pins",
+            {
+                "application_code": "T000" if kind == "pin" else _code(session, seat),
+                "expert_code": expert.code,
+                "kind": kind,
+                "reason": "测试",
+            },
+        )
+        assert response.status_code == 302
+    run = assign.propose(session, review_round=fresh_round, choices=assign.RunChoices(seed=3), by=None)
+    pairs = {
+        (p.application_id, p.expert_id): p for p in session.exec(select(Assignment).where(Assignment.run_id == run.id))
+    }
+    assert (seat.application_id, forbidden.id) not in pairs
+    pinned = [p for (a, e), p in pairs.items() if e == outsider.id]
+    assert len(pinned) == 1 and pinned[0].pinned
+
+
+def _code(session, seat):
+    from review_app.models import Application
+
+    return session.get(Application, seat.application_id).code
+
+
+def test_an_impossible_round_is_diagnosed(client, auth, users, session, runner):
+    impossible = make_round_for_assignment(session, n_applications=3, field="深海采矿", k=3)  # nobody's field
+    auth.login("admin1")
+    page = client.get(f"/admin/rounds/{impossible.id}/assignment").text
+    assert "不存在有效的分配方案" in page and "T000" in page
+    result = runner.invoke(args=["assign", "--round", str(impossible.id)])
+    assert result.exit_code == 2 and '"feasible": false' in result.output
+    assert session.exec(select(AssignmentRun).where(AssignmentRun.round_id == impossible.id)).one().status == (
+        RunStatus.INFEASIBLE
+    )
+
+
+def test_a_recusal_is_replaced_without_moving_anyone_else(client, auth, users, session, fresh_round):
+    run = assign.propose(session, review_round=fresh_round, choices=assign.RunChoices(seed=5), by=None)
+    session.commit()
+    assign.publish(session, run=run, by=None)
+    session.commit()
+    seat = session.exec(select(Assignment).where(Assignment.run_id == run.id)).first()
+    seat.state = AssignmentState.RECUSED
+    session.add(
+        Conflict(
+            expert_id=seat.expert_id,
+            application_id=seat.application_id,
+            source=ConflictSource.DECLARED,
+            reason="合作关系",
+        )
+    )
+    session.commit()
+    before = {
+        (a.application_id, a.expert_id)
+        for a in session.exec(
+            select(Assignment).where(Assignment.run_id == run.id, Assignment.state == AssignmentState.ACTIVE)
+        )
+    }
+
+    auth.login("admin1")
+    page = client.get(f"/admin/rounds/{fresh_round.id}/assignment").text
+    assert "申请回避" in page or "声明回避" in page
+    response = auth.post(f"/admin/rounds/{fresh_round.id}/assignment/seats/{seat.id}/replace", follow_redirects=True)
+    assert "其他专家均未变动" in response.text
+    session.expire_all()
+    after = {
+        (a.application_id, a.expert_id)
+        for a in session.exec(
+            select(Assignment).where(Assignment.run_id == run.id, Assignment.state == AssignmentState.ACTIVE)
+        )
+    }
+    assert before <= after and len(after - before) == 1
+    ((new_app, new_expert),) = after - before
+    assert new_app == seat.application_id and new_expert != seat.expert_id
+    assert session.get(Assignment, seat.id).state == AssignmentState.REPLACED
+    assert session.exec(
+        select(ScoreSheet)
+        .join(Assignment)
+        .where(Assignment.expert_id == new_expert, Assignment.application_id == new_app)
+    ).one()
+
+
+def test_the_auditor_reads_the_console_and_cannot_run_it(client, auth, users, session, fresh_round):
+    auth.login("auditor1")
+    assert client.get(f"/admin/rounds/{fresh_round.id}/assignment").status_code == 200
+    assert auth.post(f"/admin/rounds/{fresh_round.id}/assignment/run", {"seed": "1"}).status_code == 403
+    assert session.exec(select(func.count()).select_from(Job)).one() == 0
