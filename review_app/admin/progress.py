@@ -1,0 +1,42 @@
+"""Scoring progress: per application and per expert, reminders, the outbox. Registered on the console's
+blueprint (admin.routes.bp)."""
+
+from flask import Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from ..db import get_session
+from ..services import audit, progress
+from .rounds import _by, _round_or_404
+from .routes import bp
+
+
+@bp.route("/rounds/<int:round_id>/progress")
+def round_progress(round_id: int):
+    review_round = _round_or_404(round_id)
+    return render_template(
+        "admin/progress.html", progress=progress.round_progress(get_session(), review_round=review_round)
+    )
+
+
+@bp.route("/rounds/<int:round_id>/progress/remind", methods=["POST"])
+def progress_remind(round_id: int):
+    review_round = _round_or_404(round_id)
+    session = get_session()
+    reminded = progress.remind(session, review_round=review_round, by=_by())
+    session.commit()
+    flash(_("%(n)d expert(s) with open sheets were reminded.", n=reminded), "success")
+    return redirect(url_for("admin.round_progress", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/outbox.csv")
+def progress_outbox(round_id: int):
+    _round_or_404(round_id)
+    session = get_session()
+    data = progress.outbox_csv(session, round_id=round_id)
+    audit.record(session, action="export", by=_by(), round_id=round_id, details={"list": "outbox", "format": "csv"})
+    session.commit()
+    return Response(
+        data,
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="round{round_id}-outbox.csv"'},
+    )
