@@ -8,7 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from . import db
 from .db import get_session
-from .models import Role, Round, RoundKind
+from .models import Role, Round, RoundKind, RoundStage, RunStatus
 from .services import accounts, assign, audit, demo, export, rank, rounds
 
 db_group = AppGroup("db", help="Schema migrations (Alembic).")
@@ -34,10 +34,6 @@ def register_commands(app: Flask) -> None:
     from .cli_pool import COMMANDS as POOL_COMMANDS  # import-experts
 
     for command in POOL_COMMANDS:
-        app.cli.add_command(command)
-    from .cli_intake import COMMANDS as INTAKE_COMMANDS  # import-applications, formal-check
-
-    for command in INTAKE_COMMANDS:
         app.cli.add_command(command)
 
 
@@ -157,19 +153,34 @@ def _round(round_id: int) -> Round:
 @with_appcontext
 @click.option("--round", "round_id", type=int, required=True)
 @click.option("--seed", type=int, help="Seed of the random draw among equally good panels (recorded).")
+@click.option("--fair", is_flag=True, help="Maximise the weakest panel first, then the total.")
+@click.option("--balance", is_flag=True, help="Make the loads as even as the instance allows first.")
 @click.option("--publish", is_flag=True, help="Publish the proposal to the experts at once.")
-def assign_round(round_id: int, seed: int | None, publish: bool) -> None:
-    """Propose an expert assignment for a round (and publish it with --publish); prints a JSON summary."""
+def assign_round(round_id: int, seed: int | None, fair: bool, balance: bool, publish: bool) -> None:
+    """Solve a round's expert assignment as a proposal (published with --publish); prints its summary.
+
+    Exit code 2 when no valid assignment exists; the diagnosis says which applications or fields fall short.
+    """
     _as_cli()
     session = get_session()
+    review_round = _round(round_id)
     try:
-        run = assign.propose(session, review_round=_round(round_id), seed=seed, by=None)
-        if publish:
+        if review_round.stage != RoundStage.ASSIGNMENT:
+            raise assign.AssignError(f"round {round_id} is in the {review_round.stage.value} stage, not assignment")
+        run = assign.propose(
+            session,
+            review_round=review_round,
+            choices=assign.RunChoices(seed=seed, fair=fair, balance=balance),
+            by=None,
+        )
+        if publish and run.status == RunStatus.PROPOSED:
             assign.publish(session, run=run, by=None)
-    except assign.Infeasible as error:
-        raise click.ClickException(f"infeasible: {error}") from None
+    except (assign.AssignError, rounds.RoundError) as error:
+        raise click.ClickException(str(error)) from None
     session.commit()
     click.echo(run.summary_json)
+    if run.status == RunStatus.INFEASIBLE:
+        sys.exit(2)
 
 
 @click.command("rank")

@@ -17,8 +17,4 @@ def dashboard():
 
 
 # Each screen group of the console registers its views on `bp` in a module of its own.
-from . import sheets  # noqa: E402,F401
-from . import pool  # noqa: E402,F401
-
-# isort: split
-from . import checks, intake, rounds  # noqa: E402,F401  (rounds, import, formal check)
+from . import assignment, checks, intake, pool, progress, results, rounds, sheets  # noqa: E402,F401

@@ -94,7 +94,8 @@ class _Builder:
         self._declared_conflicts(experts, applications)
         self._accounts(experts)
         self.session.flush()
-        run = assign.propose(self.session, review_round=review_round, seed=DEMO_SEED, by=None)
+        choices = assign.RunChoices(seed=DEMO_SEED)
+        run = assign.propose(self.session, review_round=review_round, choices=choices, by=None)
         assign.publish(self.session, run=run, by=None)
         self._scores_in_progress(review_round)
         audit.record(
