@@ -121,4 +121,6 @@ def round_stage(round_id: int):
         else:
             session.commit()
             flash(_("The round moved to a new stage."), "success")
+    else:
+        flash(_("A round cannot move from this stage to that one."), "error")
     return redirect(url_for("admin.round_detail", round_id=round_id))
