@@ -32,7 +32,8 @@ class Defaults:
     # With several processes, point this at Redis or memcached so counters are shared.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "5 per minute; 30 per hour"
+    LOGIN_RATE_LIMIT = "5 per minute; 30 per hour"  # per account and address
+    LOGIN_RATE_LIMIT_PER_ADDRESS = "100 per minute"  # a whole office may sit behind one address
 
     # Settings that only the environment may override, by name.
     ENVIRONMENT_KEYS = ("DATABASE_URL", "SECRET_KEY", "UPLOAD_DIR", "SMTP_URL", "RATELIMIT_STORAGE_URI")

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..db import get_session
@@ -12,8 +13,15 @@ from .forms import ActivateForm, ChangePasswordForm, LoginForm
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
 
 
+def _account_key() -> str:
+    """Attempts are counted per account and address: a whole office behind one NAT address can log in,
+    while guessing one account's password is slowed down."""
+    return f"{get_remote_address()}|{request.form.get('username', '').strip().lower()[:64]}"
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_account_key, methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"], methods=["POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():

@@ -67,6 +67,12 @@ def test_login_is_rate_limited(client, auth, users):
     assert "尝试次数过多" in response.text
 
 
+def test_one_accounts_failures_do_not_lock_out_the_office(client, auth, users):
+    for _ in range(6):
+        auth.login("admin1", "wrong")
+    assert auth.login("nanjing1").location == "/"  # same address, another account
+
+
 def test_a_post_without_csrf_token_is_rejected(client, auth, users, session):
     auth.login("admin1")
     response = client.post("/auth/logout")

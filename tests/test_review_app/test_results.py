@@ -19,8 +19,9 @@ def demo_round(session):
 
 
 def _aggregate(auth, round_id):
-    return auth.post(f"/admin/rounds/{round_id}/results/aggregate", {"method": "calibrated", "seed": "0"},
-                     follow_redirects=True)
+    return auth.post(
+        f"/admin/rounds/{round_id}/results/aggregate", {"method": "calibrated", "seed": "0"}, follow_redirects=True
+    )
 
 
 def test_aggregate_shows_the_ranking_beside_the_trimmed_mean(client, auth, users, session, demo_round):
@@ -30,19 +31,22 @@ def test_aggregate_shows_the_ranking_beside_the_trimmed_mean(client, auth, users
     assert "评分已汇总" in page and "去掉最高分和最低分" in page
     runs = session.exec(select(RankingRun).order_by(RankingRun.id)).all()
     assert [r.method for r in runs] == ["calibrated", "trimmed"]
-    first = session.exec(select(RankingResult).where(RankingResult.ranking_run_id == runs[0].id,
-                                                     RankingResult.rank == 1)).first()
+    first = session.exec(
+        select(RankingResult).where(RankingResult.ranking_run_id == runs[0].id, RankingResult.rank == 1)
+    ).first()
     assert f'/applications/{first.application_id}"' in page
-    assert page.count('<svg class="interval"') == len(session.exec(
-        select(RankingResult).where(RankingResult.ranking_run_id == runs[0].id)).all())
+    assert page.count('<svg class="interval"') == len(
+        session.exec(select(RankingResult).where(RankingResult.ranking_run_id == runs[0].id)).all()
+    )
 
 
 def test_an_application_page_explains_its_place(client, auth, users, session, demo_round):
     auth.login("admin1")
     _aggregate(auth, demo_round.id)
     run = session.exec(select(RankingRun).where(RankingRun.method == "calibrated")).one()
-    top = session.exec(select(RankingResult).where(RankingResult.ranking_run_id == run.id)
-                       .order_by(RankingResult.rank)).first()
+    top = session.exec(
+        select(RankingResult).where(RankingResult.ranking_run_id == run.id).order_by(RankingResult.rank)
+    ).first()
     url = f"/admin/rounds/{demo_round.id}/results/runs/{run.id}/applications/{top.application_id}"
     page = client.get(url).text
     assert "宽严度" in page and "调整后" in page and "牵头单位实力与组织能力" in page
@@ -60,8 +64,9 @@ def test_cutoff_selection_approval_and_downloads(client, auth, users, session, d
     run = session.exec(select(RankingRun).where(RankingRun.method == "calibrated")).one()
     base = f"/admin/rounds/{demo_round.id}/results"
     assert "已入选" in auth.post(f"{base}/runs/{run.id}/cutoff", {"cutoff": "10"}, follow_redirects=True).text
-    outside = session.exec(select(RankingResult).where(RankingResult.ranking_run_id == run.id,
-                                                       RankingResult.rank > 20)).first()
+    outside = session.exec(
+        select(RankingResult).where(RankingResult.ranking_run_id == run.id, RankingResult.rank > 20)
+    ).first()
     refused = auth.post(f"{base}/{outside.id}/select", {"selected": "1", "reason": ""}, follow_redirects=True)
     assert "须填写理由" in refused.text
     auth.post(f"{base}/{outside.id}/select", {"selected": "1", "reason": "填补区域空白"})
@@ -76,12 +81,15 @@ def test_cutoff_selection_approval_and_downloads(client, auth, users, session, d
     publication = client.get(f"{base}/runs/{run.id}/publication.pdf")
     assert publication.mimetype == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(publication.data)).pages)
-    selected = session.exec(select(RankingResult).where(RankingResult.ranking_run_id == run.id,
-                                                        RankingResult.selected)).all()
+    selected = session.exec(
+        select(RankingResult).where(RankingResult.ranking_run_id == run.id, RankingResult.selected)
+    ).all()
     assert "公示名单" in text and f"共 {len(selected)} 个" in text
     exports = session.exec(select(AuditEvent).where(AuditEvent.action == "export")).all()
-    assert [e.details for e in exports] == ['{"format": "xlsx", "list": "ranking"}',
-                                            '{"format": "pdf", "list": "publication"}']
+    assert [e.details for e in exports] == [
+        '{"format": "xlsx", "list": "ranking"}',
+        '{"format": "pdf", "list": "publication"}',
+    ]
 
 
 def test_the_auditor_reads_results_but_every_post_is_refused(client, auth, users, session, demo_round):
@@ -94,9 +102,27 @@ def test_the_auditor_reads_results_but_every_post_is_refused(client, auth, users
     base = f"/admin/rounds/{demo_round.id}/results"
     page = client.get(base).text
     assert "排名" in page and "汇总评分" not in page  # no aggregate form for the auditor
-    for url, data in [(f"{base}/aggregate", {"method": "mean"}), (f"{base}/runs/{run.id}/cutoff", {"cutoff": "3"}),
-                      (f"{base}/{result.id}/select", {"selected": "1", "reason": "x"}),
-                      (f"{base}/runs/{run.id}/approve", {})]:
+    for url, data in [
+        (f"{base}/aggregate", {"method": "mean"}),
+        (f"{base}/runs/{run.id}/cutoff", {"cutoff": "3"}),
+        (f"{base}/{result.id}/select", {"selected": "1", "reason": "x"}),
+        (f"{base}/runs/{run.id}/approve", {}),
+    ]:
         assert auth.post(url, data).status_code == 403, url
     session.expire_all()
     assert session.get(RankingRun, run.id).cutoff is None and not session.get(RankingRun, run.id).is_final
+
+
+def test_the_command_line_and_the_page_give_the_same_ranking(client, auth, users, runner, session, demo_round):
+    import csv
+    import re
+
+    auth.login("admin1")
+    page = _aggregate(auth, demo_round.id).text
+    table = page[page.index('<table class="table ranking">') :]
+    page_codes = re.findall(r"<tr class=\"[^\"]*\">\s*<td>\d+</td><td>(\w+)</td>", table)
+    result = runner.invoke(args=["rank", "--round", str(demo_round.id), "--method", "calibrated", "--seed", "0"])
+    cli_codes = [row["code"] for row in csv.DictReader(io.StringIO(result.output))]
+    first = session.exec(select(RankingRun).where(RankingRun.method == "calibrated").order_by(RankingRun.id)).first()
+    ranked = session.exec(select(RankingResult).where(RankingResult.ranking_run_id == first.id)).all()
+    assert len(page_codes) == len(ranked) > 0 and page_codes == cli_codes
