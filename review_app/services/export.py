@@ -30,7 +30,7 @@ from ..models import (
     ScoreSheet,
     SheetStatus,
 )
-from . import rank
+from . import eligibility, rank
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PDF_FONT_PATHS = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",)
@@ -230,12 +230,19 @@ def assignment_list(session: Session, *, round_id: int) -> tuple[list[str], list
 
 
 def ranking_xlsx(session: Session, *, run: RankingRun) -> bytes:
-    """The office workbook: ranking with per-criterion means, every individual score, the panels."""
+    """The office workbook: ranking with per-criterion means, every individual score, the panels and the
+    formal check."""
     report = ranking_report(session, run=run)
     workbook = Workbook()
     _sheet(workbook, _("Ranking"), _ranking_header(report), [_ranking_cells(r) for r in report.rows], first=True)
     _sheet(workbook, _("Individual scores"), *individual_scores(session, round_id=run.round_id))
     _sheet(workbook, _("Expert panels"), *assignment_list(session, round_id=run.round_id))
+    _sheet(
+        workbook,
+        _("Formal check"),
+        list(eligibility.REPORT_HEADER),
+        [list(row) for row in eligibility.report_rows(session, round_id=run.round_id)],
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -27,7 +27,7 @@ def _pdf_text(data: bytes) -> str:
 
 def test_the_workbook_has_the_ranking_every_score_and_the_panels(session, ranked):
     workbook = load_workbook(io.BytesIO(export.ranking_xlsx(session, run=ranked)))
-    assert workbook.sheetnames == ["排名", "评分明细", "专家分配"]
+    assert workbook.sheetnames == ["排名", "评分明细", "专家分配", "形式审查"]
     ranking = list(workbook["排名"].iter_rows(values_only=True))
     assert ranking[0][:3] == ("排名", "申报编号", "创新联合体名称")
     assert "牵头单位实力与组织能力（20）" in ranking[0]
@@ -36,6 +36,8 @@ def test_the_workbook_has_the_ranking_every_score_and_the_panels(session, ranked
     submitted = session.exec(select(ScoreSheet).where(ScoreSheet.status == SheetStatus.SUBMITTED)).all()
     assert workbook["评分明细"].max_row == 1 + len(submitted)
     assert workbook["专家分配"].max_row == 1 + 65 * 5
+    check = list(workbook["形式审查"].iter_rows(values_only=True))
+    assert check[0] == ("申报编号", "规则", "结果", "说明") and len(check) == 1 + 65 * 10  # R0–R9 each
 
 
 def test_formula_cells_are_neutralised(session, ranked):
