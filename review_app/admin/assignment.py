@@ -21,6 +21,7 @@ def assignment(round_id: int):
         "admin/assignment.html",
         round=review_round,
         diagnosis=assign.diagnose(session, review_round=review_round),
+        fields=assign.field_capacity(session, review_round=review_round),
         runs=assign.runs(session, round_id=round_id),
         pins=assign.pins(session, round_id=round_id),
         replacements=assign.replacement_list(session, round_id=round_id),

@@ -114,6 +114,38 @@ def build_pool(session: Session, review_round: Round, *, keep_expert_id: int | N
 
 
 @dataclass(frozen=True)
+class FieldCapacity:
+    """Seats a field's applications need against what its experts can give at most (conflicts and
+    experts shared between fields make the true figure smaller: the diagnosis checks it exactly)."""
+
+    field: str
+    applications: int
+    seats: int
+    experts: int
+    capacity: int
+
+    @property
+    def short(self) -> int:
+        return max(self.seats - self.capacity, 0)
+
+
+def field_capacity(session: Session, *, review_round: Round) -> list[FieldCapacity]:
+    """Per field of the round's applications: seats needed (k per application) and the most its active
+    experts can review (each up to their max load, and no more than the field's applications)."""
+    pool = build_pool(session, review_round)
+    k = review_round.experts_per_application
+    apps_by_field: dict[str, int] = {}
+    for application in pool.applications.values():
+        apps_by_field[application.field] = apps_by_field.get(application.field, 0) + 1
+    rows = []
+    for field_name, n_apps in sorted(apps_by_field.items(), key=lambda item: (-item[1], item[0])):
+        experts = [e for e in pool.experts.values() if field_name in e.field_list]
+        capacity = sum(min(e.max_load or review_round.max_load, n_apps) for e in experts)
+        rows.append(FieldCapacity(field_name, n_apps, k * n_apps, len(experts), capacity))
+    return rows
+
+
+@dataclass(frozen=True)
 class RunChoices:
     """What the admin chooses for one solve, beyond the round's own settings."""
 
