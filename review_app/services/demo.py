@@ -274,7 +274,7 @@ class _Builder:
                 total += points
             sheet.declaration = ConflictDeclaration.NONE_DECLARED
             sheet.comment = rng.choice(COMMENTS)
-            sheet.recommend = total >= 75
+            sheet.recommend = total >= 68
             sheet.total = total
             sheet.saved_at = utcnow()
             sheet.version = 1
