@@ -55,7 +55,7 @@ RUN_STATUS = {
     RunStatus.PROPOSED: _l("Proposal"),
     RunStatus.INFEASIBLE: _l("Infeasible"),
     RunStatus.FAILED: _l("Failed"),
-    RunStatus.PUBLISHED: _l("Published"),
+    RunStatus.PUBLISHED: _l("Published to the experts"),
     RunStatus.SUPERSEDED: _l("Superseded"),
 }
 JOB_STATUS = {
