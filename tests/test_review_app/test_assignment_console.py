@@ -158,7 +158,8 @@ def test_an_impossible_round_is_diagnosed(client, auth, users, session, runner):
     auth.login("admin1")
     page = client.get(f"/admin/rounds/{impossible.id}/assignment").text
     assert "不存在有效的分配方案" in page and "T000" in page
-    assert "<td>深海采矿</td><td>3</td><td>9</td>\n        <td>0</td><td>0</td><td>9</td>" in page  # no expert of the field
+    # No expert of the field: 3 applications need 9 seats, nobody can give one.
+    assert "<td>深海采矿</td><td>3</td><td>9</td>\n        <td>0</td><td>0</td><td>9</td>" in page
     result = runner.invoke(args=["assign", "--round", str(impossible.id)])
     assert result.exit_code == 2 and '"feasible": false' in result.output
     assert session.exec(select(AssignmentRun).where(AssignmentRun.round_id == impossible.id)).one().status == (
