@@ -29,11 +29,27 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")
 
+    # A background job (an assignment at scale) that has not finished after this long was interrupted.
+    JOB_STALE_AFTER = timedelta(hours=1)
+
     # With several processes, point this at Redis or memcached so counters are shared.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "5 per minute; 30 per hour"  # per account and address
     LOGIN_RATE_LIMIT_PER_ADDRESS = "100 per minute"  # a whole office may sit behind one address
+
+    # 等保 level-3 identity controls (services/identity.py).
+    TOTP_REQUIRED_ROLES: tuple[str, ...] = ("admin", "auditor")  # these roles log in with a second factor
+    LOCKOUT_THRESHOLD = 5  # failed logins (password or code) before the account locks; 0: never
+    LOCKOUT_MINUTES = 15  # a lock ends by itself after this, or an admin lifts it
+    IDLE_TIMEOUT = timedelta(minutes=30)  # a session without requests for this long ends
+    ABSOLUTE_SESSION_LIFETIME = timedelta(hours=8)  # and every session ends this long after login
+    # Audit retention: None keeps every event; a number of days lets `flask audit-prune` remove older
+    # events, never any younger than AUDIT_MIN_RETENTION_DAYS (6 months).
+    AUDIT_RETENTION_DAYS: int | None = None
+    AUDIT_MIN_RETENTION_DAYS = 183
+    # None means "instance/archives": where closing a round writes its archive (归档).
+    ARCHIVE_DIR: str | None = None
 
     # Settings that only the environment may override, by name.
     ENVIRONMENT_KEYS = ("DATABASE_URL", "SECRET_KEY", "UPLOAD_DIR", "SMTP_URL", "RATELIMIT_STORAGE_URI")

@@ -49,14 +49,14 @@ def assignment_run(round_id: int):
 
 @bp.route("/jobs/<int:job_id>")
 def job(job_id: int):
-    found = jobs.get(get_session(), job_id)
+    found = jobs.get(get_session(), job_id, stale_after=current_app.config["JOB_STALE_AFTER"])
     require_owner(found is not None)
     return render_template("admin/job.html", job=found, target=_job_target(found))
 
 
 @bp.route("/jobs/<int:job_id>.json")
 def job_status(job_id: int):
-    found = jobs.get(get_session(), job_id)
+    found = jobs.get(get_session(), job_id, stale_after=current_app.config["JOB_STALE_AFTER"])
     require_owner(found is not None)
     return jsonify(status=found.status.value, progress=found.progress, message=found.message, target=_job_target(found))
 

@@ -4,6 +4,7 @@ any process can show it, the admin can leave and come back, and the request retu
 import json
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import Flask
 from sqlmodel import Session
@@ -80,5 +81,14 @@ def run(app: Flask, job_id: int) -> None:
         session.commit()
 
 
-def get(session: Session, job_id: int) -> Job | None:
-    return session.get(Job, job_id)
+def get(session: Session, job_id: int, *, stale_after: timedelta = timedelta(hours=1)) -> Job | None:
+    """The job; one queued or running for longer than `stale_after` is marked failed, since the process
+    that ran it is gone (a restart), so the admin sees it ended and can run the work again."""
+    job = session.get(Job, job_id)
+    if job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        if job.created_at < utcnow() - stale_after:
+            job.status, job.finished_at = JobStatus.FAILED, utcnow()
+            minutes = int(stale_after.total_seconds() // 60)
+            job.message = f"interrupted: no result after {minutes} minutes (was the server restarted?)"
+            session.commit()
+    return job

@@ -218,3 +218,19 @@ def test_the_auditor_reads_the_console_and_cannot_run_it(client, auth, users, se
     assert client.get(f"/admin/rounds/{fresh_round.id}/assignment").status_code == 200
     assert auth.post(f"/admin/rounds/{fresh_round.id}/assignment/run", {"seed": "1"}).status_code == 403
     assert session.exec(select(func.count()).select_from(Job)).one() == 0
+
+
+def test_a_job_whose_process_died_shows_as_interrupted(client, auth, users, session, fresh_round):
+    from datetime import timedelta
+
+    from review_app.models._base import utcnow
+    from review_app.services import jobs
+
+    job_id = assign.start(session, review_round=fresh_round, choices=assign.RunChoices(seed=1), by=None)
+    job = session.get(Job, job_id)
+    job.status, job.created_at = JobStatus.RUNNING, utcnow() - timedelta(hours=2)  # its thread never came back
+    session.commit()
+    auth.login("admin1")
+    assert client.get(f"/admin/jobs/{job_id}.json").json["status"] == "failed"
+    assert "interrupted" in client.get(f"/admin/jobs/{job_id}").text
+    assert jobs.get(session, job_id).status == JobStatus.FAILED
