@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from ..access import require_owner
 from ..db import get_session
 from ..models import Assignment, AssignmentPin, AssignmentRun, JobStatus, PinKind
-from ..services import assign, jobs, rounds
+from ..services import assign, jobs, rounds, seats
 from .assignment_forms import PinForm, RunForm
 from .rounds import _by, _round_or_404
 from .routes import bp
@@ -23,8 +23,8 @@ def assignment(round_id: int):
         diagnosis=assign.diagnose(session, review_round=review_round),
         fields=assign.field_capacity(session, review_round=review_round),
         runs=assign.runs(session, round_id=round_id),
-        pins=assign.pins(session, round_id=round_id),
-        replacements=assign.replacement_list(session, round_id=round_id),
+        pins=seats.pins(session, round_id=round_id),
+        replacements=seats.replacement_list(session, round_id=round_id),
         run_form=RunForm(),
         pin_form=PinForm(),
     )
@@ -106,7 +106,7 @@ def assignment_pin(round_id: int):
     session = get_session()
     if form.validate_on_submit():
         try:
-            assign.set_pin(
+            seats.set_pin(
                 session,
                 review_round=review_round,
                 application_code=form.application_code.data.strip(),
@@ -132,7 +132,7 @@ def assignment_unpin(round_id: int, pin_id: int):
     session = get_session()
     pin = session.get(AssignmentPin, pin_id)
     require_owner(pin is not None and pin.round_id == round_id)
-    assign.remove_pin(session, pin=pin, by=_by())
+    seats.remove_pin(session, pin=pin, by=_by())
     session.commit()
     return redirect(url_for("admin.assignment", round_id=round_id))
 
@@ -144,7 +144,7 @@ def assignment_replace(round_id: int, seat_id: int):
     seat = session.get(Assignment, seat_id)
     require_owner(seat is not None and seat.round_id == round_id)
     try:
-        new_seat = assign.replace(session, seat=seat, by=_by())
+        new_seat = seats.replace(session, seat=seat, by=_by())
     except assign.AssignError as error:
         session.rollback()
         flash(str(error), "error")
@@ -153,7 +153,7 @@ def assignment_replace(round_id: int, seat_id: int):
         flash(
             _(
                 "Replaced: expert %(code)s takes the seat; nobody else moved.",
-                code=assign.expert_code(session, new_seat),
+                code=seats.expert_code(session, new_seat),
             ),
             "success",
         )
