@@ -1,10 +1,12 @@
 """App-wide web plumbing: the user loader, per-request audit context, security headers, errors,
 the landing redirect, the language switch and the health check."""
 
-from flask import Flask, current_app, jsonify, redirect, render_template, request, session, url_for
+import time
+
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -12,7 +14,7 @@ from sqlalchemy import text
 from . import db, labels
 from .extensions import login_manager
 from .models import Role
-from .services import accounts, audit
+from .services import accounts, audit, identity
 
 DASHBOARDS = {
     Role.ADMIN: "admin.dashboard",
@@ -27,6 +29,11 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# Requests that neither count as activity nor need a changed password.
+OPEN_ENDPOINTS = frozenset({"static", "healthz"})
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "set_language"})
+
+
 class EmptyForm(FlaskForm):
     """A CSRF token and nothing else, for buttons that post (logout, language)."""
 
@@ -39,6 +46,30 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _audit_context():
         audit.client_address.set(request.remote_addr or "")
+
+    @app.before_request
+    def _session_limits():
+        """Idle timeout and absolute lifetime (等保), then the forced change of an initial password."""
+        if request.endpoint in OPEN_ENDPOINTS or not current_user.is_authenticated:
+            return None
+        now = time.time()
+        reason = identity.session_expired(session.get("login_at"), session.get("seen_at"), now)
+        if reason:
+            user = current_user._get_current_object()
+            audit.record(db.get_session(), action="logout.timeout", by=user, target=user, details={"reason": reason})
+            db.get_session().commit()
+            logout_user()
+            for key in ("login_at", "seen_at"):
+                session.pop(key, None)
+            flash(_l("Your session has ended after a period without activity. Please log in again.")
+                  if reason == "idle" else _l("Your session has reached its maximum length. Please log in again."),
+                  "warning")
+            return redirect(url_for("auth.login"))
+        session["seen_at"] = now
+        session.setdefault("login_at", now)
+        if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+            return redirect(url_for("auth.change_password"))
+        return None
 
     @app.after_request
     def _security_headers(response):

@@ -4,7 +4,7 @@ per application, and expert accounts with one-time activation links. Registered 
 import csv
 import io
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +12,7 @@ from flask_login import current_user
 from ..access import require_owner
 from ..db import get_session
 from ..models import ConflictSource
-from ..services import pool
+from ..services import pool, privacy
 from ..web import EmptyForm
 from .pool_forms import CONFLICT_SOURCE_LABEL, ActiveForm, ConflictForm, ExpertForm, ImportExpertsForm
 from .routes import bp
@@ -35,7 +35,10 @@ def _link(token: str) -> str:
 def experts():
     query = request.args.get("q", "")
     show = request.args.get("show", "active")
-    rows = pool.pool(get_session(), query=query, show=show)
+    session = get_session()
+    rows = pool.pool(session, query=query, show=show)
+    privacy.record_identity_view(session, by=_me(), what="expert pool", count=len(rows))
+    session.commit()
     return render_template("admin/experts.html", rows=rows, query=query, show=show, import_form=ImportExpertsForm())
 
 
@@ -85,9 +88,13 @@ def edit_expert(expert_id: int):
 def _edit(expert):
     session = get_session()
     form = ExpertForm()
+    if not privacy.may_reveal(_me()):
+        abort(403)  # the form holds the unmasked contact details: the admin's only
     if request.method == "GET" and expert is not None:
         detail = pool.expert_detail(session, expert=expert)
         form.process(data=detail.form_data)
+        privacy.reveal(session, expert=expert, by=_me())
+        session.commit()
     if form.validate_on_submit():
         values = {
             "专家编号": form.code.data,
@@ -118,8 +125,16 @@ def expert(expert_id: int):
     session = get_session()
     found = pool.get_expert(session, expert_id)
     require_owner(found is not None)
+    me = _me()
+    if request.args.get("reveal") and privacy.may_reveal(me):
+        contact = privacy.reveal(session, expert=found, by=me)
+    else:
+        contact = privacy.contact(found)
+        privacy.record_identity_view(session, by=me, experts=[found], what="expert")
+    session.commit()
     return render_template(
         "admin/expert.html",
+        contact=contact,
         detail=pool.expert_detail(session, expert=found),
         conflict_form=ConflictForm(formdata=None, source=ConflictSource.MANUAL.value),
         active_form=ActiveForm(formdata=None),

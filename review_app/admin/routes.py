@@ -17,4 +17,4 @@ def dashboard():
 
 
 # Each screen group of the console registers its views on `bp` in a module of its own.
-from . import assignment, checks, intake, pool, progress, results, rounds, sheets  # noqa: E402,F401
+from . import accounts, assignment, checks, intake, pool, progress, results, rounds, sheets  # noqa: E402,F401

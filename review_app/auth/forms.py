@@ -29,3 +29,12 @@ class ActivateForm(FlaskForm):
         validators=[DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))],
     )
     submit = SubmitField(_l("Set my password"))
+
+
+class SecondFactorForm(FlaskForm):
+    """The six digits of the authenticator app, or one of the one-time recovery codes."""
+
+    code = StringField(
+        _l("Code"), validators=[DataRequired(), Length(max=32)], render_kw={"autocomplete": "one-time-code"}
+    )
+    submit = SubmitField(_l("Confirm"))

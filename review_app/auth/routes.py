@@ -1,14 +1,18 @@
 """Login, logout and password change."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import time
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..db import get_session
 from ..extensions import limiter
-from ..services import accounts
-from .forms import ActivateForm, ChangePasswordForm, LoginForm
+from ..models import User
+from ..services import accounts, identity
+from .forms import ActivateForm, ChangePasswordForm, LoginForm, SecondFactorForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
 
@@ -25,16 +29,95 @@ def _account_key() -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(get_session(), username=form.username.data, password=form.password.data)
+        db = get_session()
+        user = accounts.check_password(db, username=form.username.data, password=form.password.data)
         if user is None:
-            flash(_("Wrong username or password."), "error")
+            locked = accounts.find_user(db, form.username.data)
+            if locked is not None and identity.locked(locked):
+                flash(_("This account is locked after repeated failed logins. Try again later or ask the centre "
+                        "to unlock it."), "error")
+            else:
+                flash(_("Wrong username or password."), "error")
+        elif identity.second_factor_required(user):
+            session["pending_2fa"] = {"id": user.id, "nonce": user.session_nonce, "at": time.time()}
+            return redirect(url_for("auth.second_factor", next=request.args.get("next")))
         else:
-            login_user(user)
-            if user.must_change_password:
-                flash(_("Please choose a new password before you go on."), "warning")
-                return redirect(url_for("auth.change_password"))
-            return redirect(_local_target(request.args.get("next")))
+            return _finish_login(user)
     return render_template("auth/login.html", form=form)
+
+
+PENDING_SECONDS = 300
+
+
+def _pending_user():
+    """The account whose password was right and whose second factor is awaited (for 5 minutes)."""
+    pending = session.get("pending_2fa")
+    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    user = get_session().get(User, pending["id"])
+    if user is None or not user.is_active or user.session_nonce != pending.get("nonce"):
+        return None
+    return user
+
+
+@bp.route("/second-factor", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def second_factor():
+    """After the password: the authenticator code (or a recovery code); on the first login, enrolment."""
+    user = _pending_user()
+    if user is None:
+        session.pop("pending_2fa", None)
+        flash(_("Please log in again."), "warning")
+        return redirect(url_for("auth.login"))
+    db = get_session()
+    form = SecondFactorForm()
+    if not user.totp_secret:
+        pending = session["pending_2fa"]
+        if "secret" not in pending:
+            pending["secret"] = identity.new_secret()
+            session["pending_2fa"] = pending
+        secret = pending["secret"]
+        if form.validate_on_submit():
+            codes = identity.enrol(db, user=user, secret=secret, code=form.code.data)
+            db.commit()
+            if codes is not None:
+                response = _finish_login(user)
+                return render_template("auth/recovery_codes.html", codes=codes, target=response.location)
+            flash(_("The code is not right. Check the time on your phone and try again."), "error")
+        uri = identity.provisioning_uri(user, secret)
+        return render_template("auth/enrol.html", form=form, qr=identity.qr_svg(uri), secret=secret, uri=uri)
+    if form.validate_on_submit():
+        ok = identity.check_second_factor(db, user=user, code=form.code.data)
+        db.commit()
+        if ok:
+            return _finish_login(user)
+        if identity.locked(user):
+            session.pop("pending_2fa", None)
+            flash(_("This account is locked after repeated failed logins. Try again later or ask the centre "
+                    "to unlock it."), "error")
+            return redirect(url_for("auth.login"))
+        flash(_("The code is not right."), "error")
+    return render_template("auth/second_factor.html", form=form)
+
+
+def _finish_login(user: User):
+    """Log the user in, start the session clocks, say when and where they last logged in."""
+    session.pop("pending_2fa", None)
+    previous_at, previous_ip = accounts.complete_login(get_session(), user=user)
+    login_user(user)
+    session["login_at"] = session["seen_at"] = time.time()
+    if previous_at is not None:
+        flash(
+            _("Your previous login: %(at)s from %(ip)s.", at=format_datetime(previous_at, "yyyy-MM-dd HH:mm"),
+              ip=previous_ip or "-"),
+            "info",
+        )
+    else:
+        flash(_("This is your first login."), "info")
+    if user.must_change_password:
+        flash(_("Please choose a new password before you go on."), "warning")
+        return redirect(url_for("auth.change_password"))
+    return redirect(_local_target(request.args.get("next")))
 
 
 @bp.route("/logout", methods=["POST"])

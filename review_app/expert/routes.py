@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..access import guard, require_owner
 from ..db import get_session
 from ..models import Role, ScoreSheet
-from ..services import review, storage
+from ..services import privacy, review, storage
 from .forms import DeclarationForm, PledgeForm, SheetForm, SubmitSheetForm
 
 bp = Blueprint("expert", __name__, url_prefix="/expert", template_folder="templates")
@@ -31,6 +31,12 @@ def _own_sheet(sheet_id: int) -> ScoreSheet:
 @bp.route("/")
 def dashboard():
     return render_template("expert/dashboard.html", board=review.dashboard(get_session(), user=_me()))
+
+
+@bp.route("/my-data")
+def my_data():
+    """What the system stores about me (个人信息保护法: the right to know)."""
+    return render_template("expert/my_data.html", data=privacy.my_data(get_session(), user=_me()))
 
 
 @bp.route("/rounds/<int:round_id>/pledge", methods=["GET", "POST"])

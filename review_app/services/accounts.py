@@ -1,6 +1,7 @@
 """User accounts: creation, login, logout and password changes."""
 
 import secrets
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlmodel import Session, select
@@ -68,9 +69,20 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, *, username: str, password: str) -> User | None:
-    """The user if the password is right and the account active; every attempt is audited."""
+def find_user(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def check_password(session: Session, *, username: str, password: str) -> User | None:
+    """The user if the password is right, the account active and not locked; failures are audited and
+    counted toward the lockout (services.identity)."""
+    from . import identity
+
     user = session.exec(select(User).where(User.username == username)).first()
+    if user is not None and identity.locked(user):
+        audit.record(session, action="login.locked", by=user, target=user, details={"username": username[:64]})
+        session.commit()
+        return None
     ok = (
         user is not None
         and user.is_active
@@ -78,16 +90,32 @@ def authenticate(session: Session, *, username: str, password: str) -> User | No
         and check_password_hash(user.password_hash, password)
     )
     if not ok:
-        if user is not None:
-            user.failed_logins += 1
         audit.record(session, action="login.failed", by=user, actor=username[:64], details={"username": username[:64]})
+        if user is not None:
+            identity.register_failure(session, user)
         session.commit()
         return None
+    return user
+
+
+def complete_login(session: Session, *, user: User) -> tuple[datetime | None, str | None]:
+    """Record a successful login (after the second factor where one is needed); returns the time and
+    address of the previous login, to be shown to the user."""
+    previous = (user.last_login_at, user.last_login_ip)
     user.failed_logins = 0
+    user.locked_until = None
     user.last_login_at = utcnow()
     user.last_login_ip = audit.client_address.get()
     audit.record(session, action="login", by=user)
     session.commit()
+    return previous
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """Password check and login in one step (accounts without a second factor)."""
+    user = check_password(session, username=username, password=password)
+    if user is not None:
+        complete_login(session, user=user)
     return user
 
 

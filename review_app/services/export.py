@@ -355,3 +355,21 @@ def publication_pdf(session: Session, *, run: RankingRun) -> bytes:
         header,
         rows,
     )
+
+
+PUBLIC_HEADER_KEYS = ("rank", "code", "title", "city", "lead", "field", "score", "selected")
+
+
+def city_results_csv(session: Session, *, run: RankingRun, city: str | None = None) -> bytes:
+    """The export for a city (its own applications) or the public (city None: every application): rank,
+    application and score only. It never holds anything about the experts (个人信息保护法)."""
+    report = ranking_report(session, run=run)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Rank"), _("Application no."), _("Consortium"), _("City"), _("Lead unit"), _("Field"),
+                     _("Score"), _("Selected")])
+    for row in report.rows:
+        if city is None or row.city == city:
+            writer.writerow([neutralise(v) for v in (row.rank, row.code, row.title, row.city, row.lead, row.field,
+                                                     round(row.score, 2), _("Yes") if row.selected else "")])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,0 +1,45 @@
+"""Accounts (等保): who can log in, when they last did and from where, locks after failed logins
+(unlocked here) and the second factor (reset here when a phone is lost). Registered on admin.routes.bp."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import require_owner
+from ..db import get_session
+from ..models import User
+from ..services import identity
+from ..web import EmptyForm
+from .routes import bp
+
+
+@bp.route("/accounts")
+def accounts():
+    session = get_session()
+    return render_template("admin/accounts.html", users=identity.account_list(session), form=EmptyForm())
+
+
+def _user(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    require_owner(user is not None)
+    return user
+
+
+@bp.route("/accounts/<int:user_id>/unlock", methods=["POST"])
+def unlock_account(user_id: int):
+    session = get_session()
+    user = _user(user_id)
+    identity.unlock(session, user=user, by=current_user._get_current_object())
+    session.commit()
+    flash(_("%(name)s is unlocked.", name=user.username), "success")
+    return redirect(url_for("admin.accounts"))
+
+
+@bp.route("/accounts/<int:user_id>/reset-second-factor", methods=["POST"])
+def reset_second_factor(user_id: int):
+    session = get_session()
+    user = _user(user_id)
+    identity.reset_second_factor(session, user=user, by=current_user._get_current_object())
+    session.commit()
+    flash(_("%(name)s sets up the second factor again at the next login.", name=user.username), "success")
+    return redirect(url_for("admin.accounts"))

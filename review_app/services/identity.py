@@ -1,0 +1,180 @@
+"""等保 level-3 identity controls: the second factor (TOTP with one-time recovery codes), lockout after
+repeated failures, and the session limits (idle timeout, absolute lifetime).
+
+Settings (review_app.config.Defaults): TOTP_REQUIRED_ROLES, LOCKOUT_THRESHOLD, LOCKOUT_MINUTES,
+IDLE_TIMEOUT, ABSOLUTE_SESSION_LIFETIME. Every state change here is audited.
+"""
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import segno
+from flask import current_app
+from markupsafe import Markup
+from sqlmodel import Session, select
+
+from ..models import User, UserToken
+from ..models._base import utcnow
+from . import audit
+
+ISSUER = "江苏省创新联合体评审"
+RECOVERY_PURPOSE = "recovery"
+RECOVERY_CODES = 10
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+# --- lockout -------------------------------------------------------------------------------------
+
+
+def locked(user: User, now: datetime | None = None) -> bool:
+    until = _aware(user.locked_until)
+    return until is not None and until > (now or utcnow())
+
+
+def register_failure(session: Session, user: User) -> None:
+    """Count one failed attempt (password or second factor); lock the account at the threshold."""
+    user.failed_logins += 1
+    threshold = current_app.config.get("LOCKOUT_THRESHOLD", 5)
+    if threshold and user.failed_logins >= threshold and not locked(user):
+        minutes = current_app.config.get("LOCKOUT_MINUTES", 15)
+        user.locked_until = utcnow() + timedelta(minutes=minutes)
+        audit.record(
+            session, action="user.lock", by=None, actor="system", target=user,
+            details={"username": user.username, "failures": user.failed_logins, "minutes": minutes},
+        )
+
+
+def unlock(session: Session, *, user: User, by: User | None) -> None:
+    """An admin lifts a lockout (it also ends by itself after LOCKOUT_MINUTES)."""
+    user.locked_until = None
+    user.failed_logins = 0
+    audit.record(session, action="user.unlock", by=by, target=user, details={"username": user.username})
+
+
+def locked_users(session: Session) -> list[User]:
+    now = utcnow()
+    return [u for u in session.exec(select(User).where(User.locked_until.is_not(None)).order_by(User.username))
+            if locked(u, now)]
+
+
+# --- second factor -------------------------------------------------------------------------------
+
+
+def second_factor_required(user: User) -> bool:
+    """Admins and auditors (TOTP_REQUIRED_ROLES) must use it; anyone who has enrolled uses it."""
+    return bool(user.totp_secret) or user.role in tuple(current_app.config.get("TOTP_REQUIRED_ROLES", ()))
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
+
+
+def qr_svg(uri: str) -> Markup:
+    """The enrolment QR code as an inline SVG element (drawn here: no outside service, no inline style)."""
+    svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff")
+    return Markup(svg)
+
+
+def _token_hash(code: str) -> str:
+    return hashlib.sha256(code.replace("-", "").replace(" ", "").lower().encode()).hexdigest()
+
+
+def _new_recovery_codes(session: Session, user: User) -> list[str]:
+    for old in session.exec(
+        select(UserToken).where(UserToken.user_id == user.id, UserToken.purpose == RECOVERY_PURPOSE)
+    ):
+        session.delete(old)
+    session.flush()
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        raw = secrets.token_hex(5)
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+        session.add(UserToken(user_id=user.id, purpose=RECOVERY_PURPOSE, token_hash=_token_hash(raw),
+                              expires_at=utcnow() + timedelta(days=3650)))
+    return codes
+
+
+def enrol(session: Session, *, user: User, secret: str, code: str) -> list[str] | None:
+    """Bind `secret` to the account when `code` is right; returns the new one-time recovery codes."""
+    if not pyotp.TOTP(secret).verify(code.strip(), valid_window=1):
+        audit.record(session, action="totp.enrol_failed", by=user, target=user)
+        return None
+    user.totp_secret = secret
+    codes = _new_recovery_codes(session, user)
+    audit.record(session, action="totp.enrol", by=user, target=user)
+    return codes
+
+
+def remaining_recovery_codes(session: Session, user: User) -> int:
+    return len(session.exec(select(UserToken).where(
+        UserToken.user_id == user.id, UserToken.purpose == RECOVERY_PURPOSE, UserToken.used_at.is_(None))).all())
+
+
+def check_second_factor(session: Session, *, user: User, code: str) -> bool:
+    """A current TOTP code, or an unused recovery code (then used up). Failures count toward lockout."""
+    code = code.strip()
+    if locked(user):
+        audit.record(session, action="login.locked", by=user, target=user)
+        return False
+    if user.totp_secret and code.isdigit() and pyotp.TOTP(user.totp_secret).verify(code, valid_window=1):
+        return True
+    token = session.exec(select(UserToken).where(
+        UserToken.user_id == user.id, UserToken.purpose == RECOVERY_PURPOSE,
+        UserToken.token_hash == _token_hash(code), UserToken.used_at.is_(None))).first()
+    if token is not None:
+        token.used_at = utcnow()
+        audit.record(session, action="login.recovery_code", by=user, target=user)
+        return True
+    audit.record(session, action="login.second_factor_failed", by=user, target=user)
+    register_failure(session, user)
+    return False
+
+
+def reset_second_factor(session: Session, *, user: User, by: User | None) -> None:
+    """An admin removes a lost authenticator: the user enrols again at the next login."""
+    user.totp_secret = None
+    for token in session.exec(select(UserToken).where(UserToken.user_id == user.id,
+                                                      UserToken.purpose == RECOVERY_PURPOSE)):
+        session.delete(token)
+    audit.record(session, action="totp.reset", by=by, target=user, details={"username": user.username})
+
+
+# --- session limits ------------------------------------------------------------------------------
+
+
+def session_expired(login_at: float | None, seen_at: float | None, now: float) -> str | None:
+    """"idle" or "lifetime" when a logged-in browser session must end, else None (times in epoch seconds)."""
+    config = current_app.config
+    idle = config.get("IDLE_TIMEOUT")
+    lifetime = config.get("ABSOLUTE_SESSION_LIFETIME")
+    if idle and seen_at is not None and now - seen_at > idle.total_seconds():
+        return "idle"
+    if lifetime and login_at is not None and now - login_at > lifetime.total_seconds():
+        return "lifetime"
+    return None
+
+
+# --- the accounts page ---------------------------------------------------------------------------
+
+
+class AccountRow:
+    def __init__(self, user: User, now: datetime):
+        self.user = user
+        self.locked = locked(user, now)
+
+
+def account_list(session: Session) -> list[AccountRow]:
+    now = utcnow()
+    return [AccountRow(u, now) for u in session.exec(select(User).order_by(User.role, User.username))]
