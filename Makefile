@@ -21,6 +21,10 @@ install-dev: $(BIN)/python
 ## demo: install, create instance/ with the SQLite database and demo data, serve on 127.0.0.1:5000
 demo: install
 	@.ci/system-packages runtime
+	@mkdir -p instance
+	@[ -f instance/config.py ] || printf '%s\n' \
+	  '# Written by `make demo`. Demo only: production asks admins and auditors for a second factor.' \
+	  'TOTP_REQUIRED_ROLES = ()' > instance/config.py
 	$(FLASK) init-db
 	$(FLASK) seed-demo
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
