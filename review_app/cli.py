@@ -35,6 +35,10 @@ def register_commands(app: Flask) -> None:
 
     for command in POOL_COMMANDS:
         app.cli.add_command(command)
+    from .cli_compliance import COMMANDS as COMPLIANCE_COMMANDS  # archive, archive-verify, audit-prune, unlock-user
+
+    for command in COMPLIANCE_COMMANDS:
+        app.cli.add_command(command)
 
 
 def _as_cli() -> None:

@@ -109,6 +109,8 @@ def app(database_url, tmp_path):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
             "UPLOAD_DIR": str(tmp_path / "uploads"),
+            # The identity tests (test_identity.py) turn the second factor on; elsewhere a password logs in.
+            "TOTP_REQUIRED_ROLES": (),
         },
         instance_path=str(tmp_path / "instance"),
     )

@@ -1,14 +1,16 @@
 """The centre's round screens: create a round, edit its settings and criteria sheet, move its stage.
 Registered on the console's blueprint (admin.routes.bp)."""
 
-from flask import flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import require_owner
 from ..db import get_session
 from ..models import RoundKind, RoundStage
-from ..services import rounds
+from ..services import archive, rounds, storage
 from .round_forms import CriteriaForm, RoundCreateForm, RoundSettingsForm, StageForm
 from .routes import bp
 
@@ -121,6 +123,28 @@ def round_stage(round_id: int):
         else:
             session.commit()
             flash(_("The round moved to a new stage."), "success")
+            if review_round.stage == RoundStage.CLOSED:
+                _write_archive(session, review_round)
     else:
         flash(_("A round cannot move from this stage to that one."), "error")
     return redirect(url_for("admin.round_detail", round_id=round_id))
+
+
+def _write_archive(session, review_round) -> None:
+    """Closing a round writes its archive (归档) to ARCHIVE_DIR."""
+    config = current_app.config
+    folder = config.get("ARCHIVE_DIR") or str(Path(current_app.instance_path) / "archives")
+    path = archive.write(session, review_round=review_round, store=storage.store_for(config), folder=folder, by=_by())
+    session.commit()
+    flash(_("The round's archive has been written: %(name)s", name=path.name), "success")
+
+
+@bp.route("/rounds/<int:round_id>/archive", methods=["POST"])
+def round_archive(round_id: int):
+    """The round's archive as a download (a zip with a SHA-256 manifest); audited."""
+    review_round = _round_or_404(round_id)
+    session = get_session()
+    data = archive.build(session, review_round=review_round, store=storage.store_for(current_app.config), by=_by())
+    session.commit()
+    return Response(data, mimetype="application/zip",
+                    headers={"Content-Disposition": f"attachment; filename=round-{round_id}-archive.zip"})

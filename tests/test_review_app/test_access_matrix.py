@@ -89,6 +89,7 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
             "admin.round_settings",
             "admin.round_sheets",
             "admin.round_stage",
+            "admin.round_archive",
             "admin.run_check",
             "admin.set_active",
             "admin.unlock_account",
@@ -100,6 +101,7 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
     # the audit trail: read-only, for the auditor and the admin
     "audit.dashboard": (ADMIN_AUDITOR, NOBODY),
     "audit.events": (ADMIN_AUDITOR, NOBODY),
+    "audit.events_csv": (ADMIN_AUDITOR, NOBODY),
     "audit.verify": (ADMIN_AUDITOR, NOBODY),
     # cities: their own applications only
     "city.dashboard": (CITIES, NOBODY),
@@ -153,7 +155,7 @@ def world(app, session):
         SheetStatus,
         User,
     )
-    from review_app.services import assign, rank, storage
+    from review_app.services import rank, seats, storage
     from review_app.services.demo import DEMO_PASSWORD, DEMO_ROUND_NAME
 
     main = session.exec(select(Round).where(Round.name == DEMO_ROUND_NAME)).one()
@@ -189,7 +191,7 @@ def world(app, session):
     session.add(job)
     run = session.exec(select(AssignmentRun).where(AssignmentRun.round_id == main.id)).first()
     with app.test_request_context():
-        pin = assign.set_pin(
+        pin = seats.set_pin(
             session,
             review_round=main,
             application_code=application.code,

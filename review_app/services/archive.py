@@ -1,0 +1,386 @@
+"""The round archive (归档): one zip with everything needed to audit a closed round years later.
+
+Contents (paths inside the zip):
+  README.txt, round.json                      what the round was and how to check this archive
+  applications/applications.csv, members.csv  the applications and their member units
+  applications/<申报编号>/<kind>-<file>.pdf    every uploaded PDF
+  formal_check.csv                            the formal check report (申报编号,规则,结果,说明)
+  assignment/instance/*.csv                   the assignment problem in the `assignment` library's format
+  assignment/pins.csv, forbids.csv            the admin's pins and forbids (when any)
+  assignment/assignment.csv                   the published proposal as the solver made it (app_id,expert_id)
+  assignment/panels.csv                       the panels as they ended (replacements included)
+  assignment/run.json, assignment/replay.sh   the seed and options, and the command that re-runs the solve
+  scores/score_sheets.csv                     every submitted score sheet, per criterion
+  ranking/ranking.csv, ranking/method.json    the ranking and the method that made it
+  selection.csv                               the selected applications with their reasons
+  audit/events.csv                            the round's audit events with their hashes
+  manifest.json                               the SHA-256 and size of every other file
+
+`verify` (flask archive-verify) recomputes every hash: a changed, missing or extra file is a problem.
+"""
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+import zlib
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from ..models import (
+    Application,
+    ApplicationMember,
+    Assignment,
+    AssignmentRun,
+    AuditEvent,
+    Criterion,
+    Expert,
+    Organisation,
+    Round,
+    RunStatus,
+    ScoreItem,
+    ScoreSheet,
+    SheetStatus,
+    User,
+)
+from ..models._base import utcnow
+from . import assign, audit, eligibility, export, rank
+from .storage import FolderStore
+
+MANIFEST = "manifest.json"
+MANIFEST_HASH = "manifest.sha256"  # the manifest's own digest: a change to the manifest shows too
+FORMAT = 1
+
+
+class ArchiveError(ValueError):
+    """The round cannot be archived; the message says why."""
+
+
+def _csv(header, rows) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode("utf-8")
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_.（）()" else "_" for c in name)[:120] or "file"
+
+
+def published_run(session: Session, round_id: int) -> AssignmentRun | None:
+    return session.exec(
+        select(AssignmentRun).where(AssignmentRun.round_id == round_id, AssignmentRun.status == RunStatus.PUBLISHED)
+    ).first()
+
+
+def _instance_files(problem) -> dict[str, bytes]:
+    """The solver's problem in the instance CSV format (design.md, "Assignment instance")."""
+    apps = []
+    for i, app_id in enumerate(problem.app_ids):
+        ptr = problem.app_field_ptr
+        fields = [problem.fields[f] for f in problem.app_field_idx[ptr[i]:ptr[i + 1]]]
+        orgs = [problem.orgs[o] for o in problem.app_org_idx[problem.app_org_ptr[i]:problem.app_org_ptr[i + 1]]]
+        apps.append([app_id, problem.app_titles[i], ";".join(fields), orgs[0], ";".join(orgs[1:]),
+                     problem.cities[problem.app_city[i]]])
+    experts = []
+    for j, expert_id in enumerate(problem.expert_ids):
+        fields = [problem.fields[f] for f in
+                  problem.expert_field_idx[problem.expert_field_ptr[j]:problem.expert_field_ptr[j + 1]]]
+        load = int(problem.expert_max_load[j])
+        experts.append([expert_id, problem.expert_names[j], problem.orgs[problem.expert_org[j]],
+                        problem.cities[problem.expert_city[j]], ";".join(fields), "" if load < 0 else load])
+    reasons = problem.conflict_reasons or ("",) * len(problem.conflicts)
+    conflicts = [[problem.app_ids[a], problem.expert_ids[e], reasons[n] if n < len(reasons) else ""]
+                 for n, (a, e) in enumerate(zip(problem.conflicts.app, problem.conflicts.expert, strict=True))]
+    return {
+        "assignment/instance/applications.csv": _csv(("id", "title", "field", "lead_org", "member_orgs", "city"), apps),
+        "assignment/instance/experts.csv": _csv(("id", "name", "org", "city", "fields", "max_load"), experts),
+        "assignment/instance/conflicts.csv": _csv(("app_id", "expert_id", "reason"), conflicts),
+    }
+
+
+def replay_command(options: dict, seed: int | None, *, pins: bool, forbids: bool) -> str:
+    """The `python -m assignment solve` command that re-runs the recorded solve from the archive's folder."""
+    parts = ["python -m assignment solve assignment/instance", f"--k {options['k']}",
+             f"--max-load {options['max_load']}", f"--min-load {options.get('min_load', 0)}"]
+    if options.get("org_diverse"):
+        parts.append("--org-diverse")
+    if options.get("avoid_same_city"):
+        parts.append("--avoid-same-city")
+    if options.get("fair"):
+        parts.append("--fair")
+    if options.get("balance"):
+        parts.append("--balance")
+    if pins:
+        parts.append("--pin assignment/pins.csv")
+    if forbids:
+        parts.append("--forbid assignment/forbids.csv")
+    if seed is not None:
+        parts.append(f"--seed {seed}")
+    parts.append("--out replayed.csv")
+    return " ".join(parts)
+
+
+def _assignment_files(session: Session, review_round: Round) -> tuple[dict[str, bytes], str | None]:
+    run = published_run(session, review_round.id)
+    if run is None:
+        return {}, None
+    files: dict[str, bytes] = {}
+    pool = assign.build_pool(session, review_round)
+    files.update(_instance_files(pool.problem))
+    options = json.loads(run.options_json or "{}")
+    pins, forbids = options.get("pins") or [], options.get("forbids") or []
+    if pins:
+        files["assignment/pins.csv"] = _csv(("app_id", "expert_id"), pins)
+    if forbids:
+        files["assignment/forbids.csv"] = _csv(("app_id", "expert_id"), forbids)
+    rows = session.exec(
+        select(Assignment, Application.code, Expert.code)
+        .join(Application, Application.id == Assignment.application_id)
+        .join(Expert, Expert.id == Assignment.expert_id)
+        .where(Assignment.run_id == run.id)
+        .order_by(Assignment.id)
+    ).all()
+    # Seats added later by a replacement are not the solver's: the audit log names them.
+    added = {
+        e.target_id
+        for e in session.exec(
+            select(AuditEvent).where(AuditEvent.round_id == review_round.id, AuditEvent.action == "assignment.replace")
+        )
+    }
+    solved = sorted((code, expert) for seat, code, expert in rows if str(seat.id) not in added)
+    files["assignment/assignment.csv"] = _csv(("app_id", "expert_id"), solved)
+    files["assignment/panels.csv"] = _csv(
+        ("app_id", "expert_id", "state", "affinity", "pinned", "added_by_replacement"),
+        sorted([code, expert, seat.state.value, round(seat.affinity, 6), int(seat.pinned), int(str(seat.id) in added)]
+               for seat, code, expert in rows),
+    )
+    command = replay_command(options, run.seed, pins=bool(pins), forbids=bool(forbids))
+    files["assignment/run.json"] = _json({
+        "run_id": run.id, "seed": run.seed, "options": options, "objective": run.objective,
+        "published_at": run.published_at, "summary": json.loads(run.summary_json or "{}"), "replay": command,
+    })
+    files["assignment/replay.sh"] = (
+        "#!/bin/sh\n# Re-run the recorded assignment from the unpacked archive; compare with assignment.csv.\n"
+        f"{command}\n"
+    ).encode()
+    return files, command
+
+
+def _score_files(session: Session, review_round: Round) -> dict[str, bytes]:
+    criteria = list(session.exec(select(Criterion).where(Criterion.round_id == review_round.id)
+                                 .order_by(Criterion.position)))
+    sheets = session.exec(
+        select(ScoreSheet, Application.code, Expert.code)
+        .join(Application, Application.id == ScoreSheet.application_id)
+        .join(Expert, Expert.id == ScoreSheet.expert_id)
+        .where(ScoreSheet.round_id == review_round.id, ScoreSheet.status == SheetStatus.SUBMITTED)
+        .order_by(Application.code, Expert.code)
+    ).all()
+    ids = [s.id for s, _, _ in sheets]
+    points: dict[tuple[int, int], str] = {}
+    if ids:
+        for item in session.exec(select(ScoreItem).where(ScoreItem.sheet_id.in_(ids))):
+            points[(item.sheet_id, item.criterion_id)] = str(item.points)
+    header = ("app_id", "expert_id", "total", "recommend", "submitted_at", *[c.title for c in criteria], "comment")
+    rows = [
+        [code, expert, str(sheet.total) if sheet.total is not None else "",
+         "" if sheet.recommend is None else int(sheet.recommend), sheet.submitted_at,
+         *[points.get((sheet.id, c.id), "") for c in criteria], export.neutralise(sheet.comment)]
+        for sheet, code, expert in sheets
+    ]
+    return {"scores/score_sheets.csv": _csv(header, rows)}
+
+
+def _ranking_files(session: Session, review_round: Round) -> dict[str, bytes]:
+    from ..models import RankingRun
+
+    run = session.exec(select(RankingRun).where(RankingRun.round_id == review_round.id, RankingRun.is_final)
+                       .order_by(RankingRun.id.desc())).first() or rank.latest_run(session, round_id=review_round.id)
+    if run is None:
+        return {}
+    ranked = rank.results(session, run=run)
+    return {
+        "ranking/ranking.csv": export.ranking_csv(session, run=run),
+        "ranking/method.json": _json({"run_id": run.id, "method": run.method, "seed": run.seed, "cutoff": run.cutoff,
+                                      "is_final": run.is_final, "created_at": run.created_at}),
+        "selection.csv": _csv(("rank", "app_id", "title", "score", "reason"),
+                              [[r.result.rank, r.application.code, r.application.title, round(r.result.score, 4),
+                                export.neutralise(r.result.selection_reason)] for r in ranked if r.result.selected]),
+    }
+
+
+def _org(orgs: dict, org_id: int | None) -> Organisation:
+    return orgs.get(org_id) or Organisation(name="", credit_code="", kind="", city="")
+
+
+def _application_files(session: Session, review_round: Round, store: FolderStore) -> tuple[dict[str, bytes], list]:
+    from ..models import Attachment, City
+
+    cities = {c.id: c.name for c in session.exec(select(City))}
+    apps = list(session.exec(select(Application).where(Application.round_id == review_round.id)
+                             .order_by(Application.code)))
+    orgs = {o.id: o for o in session.exec(select(Organisation))}
+    files: dict[str, bytes] = {}
+    missing: list[str] = []
+    files["applications/applications.csv"] = _csv(
+        ("code", "title", "field", "city", "lead_org", "lead_credit_code", "status"),
+        [[a.code, a.title, a.field, cities.get(a.city_id, ""), _org(orgs, a.lead_org_id).name,
+          _org(orgs, a.lead_org_id).credit_code, a.status.value] for a in apps],
+    )
+    by_id = {a.id: a for a in apps}
+    members = session.exec(select(ApplicationMember).where(ApplicationMember.application_id.in_(list(by_id)))).all()
+    files["applications/members.csv"] = _csv(
+        ("code", "org", "credit_code"),
+        sorted([by_id[m.application_id].code, _org(orgs, m.org_id).name, _org(orgs, m.org_id).credit_code]
+               for m in members),
+    )
+    for attachment in session.exec(select(Attachment).where(Attachment.application_id.in_(list(by_id)))
+                                   .order_by(Attachment.id)):
+        code = by_id[attachment.application_id].code
+        name = f"applications/{_safe(code)}/{attachment.kind.value}-{attachment.id}-{_safe(attachment.filename)}"
+        try:
+            files[name] = store.path(attachment.sha256).read_bytes()
+        except (FileNotFoundError, ValueError):
+            missing.append(name)
+    return files, missing
+
+
+def _audit_files(session: Session, review_round: Round) -> dict[str, bytes]:
+    events = session.exec(select(AuditEvent).where(AuditEvent.round_id == review_round.id).order_by(AuditEvent.seq))
+    rows = [[e.seq, e.at.astimezone(UTC).isoformat() if e.at.tzinfo else e.at.isoformat() + "+00:00", e.actor,
+             e.action, e.target_type, e.target_id, e.round_id, export.neutralise(e.details), e.ip, e.prev_hash, e.hash]
+            for e in events]
+    return {"audit/events.csv": _csv(audit.CSV_HEADER, rows)}
+
+
+def build(session: Session, *, review_round: Round, store: FolderStore, by: User | None) -> bytes:
+    """The archive of the round as zip bytes; audited (the caller commits)."""
+    files: dict[str, bytes] = {}
+    application_files, missing = _application_files(session, review_round, store)
+    files.update(application_files)
+    files["formal_check.csv"] = eligibility.report_csv(session, round_id=review_round.id)
+    assignment_files, command = _assignment_files(session, review_round)
+    files.update(assignment_files)
+    files.update(_score_files(session, review_round))
+    files.update(_ranking_files(session, review_round))
+    criteria = session.exec(select(Criterion).where(Criterion.round_id == review_round.id)
+                            .order_by(Criterion.position)).all()
+    files["round.json"] = _json({
+        "id": review_round.id, "name": review_round.name, "year": review_round.year, "kind": review_round.kind.value,
+        "stage": review_round.stage.value, "experts_per_application": review_round.experts_per_application,
+        "max_load": review_round.max_load, "min_load": review_round.min_load, "city_quota": review_round.city_quota,
+        "avoid_same_city": review_round.avoid_same_city, "org_diverse": review_round.org_diverse,
+        "criteria": [{"position": c.position, "title": c.title, "max_points": c.max_points} for c in criteria],
+        "missing_attachments": missing,
+    })
+    files["README.txt"] = _readme(review_round, command, missing).encode("utf-8")
+    # The round's archive event goes into the archive's own audit extract.
+    audit.record(session, action="round.archive", by=by, target=review_round, round_id=review_round.id,
+                 details={"files": len(files) + 2, "missing_attachments": len(missing)})
+    session.flush()
+    files.update(_audit_files(session, review_round))
+    manifest = {
+        "format": FORMAT,
+        "round_id": review_round.id,
+        "created_at": utcnow().isoformat(),
+        "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+                  for name, data in sorted(files.items())},
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(files.items()):
+            archive.writestr(name, data)
+        manifest_bytes = _json(manifest)
+        archive.writestr(MANIFEST, manifest_bytes)
+        archive.writestr(MANIFEST_HASH, hashlib.sha256(manifest_bytes).hexdigest() + "\n")
+    return buffer.getvalue()
+
+
+def _readme(review_round: Round, command: str | None, missing: list[str]) -> str:
+    lines = [
+        f"{review_round.name} ({review_round.year}) — round archive / 评审轮次归档",
+        "",
+        "Check it:   flask --app review_app archive-verify THIS.zip",
+        "manifest.json lists the SHA-256 of every file in this archive.",
+    ]
+    if command:
+        lines += ["", "Re-run the assignment (from the unpacked folder; the result equals assignment/assignment.csv):",
+                  f"  {command}"]
+    if missing:
+        lines += ["", "Attachments missing from the upload store when the archive was made:", *missing]
+    return "\n".join(lines) + "\n"
+
+
+def write(session: Session, *, review_round: Round, store: FolderStore, folder: str | Path, by: User | None) -> Path:
+    """Build the archive and write it to `folder` (atomically); returns its path."""
+    data = build(session, review_round=review_round, store=store, by=by)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+    path = folder / f"round-{review_round.id}-{stamp}.zip"
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+    return path
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+READ_ERRORS = (zipfile.BadZipFile, OSError, zlib.error, EOFError, ValueError, UnicodeDecodeError)
+
+
+def verify(source) -> list[Problem]:
+    """Every problem with an archive (a path or bytes): unreadable, manifest missing, a file changed,
+    missing or not listed. An empty list means intact."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+    except READ_ERRORS as error:
+        return [Problem(str(source)[:80] if not isinstance(source, bytes) else "archive", f"not a zip file: {error}")]
+    problems: list[Problem] = []
+    with archive:
+        names = set(archive.namelist())
+        if MANIFEST not in names:
+            return [Problem(MANIFEST, "missing")]
+        try:
+            manifest_bytes = archive.read(MANIFEST)
+            listed = json.loads(manifest_bytes)["files"]
+        except READ_ERRORS + (KeyError,) as error:
+            return [Problem(MANIFEST, f"unreadable: {error}")]
+        try:
+            recorded = archive.read(MANIFEST_HASH).decode().strip()
+        except (KeyError, *READ_ERRORS):
+            recorded = ""
+        if recorded != hashlib.sha256(manifest_bytes).hexdigest():
+            problems.append(Problem(MANIFEST, f"does not match {MANIFEST_HASH}"))
+        for name, entry in sorted(listed.items()):
+            if name not in names:
+                problems.append(Problem(name, "missing"))
+                continue
+            try:
+                data = archive.read(name)
+            except READ_ERRORS as error:  # a changed byte breaks the compression or the zip's own CRC
+                problems.append(Problem(name, f"unreadable: {error}"))
+                continue
+            digest = hashlib.sha256(data).hexdigest()
+            if digest != entry.get("sha256"):
+                problems.append(Problem(name, f"SHA-256 {digest} differs from the manifest's {entry.get('sha256')}"))
+        for name in sorted(names - set(listed) - {MANIFEST, MANIFEST_HASH}):
+            problems.append(Problem(name, "not listed in the manifest"))
+    return problems
