@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import web
+    from . import hardening, web
     from .admin.routes import bp as admin_bp
     from .audit.routes import bp as audit_bp
     from .auth.routes import bp as auth_bp
@@ -36,12 +36,17 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from .expert.routes import bp as expert_bp
 
     web.init_app(app)
+    hardening.init_app(app)
     for blueprint in (auth_bp, admin_bp, city_bp, expert_bp, audit_bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_commands
 
     register_commands(app)
+    from .cli_backup import COMMANDS as BACKUP_COMMANDS  # backup, restore
+
+    for command in BACKUP_COMMANDS:
+        app.cli.add_command(command)
     return app
 
 

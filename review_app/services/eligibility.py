@@ -556,11 +556,14 @@ def report_rows(session: Session, *, round_id: int) -> list[tuple[str, str, str,
 
 
 def report_csv(session: Session, *, round_id: int) -> bytes:
-    """The report as CSV bytes, UTF-8 with a byte order mark so that Excel reads the Chinese."""
+    """The report as CSV bytes, UTF-8 with a byte order mark so that Excel reads the Chinese; text that a
+    spreadsheet would run as a formula (an override reason typed as "=…") is neutralised."""
+    from .export import neutralise  # export imports this module
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(REPORT_HEADER)
-    writer.writerows(report_rows(session, round_id=round_id))
+    writer.writerows([neutralise(v) for v in row] for row in report_rows(session, round_id=round_id))
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 
 from ..models import Application, ApplicationStatus, City, Organisation, Round, RoundKind, RoundStage, User
 from ..models._base import utcnow
-from . import audit, notice
+from . import audit, notice, workbooks
 from .applications import STANDING, normalise_code, set_members
 
 APPLICATION_SHEET, MEMBER_SHEET, HELP_SHEET = "申请", "成员单位", "填写说明"
@@ -171,6 +171,10 @@ def _sheet_from_rows(
 def _read_xlsx(filename: str, data: bytes, problems: list[Problem]) -> list[Sheet]:
     from openpyxl import load_workbook
 
+    problem = workbooks.xlsx_problem(data)
+    if problem:
+        problems.append(Problem(filename, 0, "", problem))
+        return []
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):

@@ -34,7 +34,7 @@ from ..models import (
     UserToken,
 )
 from ..models._base import utcnow
-from . import audit, credit_codes, notify
+from . import audit, credit_codes, notify, workbooks
 from .accounts import AccountError, password_problem
 
 SHEET = "专家库"
@@ -128,6 +128,9 @@ def read_table(filename: str, data: bytes) -> tuple[list[tuple[int, dict[str, ob
 def _read_xlsx(data: bytes):
     from openpyxl import load_workbook
 
+    problem = workbooks.xlsx_problem(data)
+    if problem:
+        return [], [RowProblem(SHEET, 0, "", problem)]
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
