@@ -30,6 +30,7 @@ def _crashing_server(database_url: str, folder: Path, action: str) -> tuple[Serv
 
 def _kill_in_the_middle(server: Server, marker: Path, send) -> None:
     """Send the request in a thread, wait until it is inside its transaction, then kill the server."""
+
     def quietly():
         try:
             send()
@@ -58,6 +59,7 @@ def _restart_and_verify(database_url: str, folder: Path) -> None:
 
 def _count(session, table: str) -> int:
     session.rollback()  # a new transaction sees what the server wrote
+    session.expunge_all()  # and no object is served from the identity map
     return session.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar()  # noqa: S608 (fixed names)
 
 
@@ -115,6 +117,7 @@ def test_killed_during_an_assignment_publication(app, session, database_url, tmp
     _kill_in_the_middle(server, marker, lambda: admin.post(url))
 
     session.rollback()  # a new transaction sees what the server wrote
+    session.expunge_all()  # and no object is served from the identity map
     assert session.get(AssignmentRun, run.id).status == RunStatus.PROPOSED
     assert session.get(Round, review_round.id).stage == RoundStage.ASSIGNMENT
     assert not session.exec(select(ScoreSheet).where(ScoreSheet.round_id == review_round.id)).all()
@@ -141,6 +144,7 @@ def test_killed_during_a_submission(app, session, database_url, tmp_path):
     )
     assert saved.status == 302
     session.rollback()  # a new transaction sees what the server wrote
+    session.expunge_all()  # and no object is served from the identity map
     before = session.get(ScoreSheet, sheet_id)
     state = (before.status, before.version, before.total, before.submitted_at)
     events = _count(session, "audit_events")
@@ -149,6 +153,7 @@ def test_killed_during_a_submission(app, session, database_url, tmp_path):
     )
 
     session.rollback()  # a new transaction sees what the server wrote
+    session.expunge_all()  # and no object is served from the identity map
     after = session.get(ScoreSheet, sheet_id)
     assert (after.status, after.version, after.total, after.submitted_at) == state
     assert after.status == SheetStatus.DRAFT
