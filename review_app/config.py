@@ -21,6 +21,10 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     # Set to True when served over HTTPS (behind the government gateway, normally).
     SESSION_COOKIE_SECURE = False
+    # Behind a reverse proxy: how many proxies to trust for X-Forwarded-For/-Proto/-Host (werkzeug
+    # ProxyFix), so that audit addresses, rate limits and https links are right. 0: none (direct).
+    PROXY_FIX_HOPS = 0
+    PREFERRED_URL_SCHEME = "http"  # "https" for links made outside a request (mails from the CLI)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     # Experts write long comments: the CSRF token lives as long as the session, not one hour.
     WTF_CSRF_TIME_LIMIT = None
@@ -50,6 +54,11 @@ class Defaults:
     AUDIT_MIN_RETENTION_DAYS = 183
     # None means "instance/archives": where closing a round writes its archive (归档).
     ARCHIVE_DIR: str | None = None
+
+    # Tests only (tests/test_review_app/test_crash.py): {audit action: seconds} to wait inside the
+    # transaction that writes that action, so that the server can be killed in the middle. Never set it.
+    CRASH_TEST_PAUSE: dict[str, float] | None = None
+    CRASH_TEST_MARKER: str | None = None
 
     # Settings that only the environment may override, by name.
     ENVIRONMENT_KEYS = ("DATABASE_URL", "SECRET_KEY", "UPLOAD_DIR", "SMTP_URL", "RATELIMIT_STORAGE_URI")

@@ -52,7 +52,7 @@ def pause_inside_transactions(pauses: dict[str, float], marker: str | None = Non
 def init_app(app: Flask) -> None:
     if app.config.get("CRASH_TEST_PAUSE"):  # off by default; see pause_inside_transactions
         pause_inside_transactions(app.config["CRASH_TEST_PAUSE"], app.config.get("CRASH_TEST_MARKER"))
-    hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
+    hops = int(app.config["PROXY_FIX_HOPS"] or 0)
     if hops:
         # Behind the gateway: trust its X-Forwarded-For/-Proto/-Host, so that addresses in the audit log
         # and the rate limit are the users', and links and secure cookies say https.

@@ -13,6 +13,7 @@ from ..access import require_owner
 from ..db import get_session
 from ..models import ConflictSource
 from ..services import pool, privacy
+from ..services.export import neutralise
 from ..web import EmptyForm
 from .pool_forms import CONFLICT_SOURCE_LABEL, ActiveForm, ConflictForm, ExpertForm, ImportExpertsForm
 from .routes import bp
@@ -215,7 +216,8 @@ def activation_links():
     writer.writerow(["专家编号", "姓名", "用户名", "手机", "邮箱", "激活链接", "有效期至", "已发邮件"])
     for a in issued:
         writer.writerow(
-            [
+            neutralise(value)  # a name or e-mail typed as "=…" must not run in Excel
+            for value in [
                 a.expert.code,
                 a.expert.name,
                 a.user.username,

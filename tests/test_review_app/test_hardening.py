@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from review_app.models import AuditEvent, Criterion, Expert, ScoreSheet
-from tests.factories import make_scoring_round
+from tests.factories import make_expert, make_scoring_round
 
 COMMENT = "该联合体牵头单位实力雄厚，攻关任务明确，技术路线可行，共建协议完备，建议支持。"
 SCRIPT = "<script>alert('x')</script>"
@@ -258,3 +258,16 @@ def test_formula_injection_is_neutralised_in_the_check_report(app, session):
     assert "HYPERLINK" in text.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_formula_injection_is_neutralised_in_the_activation_links_export(app, session, auth, users):
+    expert = make_expert(session, code="E7001", name='=HYPERLINK("http://evil.example","点此")')
+    expert.email = "@SUM(A1)"
+    session.commit()
+    auth.login("admin1")
+    exported = auth.post("/admin/experts/activations.csv", {})
+    assert exported.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
+    row = next(r for r in rows if r[0] == "E7001")
+    assert row[1].startswith("'=HYPERLINK") and row[4] == "'@SUM(A1)"
+    assert all(not cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r)
