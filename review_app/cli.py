@@ -82,7 +82,14 @@ def db_current() -> None:
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--city", "city_name", help="The city of a city account, e.g. 南京市.")
 @click.option("--expert", "expert_code", help="The expert code of an expert account.")
-def create_user(username: str, role: str, city_name: str | None, expert_code: str | None) -> None:
+@click.option(
+    "--initial/--final",
+    "initial",
+    default=True,
+    show_default=True,
+    help="An initial password must be changed at the first login (等保); --final keeps it.",
+)
+def create_user(username: str, role: str, city_name: str | None, expert_code: str | None, initial: bool) -> None:
     """Create an account; the password is read from standard input when it is not a terminal."""
     _as_cli()
     if sys.stdin.isatty():
@@ -101,6 +108,7 @@ def create_user(username: str, role: str, city_name: str | None, expert_code: st
         )
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
+    user.must_change_password = initial
     session.commit()
     click.echo(f"created {user.role} account {user.username}")
 

@@ -1,14 +1,14 @@
 """Accounts (等保): who can log in, when they last did and from where, locks after failed logins
 (unlocked here) and the second factor (reset here when a phone is lost). Registered on admin.routes.bp."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import require_owner
 from ..db import get_session
 from ..models import User
-from ..services import identity
+from ..services import identity, privacy
 from ..web import EmptyForm
 from .routes import bp
 
@@ -43,3 +43,31 @@ def reset_second_factor(user_id: int):
     session.commit()
     flash(_("%(name)s sets up the second factor again at the next login.", name=user.username), "success")
     return redirect(url_for("admin.accounts"))
+
+
+# Console pages that show who the experts are (names, employers, scores by name): each view by a
+# non-expert is audited (等保, 个人信息保护法). The pool and an expert's page record their own views.
+IDENTITY_VIEWS = frozenset(
+    {
+        "admin.assignment",
+        "admin.assignment_preview",
+        "admin.round_progress",
+        "admin.round_sheets",
+        "admin.reopen_sheet",
+        "admin.results_page",
+        "admin.results_application",
+        "admin.conflicts",
+        "admin.application_conflicts",
+    }
+)
+
+
+@bp.after_request
+def _audit_identity_views(response):
+    if request.method == "GET" and response.status_code == 200 and request.endpoint in IDENTITY_VIEWS:
+        session = get_session()
+        privacy.record_identity_view(
+            session, by=current_user._get_current_object(), what=request.endpoint, context=request.view_args or {}
+        )
+        session.commit()
+    return response

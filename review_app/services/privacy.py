@@ -77,18 +77,19 @@ def reveal(session: Session, *, expert: Expert, by: User) -> Contact:
 
 
 def record_identity_view(session: Session, *, by: User, experts: list[Expert] | None = None, what: str,
-                         count: int | None = None) -> None:
+                         count: int | None = None, context: dict | None = None) -> None:
     """Audit a non-expert seeing who experts are (names, employers): one event per page view."""
     if by.role == Role.EXPERT:
         return
-    details: dict = {"view": what}
+    details: dict = {"view": what, **(context or {})}
     if experts is not None:
         details["experts"] = [e.code for e in experts][:50]
         details["count"] = len(experts)
     if count is not None:
         details["count"] = count
     target = experts[0] if experts and len(experts) == 1 else None
-    audit.record(session, action="expert.identity_view", by=by, target=target, details=details)
+    round_id = details.get("round_id") if isinstance(details.get("round_id"), int) else None
+    audit.record(session, action="expert.identity_view", by=by, target=target, round_id=round_id, details=details)
 
 
 @dataclass(frozen=True)

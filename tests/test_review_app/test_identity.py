@@ -148,3 +148,23 @@ def test_the_previous_login_time_and_place_are_shown(client, auth, users):
     auth.logout()
     second = auth.login("nanjing1", follow_redirects=True)
     assert "127.0.0.1" in second.text
+
+
+def test_an_account_made_on_the_command_line_must_change_its_initial_password(runner, client, auth, session):
+    assert runner.invoke(args=["create-user", "ops", "--role", "city", "--city", "南京市"],
+                         input="Str0ngPass\n").exit_code == 0
+    assert "/auth/password" in auth.login("ops", "Str0ngPass").location
+    assert "/auth/password" in client.get("/").location
+
+
+def test_unlock_on_the_command_line(app, runner, auth, users, session):
+    app.config["LOCKOUT_THRESHOLD"] = 1
+    auth.login("suzhou1", "wrong-password1")
+    user = session.exec(select(User).where(User.username == "suzhou1")).one()
+    session.refresh(user)
+    assert identity.locked(user)
+    result = runner.invoke(args=["unlock-user", "suzhou1"])
+    assert result.exit_code == 0
+    session.refresh(user)
+    assert not identity.locked(user)
+    assert runner.invoke(args=["unlock-user", "nobody"]).exit_code == 1

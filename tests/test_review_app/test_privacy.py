@@ -87,3 +87,18 @@ def test_city_and_public_exports_hold_no_personal_data_of_experts(session):
         for value in personal:
             if len(value) > 3:  # two-character names may occur inside a consortium's title
                 assert value not in text
+
+
+@pytest.mark.demo
+def test_console_pages_that_name_experts_are_audited_for_non_experts(client, auth, session):
+    from review_app.models import User
+
+    review_round = session.exec(select(Round).order_by(Round.id)).first()
+    auditor = session.exec(select(User).where(User.role == "auditor")).first()
+    from review_app.services.demo import DEMO_PASSWORD
+
+    auth.login(auditor.username, DEMO_PASSWORD)
+    assert client.get(f"/admin/rounds/{review_round.id}/progress").status_code == 200
+    event = _events(session, "expert.identity_view")[-1]
+    assert event.actor == auditor.username and event.round_id == review_round.id
+    assert "admin.round_progress" in event.details
