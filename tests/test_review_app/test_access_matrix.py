@@ -5,6 +5,8 @@ URL parameters are filled with ids of real objects of the demo round: the owning
 and the owning expert's sheet, so that "city of another city" and "expert non-owner" ask for objects
 that exist but are not theirs.
 
+Every answer, allowed or refused, carries the Content-Security-Policy and nosniff headers.
+
 Deny means: a redirect to the login page for anonymous visitors, 403 or 404 for logged-in users.
 POSTs carry a valid CSRF token, so a refusal comes from the access check and not from CSRF.
 """
@@ -297,6 +299,10 @@ def test_access_matrix(app, client, world, role):
                 response = client.post(url, data={"csrf_token": token})
             response.close()
             refused = _refused(role, response)
+            if "default-src 'self'" not in response.headers.get("Content-Security-Policy", "") or (
+                response.headers.get("X-Content-Type-Options") != "nosniff"
+            ):
+                wrong.append(f"{method} {url} ({rule.endpoint}): security headers missing")
             if response.status_code >= 500:
                 wrong.append(f"{method} {url} ({rule.endpoint}): {response.status_code}")
             elif response.status_code == 400 and "expired" in response.get_data(as_text=True):
