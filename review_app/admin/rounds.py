@@ -134,7 +134,15 @@ def _write_archive(session, review_round) -> None:
     """Closing a round writes its archive (归档) to ARCHIVE_DIR."""
     config = current_app.config
     folder = config.get("ARCHIVE_DIR") or str(Path(current_app.instance_path) / "archives")
-    path = archive.write(session, review_round=review_round, store=storage.store_for(config), folder=folder, by=_by())
+    try:
+        path = archive.write(
+            session, review_round=review_round, store=storage.store_for(config), folder=folder, by=_by()
+        )
+    except OSError as error:  # the round is closed; the archive can be made again with the button
+        session.rollback()
+        current_app.logger.error("round %s: archive not written: %s", review_round.id, error)
+        flash(_("The round is closed, but its archive could not be written: %(error)s", error=str(error)), "error")
+        return
     session.commit()
     flash(_("The round's archive has been written: %(name)s", name=path.name), "success")
 

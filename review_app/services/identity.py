@@ -108,13 +108,34 @@ def _new_recovery_codes(session: Session, user: User) -> list[str]:
 
 def enrol(session: Session, *, user: User, secret: str, code: str) -> list[str] | None:
     """Bind `secret` to the account when `code` is right; returns the new one-time recovery codes."""
-    if not pyotp.TOTP(secret).verify(code.strip(), valid_window=1):
+    if not _fresh_totp(session, user, secret, code.strip()):
         audit.record(session, action="totp.enrol_failed", by=user, target=user)
         return None
     user.totp_secret = secret
     codes = _new_recovery_codes(session, user)
     audit.record(session, action="totp.enrol", by=user, target=user)
     return codes
+
+
+STEP_PURPOSE = "totp-step"
+
+
+def _fresh_totp(session: Session, user: User, secret: str, code: str) -> bool:
+    """A code of the previous, current or next 30-second step (clock skew), each step usable once: a code
+    seen over someone's shoulder or replayed from a log cannot be used again."""
+    totp = pyotp.TOTP(secret)
+    now = utcnow()
+    for offset in (0, -1, 1):
+        moment = now + timedelta(seconds=offset * totp.interval)
+        if secrets.compare_digest(totp.at(moment), code):
+            step = totp.timecode(moment)
+            marker = hashlib.sha256(f"{user.id}:{secret}:{step}".encode()).hexdigest()
+            if session.exec(select(UserToken).where(UserToken.token_hash == marker)).first() is not None:
+                return False
+            session.add(UserToken(user_id=user.id, purpose=STEP_PURPOSE, token_hash=marker,
+                                  expires_at=now + timedelta(minutes=3), used_at=now))
+            return True
+    return False
 
 
 def remaining_recovery_codes(session: Session, user: User) -> int:
@@ -128,7 +149,7 @@ def check_second_factor(session: Session, *, user: User, code: str) -> bool:
     if locked(user):
         audit.record(session, action="login.locked", by=user, target=user)
         return False
-    if user.totp_secret and code.isdigit() and pyotp.TOTP(user.totp_secret).verify(code, valid_window=1):
+    if user.totp_secret and code.isdigit() and _fresh_totp(session, user, user.totp_secret, code):
         return True
     token = session.exec(select(UserToken).where(
         UserToken.user_id == user.id, UserToken.purpose == RECOVERY_PURPOSE,

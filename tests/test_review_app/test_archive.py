@@ -141,3 +141,18 @@ def test_the_admin_downloads_the_archive(client, auth, session, demo_round):
     response = auth.post(f"/admin/rounds/{demo_round.id}/archive")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert archive.verify(response.data) == []
+
+
+def test_a_failed_archive_write_does_not_undo_the_closing(app, client, auth, session, demo_round, tmp_path):
+    from tests.factories import make_user
+
+    make_user(session, "closer2", "admin")
+    session.commit()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    app.config["ARCHIVE_DIR"] = str(blocker)
+    auth.login("closer2")
+    response = auth.post(f"/admin/rounds/{demo_round.id}/stage", data={"to_stage": "closed"}, follow_redirects=True)
+    session.refresh(demo_round)
+    assert demo_round.stage.value == "closed"
+    assert "归档文件未能写入" in response.text
