@@ -19,13 +19,20 @@ class AccountError(ValueError):
 
 
 def password_problem(password: str) -> str | None:
-    """Why a new password is not acceptable, or None. Letters and digits, at least 8 characters."""
-    if (
-        len(password) < MIN_PASSWORD_LENGTH
-        or not any(c.isalpha() for c in password)
-        or not any(c.isdigit() for c in password)
-    ):
-        return _("A password needs at least %(n)d characters, with letters and digits.", n=MIN_PASSWORD_LENGTH)
+    """Why a new password is not acceptable, or None: at least 8 characters from at least three of the four
+    kinds (lower case, upper case, digits, other characters), as 等保 level 3 asks of password complexity.
+
+    >>> password_problem("Jiangsu2026") is None, password_problem("jiangsu2026") is None
+    (True, False)
+    """
+    kinds = (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
+    used = sum(any(kind(c) for c in password) for kind in kinds)
+    if len(password) < MIN_PASSWORD_LENGTH or used < 3:
+        return _(
+            "A password needs at least %(n)d characters and three of: lower-case letters, upper-case letters, "
+            "digits, other characters.",
+            n=MIN_PASSWORD_LENGTH,
+        )
     return None
 
 

@@ -55,6 +55,12 @@ def test_weak_new_password_is_refused_and_the_old_one_kept(client, auth, users):
         "/auth/password", {"old_password": PASSWORD, "new_password": "short", "confirm": "short"}, follow_redirects=True
     )
     assert "密码至少 8 位" in response.text
+    two_kinds = auth.post(
+        "/auth/password",
+        {"old_password": PASSWORD, "new_password": "abcdefg1", "confirm": "abcdefg1"},
+        follow_redirects=True,
+    )
+    assert "密码至少 8 位" in two_kinds.text  # lower case and digits only: two kinds of characters
     auth.logout()
     assert auth.login("nanjing1").location == "/"
 
