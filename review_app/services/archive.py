@@ -19,7 +19,6 @@ Contents (paths inside the zip):
 `verify` (flask archive-verify) recomputes every hash: a changed, missing or extra file is a problem.
 """
 
-import csv
 import hashlib
 import io
 import json
@@ -60,14 +59,6 @@ class ArchiveError(ValueError):
     """The round cannot be archived; the message says why."""
 
 
-def _csv(header, rows) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
 def _json(value) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode("utf-8")
 
@@ -82,36 +73,14 @@ def published_run(session: Session, round_id: int) -> AssignmentRun | None:
     ).first()
 
 
-def _instance_files(problem) -> dict[str, bytes]:
-    """The solver's problem in the instance CSV format (design.md, "Assignment instance")."""
-    apps = []
-    for i, app_id in enumerate(problem.app_ids):
-        ptr = problem.app_field_ptr
-        fields = [problem.fields[f] for f in problem.app_field_idx[ptr[i]:ptr[i + 1]]]
-        orgs = [problem.orgs[o] for o in problem.app_org_idx[problem.app_org_ptr[i]:problem.app_org_ptr[i + 1]]]
-        apps.append([app_id, problem.app_titles[i], ";".join(fields), orgs[0], ";".join(orgs[1:]),
-                     problem.cities[problem.app_city[i]]])
-    experts = []
-    for j, expert_id in enumerate(problem.expert_ids):
-        fields = [problem.fields[f] for f in
-                  problem.expert_field_idx[problem.expert_field_ptr[j]:problem.expert_field_ptr[j + 1]]]
-        load = int(problem.expert_max_load[j])
-        experts.append([expert_id, problem.expert_names[j], problem.orgs[problem.expert_org[j]],
-                        problem.cities[problem.expert_city[j]], ";".join(fields), "" if load < 0 else load])
-    reasons = problem.conflict_reasons or ("",) * len(problem.conflicts)
-    conflicts = [[problem.app_ids[a], problem.expert_ids[e], reasons[n] if n < len(reasons) else ""]
-                 for n, (a, e) in enumerate(zip(problem.conflicts.app, problem.conflicts.expert, strict=True))]
-    return {
-        "assignment/instance/applications.csv": _csv(("id", "title", "field", "lead_org", "member_orgs", "city"), apps),
-        "assignment/instance/experts.csv": _csv(("id", "name", "org", "city", "fields", "max_load"), experts),
-        "assignment/instance/conflicts.csv": _csv(("app_id", "expert_id", "reason"), conflicts),
-    }
-
-
 def replay_command(options: dict, seed: int | None, *, pins: bool, forbids: bool) -> str:
     """The `python -m assignment solve` command that re-runs the recorded solve from the archive's folder."""
-    parts = ["python -m assignment solve assignment/instance", f"--k {options['k']}",
-             f"--max-load {options['max_load']}", f"--min-load {options.get('min_load', 0)}"]
+    parts = [
+        "python -m assignment solve assignment/instance",
+        f"--k {options['k']}",
+        f"--max-load {options['max_load']}",
+        f"--min-load {options.get('min_load', 0)}",
+    ]
     if options.get("org_diverse"):
         parts.append("--org-diverse")
     if options.get("avoid_same_city"):
@@ -130,19 +99,22 @@ def replay_command(options: dict, seed: int | None, *, pins: bool, forbids: bool
     return " ".join(parts)
 
 
-def _assignment_files(session: Session, review_round: Round) -> tuple[dict[str, bytes], str | None]:
+def _assignment_files(session: Session, review_round: Round, store: FolderStore) -> tuple[dict[str, bytes], str | None]:
     run = published_run(session, review_round.id)
     if run is None:
         return {}, None
     files: dict[str, bytes] = {}
-    pool = assign.build_pool(session, review_round)
-    files.update(_instance_files(pool.problem))
+    # The instance the solver saw, frozen when it ran; rebuilt from today's pool only for older runs.
+    frozen = assign.frozen_instance(store, run)
+    files.update(
+        frozen if frozen is not None else assign.instance_files(assign.build_pool(session, review_round).problem)
+    )
     options = json.loads(run.options_json or "{}")
     pins, forbids = options.get("pins") or [], options.get("forbids") or []
     if pins:
-        files["assignment/pins.csv"] = _csv(("app_id", "expert_id"), pins)
+        files["assignment/pins.csv"] = assign.csv_bytes(("app_id", "expert_id"), pins)
     if forbids:
-        files["assignment/forbids.csv"] = _csv(("app_id", "expert_id"), forbids)
+        files["assignment/forbids.csv"] = assign.csv_bytes(("app_id", "expert_id"), forbids)
     rows = session.exec(
         select(Assignment, Application.code, Expert.code)
         .join(Application, Application.id == Assignment.application_id)
@@ -158,17 +130,26 @@ def _assignment_files(session: Session, review_round: Round) -> tuple[dict[str, 
         )
     }
     solved = sorted((code, expert) for seat, code, expert in rows if str(seat.id) not in added)
-    files["assignment/assignment.csv"] = _csv(("app_id", "expert_id"), solved)
-    files["assignment/panels.csv"] = _csv(
+    files["assignment/assignment.csv"] = assign.csv_bytes(("app_id", "expert_id"), solved)
+    files["assignment/panels.csv"] = assign.csv_bytes(
         ("app_id", "expert_id", "state", "affinity", "pinned", "added_by_replacement"),
-        sorted([code, expert, seat.state.value, round(seat.affinity, 6), int(seat.pinned), int(str(seat.id) in added)]
-               for seat, code, expert in rows),
+        sorted(
+            [code, expert, seat.state.value, round(seat.affinity, 6), int(seat.pinned), int(str(seat.id) in added)]
+            for seat, code, expert in rows
+        ),
     )
     command = replay_command(options, run.seed, pins=bool(pins), forbids=bool(forbids))
-    files["assignment/run.json"] = _json({
-        "run_id": run.id, "seed": run.seed, "options": options, "objective": run.objective,
-        "published_at": run.published_at, "summary": json.loads(run.summary_json or "{}"), "replay": command,
-    })
+    files["assignment/run.json"] = _json(
+        {
+            "run_id": run.id,
+            "seed": run.seed,
+            "options": options,
+            "objective": run.objective,
+            "published_at": run.published_at,
+            "summary": json.loads(run.summary_json or "{}"),
+            "replay": command,
+        }
+    )
     files["assignment/replay.sh"] = (
         "#!/bin/sh\n# Re-run the recorded assignment from the unpacked archive; compare with assignment.csv.\n"
         f"{command}\n"
@@ -177,8 +158,9 @@ def _assignment_files(session: Session, review_round: Round) -> tuple[dict[str, 
 
 
 def _score_files(session: Session, review_round: Round) -> dict[str, bytes]:
-    criteria = list(session.exec(select(Criterion).where(Criterion.round_id == review_round.id)
-                                 .order_by(Criterion.position)))
+    criteria = list(
+        session.exec(select(Criterion).where(Criterion.round_id == review_round.id).order_by(Criterion.position))
+    )
     sheets = session.exec(
         select(ScoreSheet, Application.code, Expert.code)
         .join(Application, Application.id == ScoreSheet.application_id)
@@ -193,29 +175,57 @@ def _score_files(session: Session, review_round: Round) -> dict[str, bytes]:
             points[(item.sheet_id, item.criterion_id)] = str(item.points)
     header = ("app_id", "expert_id", "total", "recommend", "submitted_at", *[c.title for c in criteria], "comment")
     rows = [
-        [code, expert, str(sheet.total) if sheet.total is not None else "",
-         "" if sheet.recommend is None else int(sheet.recommend), sheet.submitted_at,
-         *[points.get((sheet.id, c.id), "") for c in criteria], export.neutralise(sheet.comment)]
+        [
+            code,
+            expert,
+            str(sheet.total) if sheet.total is not None else "",
+            "" if sheet.recommend is None else int(sheet.recommend),
+            sheet.submitted_at,
+            *[points.get((sheet.id, c.id), "") for c in criteria],
+            export.neutralise(sheet.comment),
+        ]
         for sheet, code, expert in sheets
     ]
-    return {"scores/score_sheets.csv": _csv(header, rows)}
+    return {"scores/score_sheets.csv": assign.csv_bytes(header, rows)}
 
 
 def _ranking_files(session: Session, review_round: Round) -> dict[str, bytes]:
     from ..models import RankingRun
 
-    run = session.exec(select(RankingRun).where(RankingRun.round_id == review_round.id, RankingRun.is_final)
-                       .order_by(RankingRun.id.desc())).first() or rank.latest_run(session, round_id=review_round.id)
+    run = session.exec(
+        select(RankingRun)
+        .where(RankingRun.round_id == review_round.id, RankingRun.is_final)
+        .order_by(RankingRun.id.desc())
+    ).first() or rank.latest_run(session, round_id=review_round.id)
     if run is None:
         return {}
     ranked = rank.results(session, run=run)
     return {
         "ranking/ranking.csv": export.ranking_csv(session, run=run),
-        "ranking/method.json": _json({"run_id": run.id, "method": run.method, "seed": run.seed, "cutoff": run.cutoff,
-                                      "is_final": run.is_final, "created_at": run.created_at}),
-        "selection.csv": _csv(("rank", "app_id", "title", "score", "reason"),
-                              [[r.result.rank, r.application.code, r.application.title, round(r.result.score, 4),
-                                export.neutralise(r.result.selection_reason)] for r in ranked if r.result.selected]),
+        "ranking/method.json": _json(
+            {
+                "run_id": run.id,
+                "method": run.method,
+                "seed": run.seed,
+                "cutoff": run.cutoff,
+                "is_final": run.is_final,
+                "created_at": run.created_at,
+            }
+        ),
+        "selection.csv": assign.csv_bytes(
+            ("rank", "app_id", "title", "score", "reason"),
+            [
+                [
+                    r.result.rank,
+                    r.application.code,
+                    r.application.title,
+                    round(r.result.score, 4),
+                    export.neutralise(r.result.selection_reason),
+                ]
+                for r in ranked
+                if r.result.selected
+            ],
+        ),
     }
 
 
@@ -227,25 +237,38 @@ def _application_files(session: Session, review_round: Round, store: FolderStore
     from ..models import Attachment, City
 
     cities = {c.id: c.name for c in session.exec(select(City))}
-    apps = list(session.exec(select(Application).where(Application.round_id == review_round.id)
-                             .order_by(Application.code)))
+    apps = list(
+        session.exec(select(Application).where(Application.round_id == review_round.id).order_by(Application.code))
+    )
     orgs = {o.id: o for o in session.exec(select(Organisation))}
     files: dict[str, bytes] = {}
     missing: list[str] = []
-    files["applications/applications.csv"] = _csv(
+    files["applications/applications.csv"] = assign.csv_bytes(
         ("code", "title", "field", "city", "lead_org", "lead_credit_code", "status"),
-        [[a.code, a.title, a.field, cities.get(a.city_id, ""), _org(orgs, a.lead_org_id).name,
-          _org(orgs, a.lead_org_id).credit_code, a.status.value] for a in apps],
+        [
+            [
+                a.code,
+                a.title,
+                a.field,
+                cities.get(a.city_id, ""),
+                _org(orgs, a.lead_org_id).name,
+                _org(orgs, a.lead_org_id).credit_code,
+                a.status.value,
+            ]
+            for a in apps
+        ],
     )
     by_id = {a.id: a for a in apps}
     members = session.exec(select(ApplicationMember).where(ApplicationMember.application_id.in_(list(by_id)))).all()
-    files["applications/members.csv"] = _csv(
+    files["applications/members.csv"] = assign.csv_bytes(
         ("code", "org", "credit_code"),
-        sorted([by_id[m.application_id].code, _org(orgs, m.org_id).name, _org(orgs, m.org_id).credit_code]
-               for m in members),
+        sorted(
+            [by_id[m.application_id].code, _org(orgs, m.org_id).name, _org(orgs, m.org_id).credit_code] for m in members
+        ),
     )
-    for attachment in session.exec(select(Attachment).where(Attachment.application_id.in_(list(by_id)))
-                                   .order_by(Attachment.id)):
+    for attachment in session.exec(
+        select(Attachment).where(Attachment.application_id.in_(list(by_id))).order_by(Attachment.id)
+    ):
         code = by_id[attachment.application_id].code
         name = f"applications/{_safe(code)}/{attachment.kind.value}-{attachment.id}-{_safe(attachment.filename)}"
         try:
@@ -257,10 +280,23 @@ def _application_files(session: Session, review_round: Round, store: FolderStore
 
 def _audit_files(session: Session, review_round: Round) -> dict[str, bytes]:
     events = session.exec(select(AuditEvent).where(AuditEvent.round_id == review_round.id).order_by(AuditEvent.seq))
-    rows = [[e.seq, e.at.astimezone(UTC).isoformat() if e.at.tzinfo else e.at.isoformat() + "+00:00", e.actor,
-             e.action, e.target_type, e.target_id, e.round_id, export.neutralise(e.details), e.ip, e.prev_hash, e.hash]
-            for e in events]
-    return {"audit/events.csv": _csv(audit.CSV_HEADER, rows)}
+    rows = [
+        [
+            e.seq,
+            e.at.astimezone(UTC).isoformat() if e.at.tzinfo else e.at.isoformat() + "+00:00",
+            e.actor,
+            e.action,
+            e.target_type,
+            e.target_id,
+            e.round_id,
+            export.neutralise(e.details),
+            e.ip,
+            e.prev_hash,
+            e.hash,
+        ]
+        for e in events
+    ]
+    return {"audit/events.csv": assign.csv_bytes(audit.CSV_HEADER, rows)}
 
 
 def build(session: Session, *, review_round: Round, store: FolderStore, by: User | None) -> bytes:
@@ -269,32 +305,50 @@ def build(session: Session, *, review_round: Round, store: FolderStore, by: User
     application_files, missing = _application_files(session, review_round, store)
     files.update(application_files)
     files["formal_check.csv"] = eligibility.report_csv(session, round_id=review_round.id)
-    assignment_files, command = _assignment_files(session, review_round)
+    assignment_files, command = _assignment_files(session, review_round, store)
     files.update(assignment_files)
     files.update(_score_files(session, review_round))
     files.update(_ranking_files(session, review_round))
-    criteria = session.exec(select(Criterion).where(Criterion.round_id == review_round.id)
-                            .order_by(Criterion.position)).all()
-    files["round.json"] = _json({
-        "id": review_round.id, "name": review_round.name, "year": review_round.year, "kind": review_round.kind.value,
-        "stage": review_round.stage.value, "experts_per_application": review_round.experts_per_application,
-        "max_load": review_round.max_load, "min_load": review_round.min_load, "city_quota": review_round.city_quota,
-        "avoid_same_city": review_round.avoid_same_city, "org_diverse": review_round.org_diverse,
-        "criteria": [{"position": c.position, "title": c.title, "max_points": c.max_points} for c in criteria],
-        "missing_attachments": missing,
-    })
+    criteria = session.exec(
+        select(Criterion).where(Criterion.round_id == review_round.id).order_by(Criterion.position)
+    ).all()
+    files["round.json"] = _json(
+        {
+            "id": review_round.id,
+            "name": review_round.name,
+            "year": review_round.year,
+            "kind": review_round.kind.value,
+            "stage": review_round.stage.value,
+            "experts_per_application": review_round.experts_per_application,
+            "max_load": review_round.max_load,
+            "min_load": review_round.min_load,
+            "city_quota": review_round.city_quota,
+            "avoid_same_city": review_round.avoid_same_city,
+            "org_diverse": review_round.org_diverse,
+            "criteria": [{"position": c.position, "title": c.title, "max_points": c.max_points} for c in criteria],
+            "missing_attachments": missing,
+        }
+    )
     files["README.txt"] = _readme(review_round, command, missing).encode("utf-8")
     # The round's archive event goes into the archive's own audit extract.
-    audit.record(session, action="round.archive", by=by, target=review_round, round_id=review_round.id,
-                 details={"files": len(files) + 2, "missing_attachments": len(missing)})
+    audit.record(
+        session,
+        action="round.archive",
+        by=by,
+        target=review_round,
+        round_id=review_round.id,
+        details={"files": len(files) + 2, "missing_attachments": len(missing)},
+    )
     session.flush()
     files.update(_audit_files(session, review_round))
     manifest = {
         "format": FORMAT,
         "round_id": review_round.id,
         "created_at": utcnow().isoformat(),
-        "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-                  for name, data in sorted(files.items())},
+        "files": {
+            name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            for name, data in sorted(files.items())
+        },
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -314,8 +368,11 @@ def _readme(review_round: Round, command: str | None, missing: list[str]) -> str
         "manifest.json lists the SHA-256 of every file in this archive.",
     ]
     if command:
-        lines += ["", "Re-run the assignment (from the unpacked folder; the result equals assignment/assignment.csv):",
-                  f"  {command}"]
+        lines += [
+            "",
+            "Re-run the assignment (from the unpacked folder; the result equals assignment/assignment.csv):",
+            f"  {command}",
+        ]
     if missing:
         lines += ["", "Attachments missing from the upload store when the archive was made:", *missing]
     return "\n".join(lines) + "\n"

@@ -6,11 +6,15 @@ to scoring. Ids in the problem are application codes (申报编号) and expert c
 library's diagnosis names what the centre knows.
 """
 
+import csv
+import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
@@ -37,6 +41,7 @@ from ..models import (
 )
 from ..models._base import utcnow
 from . import audit, eligibility, jobs, rounds
+from .storage import FolderStore, store_for
 
 Infeasible = assignment.Infeasible
 
@@ -111,6 +116,82 @@ def build_pool(session: Session, review_round: Round, *, keep_expert_id: int | N
         ),
     )
     return Pool(problem, {a.code: a for a in applications}, {e.code: e for e in experts})
+
+
+def csv_bytes(header, rows) -> bytes:
+    """A UTF-8 CSV file with a header row, as the instance format wants."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def instance_files(problem: assignment.Problem) -> dict[str, bytes]:
+    """The solver's problem in the instance CSV format (design.md, "Assignment instance")."""
+    apps = []
+    for i, app_id in enumerate(problem.app_ids):
+        ptr = problem.app_field_ptr
+        fields = [problem.fields[f] for f in problem.app_field_idx[ptr[i] : ptr[i + 1]]]
+        orgs = [problem.orgs[o] for o in problem.app_org_idx[problem.app_org_ptr[i] : problem.app_org_ptr[i + 1]]]
+        apps.append(
+            [
+                app_id,
+                problem.app_titles[i],
+                ";".join(fields),
+                orgs[0],
+                ";".join(orgs[1:]),
+                problem.cities[problem.app_city[i]],
+            ]
+        )
+    experts = []
+    for j, expert_id in enumerate(problem.expert_ids):
+        fields = [
+            problem.fields[f]
+            for f in problem.expert_field_idx[problem.expert_field_ptr[j] : problem.expert_field_ptr[j + 1]]
+        ]
+        load = int(problem.expert_max_load[j])
+        experts.append(
+            [
+                expert_id,
+                problem.expert_names[j],
+                problem.orgs[problem.expert_org[j]],
+                problem.cities[problem.expert_city[j]],
+                ";".join(fields),
+                "" if load < 0 else load,
+            ]
+        )
+    reasons = problem.conflict_reasons or ("",) * len(problem.conflicts)
+    conflicts = [
+        [problem.app_ids[a], problem.expert_ids[e], reasons[n] if n < len(reasons) else ""]
+        for n, (a, e) in enumerate(zip(problem.conflicts.app, problem.conflicts.expert, strict=True))
+    ]
+    return {
+        "assignment/instance/applications.csv": csv_bytes(
+            ("id", "title", "field", "lead_org", "member_orgs", "city"), apps
+        ),
+        "assignment/instance/experts.csv": csv_bytes(("id", "name", "org", "city", "fields", "max_load"), experts),
+        "assignment/instance/conflicts.csv": csv_bytes(("app_id", "expert_id", "reason"), conflicts),
+    }
+
+
+def freeze_instance(store: FolderStore, problem: assignment.Problem) -> str:
+    """Keep the instance a solve used (a zip of its CSV files) in the upload store; returns its SHA-256, so
+    that the archive replays the solve on what the solver saw, whatever the pool becomes later."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(instance_files(problem).items()):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data)
+    return store.put(buffer.getvalue())
+
+
+def frozen_instance(store: FolderStore, run: AssignmentRun) -> dict[str, bytes] | None:
+    """The instance files frozen when `run` was solved, or None for a run from before freezing."""
+    digest = json.loads(run.options_json or "{}").get("instance_sha256")
+    if not digest or not store.exists(digest):
+        return None
+    with zipfile.ZipFile(store.path(digest)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
 
 
 @dataclass(frozen=True)
@@ -207,6 +288,7 @@ def propose(session: Session, *, review_round: Round, choices: RunChoices, by: U
     pool = build_pool(session, review_round)
     options = options_for(session, review_round, pool, choices)
     rng = np.random.default_rng(choices.seed) if choices.seed is not None else None
+    frozen = freeze_instance(store_for(current_app.config), pool.problem)
     run = AssignmentRun(
         round_id=review_round.id,
         seed=choices.seed,
@@ -222,6 +304,7 @@ def propose(session: Session, *, review_round: Round, choices: RunChoices, by: U
                 "balance": options.balance,
                 "pins": options.pins,
                 "forbids": options.forbids,
+                "instance_sha256": frozen,
             },
             ensure_ascii=False,
         ),

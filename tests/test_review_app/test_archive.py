@@ -45,18 +45,31 @@ def test_the_archive_holds_the_whole_round_and_verifies(runner, archived, sessio
     with zipfile.ZipFile(archived) as z:
         names = set(z.namelist())
         manifest = json.loads(z.read("manifest.json"))
-        for required in ("formal_check.csv", "assignment/assignment.csv", "assignment/run.json",
-                         "assignment/instance/applications.csv", "assignment/instance/experts.csv",
-                         "scores/score_sheets.csv", "ranking/ranking.csv", "ranking/method.json", "selection.csv",
-                         "audit/events.csv", "applications/applications.csv", "round.json", "README.txt"):
+        for required in (
+            "formal_check.csv",
+            "assignment/assignment.csv",
+            "assignment/run.json",
+            "assignment/instance/applications.csv",
+            "assignment/instance/experts.csv",
+            "scores/score_sheets.csv",
+            "ranking/ranking.csv",
+            "ranking/method.json",
+            "selection.csv",
+            "audit/events.csv",
+            "applications/applications.csv",
+            "round.json",
+            "README.txt",
+        ):
             assert required in names and required in manifest["files"]
         assert len(list(csv.reader(io.StringIO(z.read("selection.csv").decode())))) == 1 + 20
         assert len(z.read("applications/applications.csv").decode().splitlines()) == 1 + 65
         events = list(csv.DictReader(io.StringIO(z.read("audit/events.csv").decode())))
         assert events and {e["round_id"] for e in events} == {str(demo_round.id)}
         assert "round.archive" in {e["action"] for e in events}
-        assert any(n.endswith(".pdf") for n in names if n.startswith("applications/")) or json.loads(
-            z.read("round.json"))["missing_attachments"] == []
+        assert (
+            any(n.endswith(".pdf") for n in names if n.startswith("applications/"))
+            or json.loads(z.read("round.json"))["missing_attachments"] == []
+        )
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "round.archive")).first()
 
 
@@ -99,21 +112,50 @@ def test_a_changed_byte_fails_the_check(runner, archived, tmp_path):
     assert result.exit_code == 1 and "smuggled.txt: not listed" in result.output
 
 
-def test_the_assignment_replays_identically_from_the_archive(archived, tmp_path):
-    folder = tmp_path / "unpacked"
-    with zipfile.ZipFile(archived) as z:
+def _replay(archive_file: Path, folder: Path) -> tuple[list, list]:
+    """Unpack the archive, run its replay command; returns (replayed pairs, recorded pairs)."""
+    with zipfile.ZipFile(archive_file) as z:
         z.extractall(folder)
     command = json.loads((folder / "assignment" / "run.json").read_text())["replay"]
     assert "--seed" in command and command in (folder / "assignment" / "replay.sh").read_text()
     argv = shlex.split(command)
     assert argv[:3] == ["python", "-m", "assignment"]
-    done = subprocess.run([sys.executable, *argv[1:]], cwd=folder, capture_output=True, text=True, timeout=300,
-                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, *argv[1:]],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     replayed = sorted(csv.reader(io.StringIO((folder / "replayed.csv").read_text())))
     recorded = sorted(csv.reader(io.StringIO((folder / "assignment" / "assignment.csv").read_text())))
+    return replayed, recorded
+
+
+def test_the_assignment_replays_identically_from_the_archive(archived, tmp_path):
+    replayed, recorded = _replay(archived, tmp_path / "unpacked")
     assert len(recorded) == 1 + 65 * 5
     assert replayed == recorded
+
+
+def test_the_replay_uses_the_instance_the_solver_saw(runner, session, tmp_path):
+    """Experts deactivated after publication do not change the replay: the instance was frozen at the solve."""
+    from review_app.models import Assignment, Expert
+    from review_app.services import assign
+    from tests.factories import make_round_for_assignment
+
+    review_round = make_round_for_assignment(session, n_applications=6, k=3)
+    run = assign.propose(session, review_round=review_round, choices=assign.RunChoices(seed=11), by=None)
+    assign.publish(session, run=run, by=None)
+    for seat in session.exec(select(Assignment).where(Assignment.run_id == run.id)).all()[:4]:
+        session.get(Expert, seat.expert_id).is_active = False  # retired since
+    session.commit()
+    out = tmp_path / "round.zip"
+    assert runner.invoke(args=["archive", "--round", str(review_round.id), "--out", str(out)]).exit_code == 0
+    replayed, recorded = _replay(out, tmp_path / "unpacked")
+    assert len(recorded) == 1 + 6 * 3 and replayed == recorded
 
 
 def test_closing_a_round_writes_its_archive(app, client, auth, session, demo_round, tmp_path):
