@@ -84,7 +84,6 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _template_globals():
         return {
-            "empty_form": EmptyForm(),
             "Role": Role,
             "language": get_locale().language,  # "zh" or "en"
             **labels.as_template_globals(),
