@@ -2,7 +2,10 @@
 submits it, submits four more, and is refused the sixth; then the centre runs the formal check and
 reads the verdict table."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import select
 
 from review_app.models import Application, Attachment
@@ -19,10 +22,12 @@ def login(page, live_server, username):
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/auth/login" not in url)
 
 
-def flash(page) -> str:
-    return page.locator(".flash").first.inner_text()
+def expect_flash(page, text):
+    """The message shown after a form posts; waits for the new page, not the flash of the previous one."""
+    expect(page.locator(".flash").first).to_contain_text(text)
 
 
 def test_a_city_submits_five_the_sixth_is_refused_and_the_centre_checks_them(
@@ -62,30 +67,30 @@ def test_a_city_submits_five_the_sixth_is_refused_and_the_centre_checks_them(
     page.get_by_label("必要性意见").fill("车规级芯片是本市集成电路产业链的短板环节。")
     page.get_by_label("可行性意见").fill("牵头单位研发基础扎实，成员分工明确。")
     page.get_by_role("button", name="保存草稿").click()
-    assert "草稿已保存" in flash(page)
+    expect_flash(page, "草稿已保存")
     for index, label in enumerate(("申请书", "建设方案", "共建协议", "审核推荐意见")):
         form = page.locator("form.upload").nth(index)
         form.locator("input[type=file]").set_input_files(
             {"name": f"{label}（盖章版）.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(label)}
         )
         form.get_by_role("button", name="上传").click()
-        assert "已上传" in flash(page)
-    assert "共建协议（盖章版）.pdf" in page.locator("main").inner_text()
+        expect(page.locator("main")).to_contain_text(f"{label}（盖章版）.pdf")  # the new page, not the last
+        expect_flash(page, "已上传")
     page.get_by_role("button", name="提交省中心").click()
-    assert "已提交省中心" in flash(page)
+    expect_flash(page, "已提交省中心")
 
     for application in drafts[:4]:
         page.goto(f"{live_server}/city/applications/{application.id}")
         page.get_by_role("button", name="提交省中心").click()
-        assert "已提交省中心" in flash(page)
+        expect_flash(page, "已提交省中心")
     page.goto(f"{live_server}/city/applications/{drafts[4].id}")
     page.get_by_role("button", name="提交省中心").click()
-    refusal = flash(page)
-    assert "本市在本轮次已推荐 5 项，已达限额 5 项，不能再提交" in refusal
+    expect_flash(page, "本市在本轮次已推荐 5 项，已达限额 5 项，不能再提交")
     page.screenshot(path=output_dir / "city-quota.png", full_page=True)
     page.goto(f"{live_server}/city/")
     assert "5 / 5" in page.locator("main").inner_text()
     page.get_by_role("button", name="退出").click()
+    page.wait_for_url(re.compile(r".*/auth/login"))
 
     session.expire_all()
     statuses = [a.status for a in session.exec(select(Application).order_by(Application.id))]
@@ -95,13 +100,14 @@ def test_a_city_submits_five_the_sixth_is_refused_and_the_centre_checks_them(
     page.goto(f"{live_server}/admin/rounds/{review_round.id}")
     page.once("dialog", lambda dialog: dialog.accept())  # "move the round to the formal check?"
     page.get_by_role("button", name="进入：形式审查").click()
-    assert "轮次已进入新阶段" in flash(page)
+    expect_flash(page, "轮次已进入新阶段")
     page.get_by_role("link", name="形式审查", exact=True).first.click()
     page.get_by_role("button", name="运行形式审查").click()
-    assert "已审查 5 项申报：1 项有不通过的规则" in flash(page)
+    expect_flash(page, "已审查 5 项申报：1 项有不通过的规则")
     assert page.locator("tr.check-row").count() == 5 * 10
     page.get_by_label("结果").select_option("fail")
     page.get_by_role("button", name="筛选").click()
     rows = page.locator("tr.check-row")
-    assert rows.count() == 1 and "低于10亿元" in rows.first.inner_text()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("低于10亿元")
     page.screenshot(path=output_dir / "admin-check.png", full_page=True)

@@ -1,6 +1,7 @@
 """Each role logs in through the real login page in Chromium and lands on its Chinese dashboard."""
 
 import pytest
+from playwright.sync_api import expect
 
 from review_app.services import demo
 
@@ -39,4 +40,4 @@ def test_a_wrong_password_shows_a_chinese_message(live_server, page, users):
     page.get_by_label("用户名").fill("admin1")
     page.get_by_label("密码").fill("wrong-password1")
     page.get_by_role("button", name="登录").click()
-    assert "用户名或密码错误" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("用户名或密码错误")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlmodel import select
 
-from review_app.models import Criterion, RankingRun, RoundStage, ScoreSheet, SheetStatus
+from review_app.models import Criterion, Expert, RankingRun, RoundStage, ScoreSheet, SheetStatus
 from review_app.models._base import utcnow
 from tests.conftest import PASSWORD
 from tests.factories import make_expert, make_user
@@ -45,11 +45,13 @@ def _login(page, base, username):
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
+    # The click only starts the navigation: wait until the browser has left the login page.
+    page.wait_for_url(lambda url: "/auth/login" not in url)
 
 
 def _logout(page):
     page.get_by_role("button", name="退出").click()
+    page.wait_for_url(re.compile(r".*/auth/login"))
 
 
 def _advance(page, base, round_id, stage_label):
@@ -102,12 +104,14 @@ def test_the_centre_runs_a_whole_round(live_server, page, session, checked_round
     _logout(page)
 
     # Every expert with work scores it; the second expert is more lenient than the others.
-    experts = sorted({s.expert_id for s in session.exec(select(ScoreSheet).where(ScoreSheet.round_id == rid))})
-    assert len(experts) >= 2
+    session.rollback()
+    with_work = {e.code for e in session.exec(select(Expert).join(ScoreSheet).where(ScoreSheet.round_id == rid))}
+    assert len(with_work) >= 2
     for n in range(4):
+        if f"E77{n}" not in with_work:
+            continue
         _login(page, base, f"e77{n}")
-        if page.get_by_role("link", name="阅读承诺书").count():
-            _score_all(page, base, criteria, bonus=3 if n == 1 else 0)
+        _score_all(page, base, criteria, bonus=3 if n == 1 else 0)
         _logout(page)
     session.rollback()  # end the read transaction: see what the server wrote since
     statuses = [s.status for s in session.exec(select(ScoreSheet).where(ScoreSheet.round_id == rid))]

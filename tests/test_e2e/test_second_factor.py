@@ -35,6 +35,7 @@ def test_an_admin_enrols_a_totp_authenticator_and_logs_in_with_it(app, live_serv
     page.wait_for_url(f"{live_server}/admin/")
 
     page.get_by_role("button", name="退出").click()
+    page.wait_for_url(f"{live_server}/auth/login")
     _password(page, live_server)
     page.get_by_label("验证码").fill("123456" if pyotp.TOTP(secret).now() != "123456" else "654321")
     page.get_by_role("button", name="确认").click()
