@@ -1,24 +1,33 @@
 """Load benchmark: the expert flow against gunicorn on 127.0.0.1, beside a minimal route of the same server.
 
-For each concurrency level (default 50 and 200 users) a fresh copy of the demo database is served by
-gunicorn; first GET /healthz (one SELECT 1, no session) is driven by the same number of client threads
-for a fixed number of requests: that is the ceiling. Then the users replay the expert flow, each taking
-the next of the 300 demo experts until all have gone through it once:
+For each concurrency level (default 50 and 200 users), on a fresh copy of the demo database served by
+gunicorn:
+
+- ceiling: GET /healthz (one SELECT 1, no session) driven by that many client threads without pauses,
+  for a fixed number of requests: the most this server answers per second;
+- saturated flow: the same number of users replay the expert flow without pauses, each taking the next
+  of the 300 demo experts until all have gone through it once; its throughput against the ceiling's is
+  the share the target speaks of;
+- paced flow (a second fresh copy): the same users, arriving at a spawn rate and pausing a think time
+  before each step, as a load tool's virtual users do. Without pauses, latency is only the queue
+  (Little's law: 200 users / X requests per second), so latency targets are judged on this run.
 
     login (GET the page, POST the password) → open the sheet → save a complete draft → submit
 
 Reported per level: requests, errors, throughput (requests/s), p50/p95/p99 latency in ms, overall and
-per step; written to bench/load/results/<level>.json and printed as a Markdown table.
+per step; written to bench/load/results/<database>-<level>.json and printed as a Markdown table.
 
     PYTHONPATH=. .venv/bin/python bench/load/run.py            # 50 and 200 users, SQLite
     PYTHONPATH=. .venv/bin/python bench/load/run.py 50 --database-url postgresql://...   # an empty database
 
-Bounded: every user is a thread with a 60 s timeout per request, the flow covers 300 experts once, and the
-ceiling sends a fixed number of requests; nothing runs longer than a few minutes.
+Bounded: every user is a thread with a 60 s timeout per request, each flow covers 300 experts once, and
+the ceiling sends a fixed number of requests; a level takes a minute or two.
 """
 
 import argparse
 import json
+import random
+import re
 import shutil
 import statistics
 import sys
@@ -98,17 +107,17 @@ def prepare_database(folder: Path, database_url: str | None) -> str:
     return url
 
 
-def copy_database(template: str, folder: Path, level: int) -> str:
+def copy_database(template: str, folder: Path, label: str) -> str:
     if template.startswith("sqlite"):
-        target = folder / f"level-{level}.db"
+        target = folder / f"{label}.db"
         shutil.copyfile(sa.engine.make_url(template).database, target)
         return f"sqlite:///{target}"
-    # PostgreSQL: a database per level, cloned from the prepared one.
+    # PostgreSQL: a database per run, cloned from the prepared one.
     from review_app.db import normalise_url
 
     parsed = sa.engine.make_url(normalise_url(template))
     admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = f"{parsed.database}_level{level}"
+    name = f"{parsed.database}_{label}"
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{parsed.database}"'))
@@ -159,24 +168,42 @@ def ceiling(base: str, users: int, requests: int) -> dict:
     return summary(samples, time.perf_counter() - started)
 
 
-def expert_flow(base: str, users: int, chosen: dict[str, int], points: dict[str, str], password: str) -> dict:
+def expert_flow(
+    base: str,
+    users: int,
+    chosen: dict[str, int],
+    points: dict[str, str],
+    password: str,
+    *,
+    think: tuple[float, float] = (0.0, 0.0),
+    arrivals_per_s: float = 0.0,
+) -> dict:
+    """Each user takes the next expert until all have gone through the flow once. `think` is the pause
+    before each step (uniform, seconds); `arrivals_per_s` staggers the users' first steps, as a load tool's
+    spawn rate does. Both zero: a closed loop that saturates the server."""
     samples: list[tuple[str, float, bool]] = []
     lock = threading.Lock()
     queue = iter(sorted(chosen))
     queue_lock = threading.Lock()
 
-    def timed(step: str, call, expected: int):
-        started = time.perf_counter()
-        try:
-            response = call()
-            ok = response.status == expected
-        except OSError:
-            response, ok = None, False
-        with lock:
-            samples.append((step, time.perf_counter() - started, ok))
-        return response if ok else None
+    def user(n: int) -> None:
+        pace = random.Random(n)  # reproducible think times
 
-    def user(_n: int) -> None:
+        def timed(step: str, call, expected: int):
+            if think[1]:
+                time.sleep(pace.uniform(*think))
+            started = time.perf_counter()
+            try:
+                response = call()
+                ok = response.status == expected
+            except OSError:
+                response, ok = None, False
+            with lock:
+                samples.append((step, time.perf_counter() - started, ok))
+            return response if ok else None
+
+        if arrivals_per_s:
+            time.sleep(n / arrivals_per_s)
         while True:
             with queue_lock:
                 username = next(queue, None)
@@ -193,8 +220,6 @@ def expert_flow(base: str, users: int, chosen: dict[str, int], points: dict[str,
             page = timed("open sheet", lambda b=browser, s=sheet_id: b.get(f"/expert/sheets/{s}"), 200)
             if page is None:
                 continue
-            import re
-
             version = int(re.search(r'name="version"[^>]*value="(\d+)"', page.text).group(1))
             data = {"version": version, "comment": COMMENT, "recommend": "yes", **points}
             if not timed("save draft", lambda b=browser, s=sheet_id, d=data: b.post(f"/expert/sheets/{s}", d), 302):
@@ -218,6 +243,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--ceiling-requests", type=int, default=4000)
+    parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"))
+    parser.add_argument("--arrivals", type=float, default=20.0, help="users arriving per second (paced run)")
     args = parser.parse_args()
 
     from review_app.services.demo import DEMO_PASSWORD
@@ -228,36 +255,51 @@ def main() -> None:
         print("preparing the demo database …", flush=True)
         template = prepare_database(work, args.database_url)
         for level in args.levels:
-            url = copy_database(template, work, level)
-            chosen, points = sheets_and_points(url)
-            server = Server(url, work / f"server-{level}", workers=args.workers, threads=args.threads).start()
-            try:
-                print(f"{level} users: ceiling …", flush=True)
-                top = ceiling(server.base, level, args.ceiling_requests)
-                print(f"{level} users: expert flow over {len(chosen)} experts …", flush=True)
-                flow = expert_flow(server.base, level, chosen, points, DEMO_PASSWORD)
-            finally:
-                server.stop()
-            result = {
-                "users": level,
-                "database": "postgresql" if url.startswith("postgres") else "sqlite",
-                "gunicorn": {"workers": args.workers, "threads": args.threads},
-                "ceiling": top,
-                "expert_flow": flow,
-                "flow_share_of_ceiling": round(flow["throughput_rps"] / top["throughput_rps"], 3),
-            }
+            result = {"users": level, "gunicorn": {"workers": args.workers, "threads": args.threads}}
+            # Each flow run submits every sheet, so each gets a fresh copy of the database and its own server.
+            for run in ("saturated", "paced"):
+                url = copy_database(template, work, f"{level}_{run}")
+                result["database"] = "postgresql" if url.startswith("postgres") else "sqlite"
+                chosen, points = sheets_and_points(url)
+                server = Server(url, work / f"server-{level}-{run}", workers=args.workers, threads=args.threads)
+                server.start()
+                try:
+                    if run == "saturated":
+                        print(f"{level} users: ceiling …", flush=True)
+                        result["ceiling"] = ceiling(server.base, level, args.ceiling_requests)
+                        print(f"{level} users: expert flow, no pauses …", flush=True)
+                        result["flow_saturated"] = expert_flow(server.base, level, chosen, points, DEMO_PASSWORD)
+                    else:
+                        print(f"{level} users: expert flow, think {args.think[0]}–{args.think[1]} s …", flush=True)
+                        result["flow_paced"] = expert_flow(
+                            server.base,
+                            level,
+                            chosen,
+                            points,
+                            DEMO_PASSWORD,
+                            think=tuple(args.think),
+                            arrivals_per_s=args.arrivals,
+                        )
+                        result["flow_paced"]["think_s"] = list(args.think)
+                        result["flow_paced"]["arrivals_per_s"] = args.arrivals
+                finally:
+                    server.stop()
+            result["flow_share_of_ceiling"] = round(
+                result["flow_saturated"]["throughput_rps"] / result["ceiling"]["throughput_rps"], 3
+            )
             (RESULTS / f"{result['database']}-{level}.json").write_text(json.dumps(result, indent=2))
             print(json.dumps(result, indent=2), flush=True)
-    print("\n| database | users | route | requests | errors | req/s | p50 ms | p95 ms | p99 ms |")
+    print("\n| database | users | run | requests | errors | req/s | p50 ms | p95 ms | p99 ms |")
     print("|---|---|---|---|---|---|---|---|---|")
     for path in sorted(RESULTS.glob("*.json")):
         r = json.loads(path.read_text())
-        for name in ("ceiling", "expert_flow"):
-            s = r[name]
-            print(
-                f"| {r['database']} | {r['users']} | {name} | {s['requests']} | {s['errors']} | "
-                f"{s['throughput_rps']} | {s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} |"
-            )
+        for name in ("ceiling", "flow_saturated", "flow_paced"):
+            s = r.get(name)
+            if s:
+                print(
+                    f"| {r['database']} | {r['users']} | {name} | {s['requests']} | {s['errors']} | "
+                    f"{s['throughput_rps']} | {s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} |"
+                )
 
 
 if __name__ == "__main__":

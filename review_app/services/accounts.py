@@ -5,11 +5,10 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlmodel import Session, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import City, Expert, Role, User
 from ..models._base import utcnow
-from . import audit
+from . import audit, passwords
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -69,7 +68,7 @@ def create_user(
         user.display_name = display_name or expert.name
     elif expert_code:
         raise AccountError(_("Only expert accounts are bound to an expert record."))
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = passwords.hash_password(password)
     session.add(user)
     session.flush()
     audit.record(session, action="user.create", by=by, target=user, details={"username": username, "role": role})
@@ -90,18 +89,18 @@ def check_password(session: Session, *, username: str, password: str) -> User | 
         audit.record(session, action="login.locked", by=user, target=user, details={"username": username[:64]})
         session.commit()
         return None
-    ok = (
-        user is not None
-        and user.is_active
-        and user.password_hash is not None
-        and check_password_hash(user.password_hash, password)
-    )
+    matches = passwords.verify(user.password_hash if user is not None else None, password)
+    ok = matches and user.is_active
     if not ok:
         audit.record(session, action="login.failed", by=user, actor=username[:64], details={"username": username[:64]})
         if user is not None:
             identity.register_failure(session, user)
         session.commit()
         return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+        audit.record(session, action="user.password_rehash", by=user, target=user)
+        session.commit()
     return user
 
 
@@ -134,12 +133,12 @@ def logout(session: Session, *, user: User) -> None:
 
 
 def change_password(session: Session, *, user: User, old_password: str, new_password: str) -> None:
-    if not user.password_hash or not check_password_hash(user.password_hash, old_password):
+    if not passwords.verify(user.password_hash, old_password):
         raise AccountError(_("The current password is wrong."))
     problem = password_problem(new_password)
     if problem:
         raise AccountError(problem)
-    user.password_hash = generate_password_hash(new_password)
+    user.password_hash = passwords.hash_password(new_password)
     user.must_change_password = False
     user.session_nonce = secrets.token_hex(8)
     audit.record(session, action="user.password_change", by=user, target=user)

@@ -5,7 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from sqlmodel import Session, select
-from werkzeug.security import generate_password_hash
 
 from ..models import (
     Application,
@@ -28,7 +27,7 @@ from ..models import (
     User,
 )
 from ..models._base import utcnow
-from . import assign, audit, credit_codes, demo_intake, rounds
+from . import assign, audit, credit_codes, demo_intake, passwords, rounds
 from .demo_data import (
     BRAND_CHARS,
     CITY_LOGINS,
@@ -74,7 +73,7 @@ class _Builder:
         # Every consortium has its own topic: draw (field, topic) pairs without replacement.
         self.topics = [(f, t) for f, topics in FIELDS.items() for t in topics]
         rng.shuffle(self.topics)
-        self.password_hash = generate_password_hash(DEMO_PASSWORD)  # one hash: these are demo accounts
+        self.password_hash = passwords.hash_password(DEMO_PASSWORD)  # one hash: these are demo accounts
 
     def build(self) -> None:
         review_round = rounds.create_round(self.session, name=DEMO_ROUND_NAME, kind=RoundKind.NEW_CONSORTIUM, year=2026)

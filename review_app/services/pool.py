@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlmodel import Session, select
-from werkzeug.security import generate_password_hash
 
 from ..models import (
     Application,
@@ -34,7 +33,7 @@ from ..models import (
     UserToken,
 )
 from ..models._base import utcnow
-from . import audit, credit_codes, notify, workbooks
+from . import audit, credit_codes, notify, passwords, workbooks
 from .accounts import AccountError, password_problem
 
 SHEET = "专家库"
@@ -761,7 +760,7 @@ def activate(session: Session, *, token: str, password: str) -> User:
     )
     if claimed.rowcount != 1:
         raise AccountError(_("This link is invalid, used or expired. Please ask the provincial centre for a new one."))
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = passwords.hash_password(password)
     user.must_change_password = False
     user.session_nonce = secrets.token_hex(8)
     user.failed_logins = 0

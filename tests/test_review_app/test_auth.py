@@ -144,3 +144,27 @@ def test_session_cookie_flags(client, auth, users):
     auth.login("admin1")
     cookie = client.get_cookie("review_session")
     assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_new_passwords_are_stored_as_argon2id_with_owasp_parameters(users):
+    stored = users["admin"].password_hash
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$") and PASSWORD not in stored
+
+
+def test_an_older_scrypt_hash_still_logs_in_and_is_upgraded_at_that_login(client, auth, users, session):
+    from werkzeug.security import generate_password_hash
+
+    user = users["nanjing"]
+    user.password_hash = generate_password_hash(PASSWORD, method="scrypt")
+    session.commit()
+    assert "用户名或密码错误" in auth.login("nanjing1", "Wrong-passw0rd", follow_redirects=True).text
+    session.refresh(user)
+    assert user.password_hash.startswith("scrypt:")  # a failed login changes nothing
+
+    assert auth.login("nanjing1").location == "/"
+    session.refresh(user)
+    assert user.password_hash.startswith("$argon2id$")
+    events = session.exec(select(AuditEvent).where(AuditEvent.action == "user.password_rehash")).all()
+    assert [e.target_id for e in events] == [str(user.id)]
+    auth.logout()
+    assert auth.login("nanjing1").location == "/"  # the same password, now against the new hash
