@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from ..models import (
@@ -185,10 +186,16 @@ class SheetContext:
 
 
 def sheet_context(session: Session, sheet: ScoreSheet) -> SheetContext:
-    session.refresh(sheet)
-    assignment = session.get(Assignment, sheet.assignment_id)
-    review_round = session.get(Round, sheet.round_id)
-    application = session.get(Application, sheet.application_id)
+    """What the sheet page shows; the sheet, its panel seat, round, application, city and lead in one query
+    (the page every expert opens most)."""
+    assignment, review_round, application, city, lead = session.exec(
+        select(Assignment, Round, Application, City, Organisation)
+        .join(Round, Round.id == Assignment.round_id)
+        .join(Application, Application.id == Assignment.application_id)
+        .join(City, City.id == Application.city_id)
+        .join(Organisation, Organisation.id == Application.lead_org_id)
+        .where(Assignment.id == sheet.assignment_id)
+    ).one()
     members = [
         Member(org, member.unit_type)
         for member, org in session.exec(
@@ -203,8 +210,8 @@ def sheet_context(session: Session, sheet: ScoreSheet) -> SheetContext:
         assignment=assignment,
         round=review_round,
         application=application,
-        city=session.get(City, application.city_id),
-        lead=session.get(Organisation, application.lead_org_id),
+        city=city,
+        lead=lead,
         members=members,
         attachments=list(
             session.exec(select(Attachment).where(Attachment.application_id == application.id).order_by(Attachment.id))
@@ -537,7 +544,9 @@ def _claim_version(session: Session, sheet: ScoreSheet, version: int, *, status:
                 when=_when(sheet.saved_at),
             )
         )
-    session.refresh(sheet)
+    # The UPDATE bypassed the ORM: tell the loaded sheet its new state without reading it back.
+    set_committed_value(sheet, "version", version + 1)
+    set_committed_value(sheet, "status", status)
 
 
 # The centre: reopening, deadline, progress ---------------------------------------------------------
