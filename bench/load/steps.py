@@ -1,0 +1,90 @@
+"""The CPU cost of each step of the expert flow, one request at a time (no load, no HTTP): the Flask test
+client against a fresh copy of the demo database, median over 40 experts, with the number of SQL queries.
+
+    PYTHONPATH=. .venv/bin/python bench/load/steps.py                  # the table
+    PYTHONPATH=. .venv/bin/python bench/load/steps.py --profile "open sheet"   # + cProfile of that step
+
+It explains the throughput of run.py: two cores answer at most 2,000 ms / (sum of the steps) flows per
+second, whatever the server's settings.
+"""
+
+import argparse
+import cProfile
+import pstats
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import event
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bench.load.run import COMMENT, prepare_database, sheets_and_points  # noqa: E402
+from review_app import create_app  # noqa: E402
+from review_app.services.demo import DEMO_PASSWORD  # noqa: E402
+
+STEPS = ("login page", "login", "open sheet", "save draft", "submit", "healthz")
+
+
+def token(html: str, name: str) -> str:
+    return re.search(rf'name="{name}"[^>]*value="([^"]+)"', html).group(1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--experts", type=int, default=40)
+    parser.add_argument("--profile", choices=STEPS, help="print a cProfile of this step")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="review-steps-"))
+    url = prepare_database(work, None)
+    chosen, points = sheets_and_points(url)
+    settings = {"DATABASE_URL": url, "SECRET_KEY": "bench", "TOTP_REQUIRED_ROLES": ()}
+    app = create_app({**settings, "LOGIN_RATE_LIMIT": "10000/minute"}, instance_path=str(work / "instance"))
+    queries: list[str] = []
+    event.listen(app.extensions["db_engine"], "before_cursor_execute", lambda *a: queries.append(a[2]))
+    timings: dict[str, list[tuple[float, int]]] = {step: [] for step in STEPS}
+    profile = cProfile.Profile()
+
+    def step(name: str, client, path: str, data: dict | None = None, expected: int = 200):
+        queries.clear()
+        if name == args.profile:
+            profile.enable()
+        started = time.perf_counter()
+        response = client.post(path, data=data) if data is not None else client.get(path)
+        timings[name].append((time.perf_counter() - started, len(queries)))
+        if name == args.profile:
+            profile.disable()
+        assert response.status_code == expected, (name, response.status_code)
+        return response
+
+    for username in sorted(chosen)[: args.experts]:
+        client, sheet = app.test_client(), f"/expert/sheets/{chosen[username]}"
+        page = step("login page", client, "/auth/login")
+        login = {"username": username, "password": DEMO_PASSWORD, "csrf_token": token(page.text, "csrf_token")}
+        step("login", client, "/auth/login", login, 302)
+        page = step("open sheet", client, sheet)
+        csrf, version = token(page.text, "csrf_token"), int(token(page.text, "version"))
+        draft = {"version": version, "comment": COMMENT, "recommend": "yes", "csrf_token": csrf, **points}
+        step("save draft", client, sheet, draft, 302)
+        step("submit", client, f"{sheet}/submit", {"version": version + 1, "csrf_token": csrf}, 302)
+        step("healthz", client, "/healthz")
+
+    print("| step | median ms | SQL queries |\n|---|---|---|")
+    medians = {}
+    for name, values in timings.items():
+        warm = values[5:]  # the first requests compile templates and fill caches
+        medians[name] = statistics.median(t for t, _ in warm)
+        print(f"| {name} | {medians[name] * 1000:.1f} | {warm[-1][1]} |")
+    flow = sum(medians[name] for name in STEPS[:-1])
+    print(f"\nflow of 5 requests: {flow * 1000:.1f} ms; two cores: at most {10 / flow:.0f} requests/s")
+    if args.profile:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
