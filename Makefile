@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app review_app
 # Parallel test workers; the machine has 2 cores.
 WORKERS ?= 2
 
-.PHONY: demo test install install-dev system-packages translations lint bench clean
+.PHONY: demo test install install-dev system-packages translations lint bench bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ bench: install-dev
 	PYTHONPATH=. $(BIN)/python bench/assignment/run.py S M
 	PYTHONPATH=. $(BIN)/python bench/scoring/run.py
 	PYTHONPATH=. $(BIN)/python bench/scoring/report.py
+
+## bench-load: the expert flow under locust against gunicorn, SQLite then PostgreSQL (about 10 minutes)
+bench-load: install-dev system-packages
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	PYTHONPATH=. $(BIN)/python bench/load/run.py
+	.ci/with-postgres sh -c 'PYTHONPATH=. $(BIN)/python bench/load/run.py --database-url "$$DATABASE_URL"'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis test-output

@@ -25,17 +25,14 @@ the ceiling sends a fixed number of requests; a level takes a minute or two.
 """
 
 import argparse
+import csv
 import json
-import random
-import re
+import os
 import shutil
-import statistics
+import subprocess
 import sys
 import tempfile
-import threading
-import time
-from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -43,46 +40,13 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.live_server import Browser, Server  # noqa: E402  (the same gunicorn wrapper as the tests)
+from tests.live_server import Server  # noqa: E402  (the same gunicorn wrapper as the tests)
 
 RESULTS = Path(__file__).parent / "results"
+LOCUSTFILE = Path(__file__).parent / "locustfile.py"
+LOCUST = Path(sys.executable).parent / "locust"
+MAX_SECONDS = 600  # a bound on one flow run; runs end when every expert has been through the flow
 COMMENT = "该联合体牵头单位实力雄厚，攻关任务明确，技术路线可行，共建协议完备，建议予以支持。"
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
-def summary(samples: list[tuple[str, float, bool]], wall: float) -> dict:
-    """samples: (step, seconds, ok)."""
-    times = [s for _step, s, _ok in samples]
-    out = {
-        "requests": len(samples),
-        "errors": sum(1 for *_x, ok in samples if not ok),
-        "wall_s": round(wall, 2),
-        "throughput_rps": round(len(samples) / wall, 1) if wall else 0.0,
-        "p50_ms": round(percentile(times, 50) * 1000, 1),
-        "p95_ms": round(percentile(times, 95) * 1000, 1),
-        "p99_ms": round(percentile(times, 99) * 1000, 1),
-        "mean_ms": round(statistics.fmean(times) * 1000, 1) if times else 0.0,
-    }
-    steps = defaultdict(list)
-    for step, seconds, _ok in samples:
-        steps[step].append(seconds)
-    out["steps"] = {
-        step: {
-            "n": len(v),
-            "p50_ms": round(percentile(v, 50) * 1000, 1),
-            "p95_ms": round(percentile(v, 95) * 1000, 1),
-            "p99_ms": round(percentile(v, 99) * 1000, 1),
-        }
-        for step, v in steps.items()
-    }
-    return out
 
 
 def prepare_database(folder: Path, database_url: str | None) -> str:
@@ -146,94 +110,53 @@ def sheets_and_points(url: str) -> tuple[dict[str, int], dict[str, str]]:
     return chosen, {f"points_{cid}": str(maximum - 1) for cid, maximum in criteria}
 
 
-def ceiling(base: str, users: int, requests: int) -> dict:
-    samples: list[tuple[str, float, bool]] = []
-    lock = threading.Lock()
-    per_user = max(1, requests // users)
+def locust(base: str, user_class: str, users: int, spawn_rate: float, seconds: int, env: dict, out: Path) -> dict:
+    """Run locust headless against `base` and read its final statistics (its JSON report): requests,
+    errors, throughput and p50/p95/p99, overall and per step."""
+    subprocess.run(
+        [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "--host", base, "--users", str(users)]
+        + ["--spawn-rate", str(spawn_rate), "--run-time", f"{seconds}s", "--stop-timeout", "10"]
+        + ["--json-file", str(out), "--csv", str(out), "--skip-log", user_class],
+        env={**os.environ, **env},
+        check=False,  # locust exits 1 when a request failed; the failures are in the figures
+        stdout=subprocess.DEVNULL,
+    )
+    entries = json.loads(Path(f"{out}.json").read_text())  # locust adds the suffix
+    report = figures(entries)
+    report["steps"] = {entry["name"]: figures([entry]) for entry in entries}
+    with open(f"{out}_failures.csv", encoding="utf-8") as failures:
+        report["failures"] = [
+            {"step": row["Name"], "error": row["Error"], "times": int(row["Occurrences"])}
+            for row in csv.DictReader(failures)
+        ]
+    return report
 
-    def user(_n: int) -> None:
-        browser = Browser(base)
-        for _ in range(per_user):
-            started = time.perf_counter()
-            try:
-                ok = browser.get("/healthz").status == 200
-            except OSError:
-                ok = False
-            with lock:
-                samples.append(("healthz", time.perf_counter() - started, ok))
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=users) as pool:
-        list(pool.map(user, range(users)))
-    return summary(samples, time.perf_counter() - started)
+def figures(entries: list[dict]) -> dict:
+    """Totals and percentiles of locust's entries; its histograms keep 2 significant digits of each time."""
+    histogram: Counter = Counter()
+    for entry in entries:
+        histogram.update({int(ms): n for ms, n in entry["response_times"].items()})
+    requests = sum(e["num_requests"] for e in entries)
+    wall = max(e["last_request_timestamp"] for e in entries) - min(e["start_time"] for e in entries)
 
+    def percentile(p: float) -> int:
+        seen = 0
+        for ms in sorted(histogram):
+            seen += histogram[ms]
+            if seen >= p / 100 * requests:
+                return ms
+        return 0
 
-def expert_flow(
-    base: str,
-    users: int,
-    chosen: dict[str, int],
-    points: dict[str, str],
-    password: str,
-    *,
-    think: tuple[float, float] = (0.0, 0.0),
-    arrivals_per_s: float = 0.0,
-) -> dict:
-    """Each user takes the next expert until all have gone through the flow once. `think` is the pause
-    before each step (uniform, seconds); `arrivals_per_s` staggers the users' first steps, as a load tool's
-    spawn rate does. Both zero: a closed loop that saturates the server."""
-    samples: list[tuple[str, float, bool]] = []
-    lock = threading.Lock()
-    queue = iter(sorted(chosen))
-    queue_lock = threading.Lock()
-
-    def user(n: int) -> None:
-        pace = random.Random(n)  # reproducible think times
-
-        def timed(step: str, call, expected: int):
-            if think[1]:
-                time.sleep(pace.uniform(*think))
-            started = time.perf_counter()
-            try:
-                response = call()
-                ok = response.status == expected
-            except OSError:
-                response, ok = None, False
-            with lock:
-                samples.append((step, time.perf_counter() - started, ok))
-            return response if ok else None
-
-        if arrivals_per_s:
-            time.sleep(n / arrivals_per_s)
-        while True:
-            with queue_lock:
-                username = next(queue, None)
-            if username is None:
-                return
-            sheet_id = chosen[username]
-            browser = Browser(base)
-            if not timed("login page", lambda b=browser: b.get("/auth/login"), 200):
-                continue
-            if not timed(
-                "login", lambda b=browser, u=username: b.post("/auth/login", {"username": u, "password": password}), 302
-            ):
-                continue
-            page = timed("open sheet", lambda b=browser, s=sheet_id: b.get(f"/expert/sheets/{s}"), 200)
-            if page is None:
-                continue
-            version = int(re.search(r'name="version"[^>]*value="(\d+)"', page.text).group(1))
-            data = {"version": version, "comment": COMMENT, "recommend": "yes", **points}
-            if not timed("save draft", lambda b=browser, s=sheet_id, d=data: b.post(f"/expert/sheets/{s}", d), 302):
-                continue
-            timed(
-                "submit",
-                lambda b=browser, s=sheet_id, v=version: b.post(f"/expert/sheets/{s}/submit", {"version": v + 1}),
-                302,
-            )
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=users) as pool:
-        list(pool.map(user, range(users)))
-    return summary(samples, time.perf_counter() - started)
+    return {
+        "requests": requests,
+        "errors": sum(e["num_failures"] for e in entries),
+        "throughput_rps": round(requests / wall, 1) if wall > 0 else 0.0,
+        "p50_ms": percentile(50),
+        "p95_ms": percentile(95),
+        "p99_ms": percentile(99),
+        "mean_ms": round(sum(e["total_response_time"] for e in entries) / requests, 1) if requests else 0.0,
+    }
 
 
 def main() -> None:
@@ -241,47 +164,59 @@ def main() -> None:
     parser.add_argument("levels", nargs="*", type=int, default=[50, 200])
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite in a temp folder)")
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--ceiling-requests", type=int, default=4000)
-    parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"))
-    parser.add_argument("--arrivals", type=float, default=20.0, help="users arriving per second (paced run)")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--ceiling-seconds", type=int, default=15)
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        action="append",
+        metavar=("MIN", "MAX"),
+        help="think time of a paced run, seconds (repeatable; default: 1 3 and 5 15)",
+    )
+    parser.add_argument("--arrivals", type=float, default=20.0, help="users arriving per second (paced runs)")
     args = parser.parse_args()
+    thinks = args.think or [(1.0, 3.0), (5.0, 15.0)]
 
     from review_app.services.demo import DEMO_PASSWORD
 
+    # Browsers keep connections open between clicks; gunicorn's default of 2 s would close them during
+    # the think time and a request sent on a closing connection fails (behind nginx, nginx holds them).
+    os.environ["GUNICORN_CMD_ARGS"] = f"--keep-alive {int(max(t[1] for t in thinks)) + 5}"
     RESULTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="review-load-") as work:
         work = Path(work)
         print("preparing the demo database …", flush=True)
         template = prepare_database(work, args.database_url)
         for level in args.levels:
-            result = {"users": level, "gunicorn": {"workers": args.workers, "threads": args.threads}}
-            # Each flow run submits every sheet, so each gets a fresh copy of the database and its own server.
-            for run in ("saturated", "paced"):
-                url = copy_database(template, work, f"{level}_{run}")
+            result = {"users": level, "gunicorn": {"workers": args.workers, "threads": args.threads}, "paced": []}
+            # Every flow run submits its sheets, so each gets a fresh copy of the database and its own server.
+            for think in [None, *thinks]:
+                label = f"{level}_saturated" if think is None else f"{level}_think_{think[0]:g}_{think[1]:g}"
+                url = copy_database(template, work, label.replace(".", "_"))
                 result["database"] = "postgresql" if url.startswith("postgres") else "sqlite"
                 chosen, points = sheets_and_points(url)
-                server = Server(url, work / f"server-{level}-{run}", workers=args.workers, threads=args.threads)
-                server.start()
+                if think is not None:  # paced: each user replays one expert
+                    chosen = dict(sorted(chosen.items())[:level])
+                plan = work / f"plan-{label}.json"
+                plan.write_text(
+                    json.dumps({"sheets": chosen, "points": points, "password": DEMO_PASSWORD, "comment": COMMENT})
+                )
+                env = {"LOAD_EXPERTS": str(plan), "LOAD_THINK": "0,0" if think is None else f"{think[0]},{think[1]}"}
+                server = Server(url, work / f"server-{label}", workers=args.workers, threads=args.threads).start()
                 try:
-                    if run == "saturated":
-                        print(f"{level} users: ceiling …", flush=True)
-                        result["ceiling"] = ceiling(server.base, level, args.ceiling_requests)
-                        print(f"{level} users: expert flow, no pauses …", flush=True)
-                        result["flow_saturated"] = expert_flow(server.base, level, chosen, points, DEMO_PASSWORD)
-                    else:
-                        print(f"{level} users: expert flow, think {args.think[0]}–{args.think[1]} s …", flush=True)
-                        result["flow_paced"] = expert_flow(
-                            server.base,
-                            level,
-                            chosen,
-                            points,
-                            DEMO_PASSWORD,
-                            think=tuple(args.think),
-                            arrivals_per_s=args.arrivals,
+                    if think is None:
+                        print(f"{level} users: ceiling, then the expert flow without pauses …", flush=True)
+                        result["ceiling"] = locust(
+                            server.base, "CeilingUser", level, level, args.ceiling_seconds, env, work / f"{label}-top"
                         )
-                        result["flow_paced"]["think_s"] = list(args.think)
-                        result["flow_paced"]["arrivals_per_s"] = args.arrivals
+                        result["flow_saturated"] = locust(
+                            server.base, "ExpertUser", level, level, MAX_SECONDS, env, work / label
+                        )
+                    else:
+                        print(f"{level} users: expert flow, think {think[0]:g}–{think[1]:g} s …", flush=True)
+                        paced = locust(server.base, "ExpertUser", level, args.arrivals, MAX_SECONDS, env, work / label)
+                        result["paced"].append({"think_s": list(think), "arrivals_per_s": args.arrivals, **paced})
                 finally:
                     server.stop()
             result["flow_share_of_ceiling"] = round(
@@ -289,17 +224,22 @@ def main() -> None:
             )
             (RESULTS / f"{result['database']}-{level}.json").write_text(json.dumps(result, indent=2))
             print(json.dumps(result, indent=2), flush=True)
+    print_table()
+
+
+def print_table() -> None:
+    """Every result on file as one Markdown table."""
     print("\n| database | users | run | requests | errors | req/s | p50 ms | p95 ms | p99 ms |")
     print("|---|---|---|---|---|---|---|---|---|")
     for path in sorted(RESULTS.glob("*.json")):
         r = json.loads(path.read_text())
-        for name in ("ceiling", "flow_saturated", "flow_paced"):
-            s = r.get(name)
-            if s:
-                print(
-                    f"| {r['database']} | {r['users']} | {name} | {s['requests']} | {s['errors']} | "
-                    f"{s['throughput_rps']} | {s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} |"
-                )
+        runs = [("ceiling", r["ceiling"]), ("flow, no pauses", r["flow_saturated"])]
+        runs += [(f"flow, think {p['think_s'][0]:g}–{p['think_s'][1]:g} s", p) for p in r.get("paced", [])]
+        for name, s in runs:
+            print(
+                f"| {r['database']} | {r['users']} | {name} | {s['requests']:,} | {s['errors']} | "
+                f"{s['throughput_rps']} | {s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} |"
+            )
 
 
 if __name__ == "__main__":
