@@ -1,6 +1,6 @@
 """Password hashing: Argon2id with the parameters of the OWASP Password Storage Cheat Sheet (19 MiB of
 memory, 2 passes, 1 lane; RFC 9106's memory-hard function). Hashes written by earlier versions (werkzeug's
-scrypt at 32 MiB, below OWASP's scrypt minimum of 128 MiB, and about seven times the CPU) still verify and
+scrypt at 32 MiB, below OWASP's scrypt minimum of 128 MiB, and three times the CPU) still verify and
 are replaced at the next successful login."""
 
 from functools import cache
