@@ -4,7 +4,7 @@ Every view loads the application through `applications.for_city`, which answers 
 city's application: GET and POST alike then get a 404, so ids reveal nothing.
 """
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -13,7 +13,7 @@ from .. import intake_labels
 from ..access import guard, require_owner
 from ..db import get_session
 from ..models import AttachmentKind, Role
-from ..services import applications, storage
+from ..services import applications, results, storage
 from ..services.applications import ApplicationError
 from ..web import EmptyForm
 from .forms import ApplicationForm, OpinionForm
@@ -224,3 +224,17 @@ def attachment_download(attachment_id: int):
     require_owner(attachment is not None)
     path = storage.store_for(current_app.config).path(attachment.sha256)
     return send_file(path, mimetype="application/pdf", download_name=attachment.filename, as_attachment=True)
+
+
+@bp.route("/rounds/<int:round_id>/results.csv")
+def results_csv(round_id: int):
+    """Once the round is published: the city's own applications with rank, score and selection."""
+    session = get_session()
+    published = results.city_results(session, round_id=round_id, city_id=current_user.city_id, by=_by())
+    require_owner(published is not None)
+    session.commit()
+    review_round, data = published
+    filename = f"round{review_round.id}-city-results.csv"
+    return Response(
+        data, mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

@@ -10,8 +10,20 @@ from sqlmodel import Session, select
 
 import scoring
 
-from ..models import Application, Criterion, Expert, RankingResult, RankingRun, Round, ScoreSheet, SheetStatus, User
-from . import audit, rank
+from ..models import (
+    Application,
+    City,
+    Criterion,
+    Expert,
+    RankingResult,
+    RankingRun,
+    Round,
+    RoundStage,
+    ScoreSheet,
+    SheetStatus,
+    User,
+)
+from . import audit, export, rank
 
 
 @dataclass(frozen=True)
@@ -210,3 +222,19 @@ def approve(session: Session, *, run: RankingRun, by: User | None) -> None:
         round_id=run.round_id,
         details={"method": run.method, "cutoff": run.cutoff},
     )
+
+
+def city_results(session: Session, *, round_id: int, city_id: int, by: User) -> tuple[Round, bytes] | None:
+    """The published results of a round for one city bureau: its own applications' rank, score and
+    selection as CSV (nothing about the experts), audited as an export. None until the round is published."""
+    review_round = session.get(Round, round_id)
+    if review_round is None or review_round.stage != RoundStage.PUBLISHED:
+        return None
+    run = session.exec(select(RankingRun).where(RankingRun.round_id == round_id, RankingRun.is_final)).first()
+    if run is None:
+        return None
+    city = session.get(City, city_id)
+    data = export.city_results_csv(session, run=run, city=city.name)
+    details = {"list": "city_results", "city": city.name}
+    audit.record(session, action="export", by=by, target=run, round_id=round_id, details=details)
+    return review_round, data

@@ -117,6 +117,9 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
     "city.submit": (NOBODY, CITY_OWN),
     "city.upload": (NOBODY, CITY_OWN),
     "city.withdraw": (NOBODY, CITY_OWN),
+    # published rounds only: the demo round is still scoring, so every city is refused (test_city.py
+    # downloads from a published round)
+    "city.results_csv": (NOBODY, NOBODY),
     # experts: their own sheets only
     "expert.dashboard": (EXPERTS, NOBODY),
     "expert.my_data": (EXPERTS, NOBODY),

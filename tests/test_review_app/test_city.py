@@ -265,3 +265,46 @@ def test_pdf_problem_and_filename_cleaning(app):
     assert applications.clean_filename("C:\\Users\\张三\\申请书.pdf") == "申请书.pdf"
     assert applications.clean_filename("../../etc/passwd") == "passwd"
     assert applications.clean_filename("\x00\n") == "attachment.pdf"
+
+
+@pytest.mark.demo
+def test_a_city_downloads_its_own_results_once_the_round_is_published(client, auth, session):
+    import csv
+
+    from review_app.models import City, Expert, RankingRun, Round, User
+    from review_app.services import rank
+    from review_app.services import results as results_service
+    from review_app.services.demo import DEMO_PASSWORD, DEMO_ROUND_NAME
+
+    review_round = session.exec(select(Round).where(Round.name == DEMO_ROUND_NAME)).one()
+    nanjing = session.exec(select(City).where(City.name == "南京市")).one()
+    bureau = session.exec(select(User).where(User.city_id == nanjing.id)).first()
+    auth.login(bureau.username, DEMO_PASSWORD)
+    url = f"/city/rounds/{review_round.id}/results.csv"
+    assert client.get(url).status_code == 404  # still scoring: nothing to publish
+
+    run = rank.aggregate(session, review_round=review_round, method="calibrated", seed=0, by=None)
+    rank.set_cutoff(session, run=run, cutoff=20, by=None)
+    results_service.approve(session, run=run, by=None)
+    review_round.stage = RoundStage.PUBLISHED
+    session.commit()
+
+    assert "下载本市申报项目的评审结果（CSV）" in client.get("/city/").text
+    response = client.get(url)
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    own = {
+        a.code
+        for a in session.exec(
+            select(Application).where(Application.round_id == review_round.id, Application.city_id == nanjing.id)
+        )
+    }
+    ranked = {r.application.code for r in rank.results(session, run=run)}
+    assert rows[0][:3] == ["排名", "申报编号", "创新联合体名称"]
+    assert {row[1] for row in rows[1:]} == own & ranked and all(row[3] == "南京市" for row in rows[1:])
+    names = {e.name for e in session.exec(select(Expert))}
+    assert not names & {cell for row in rows for cell in row}
+    session.expire_all()
+    exported = session.exec(select(AuditEvent).where(AuditEvent.action == "export")).all()
+    assert [(e.actor_id, e.target_id) for e in exported] == [(bureau.id, str(run.id))]
+    assert session.get(RankingRun, run.id).is_final
