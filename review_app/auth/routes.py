@@ -72,11 +72,7 @@ def second_factor():
     db = get_session()
     form = SecondFactorForm()
     if not user.totp_secret:
-        pending = session["pending_2fa"]
-        if "secret" not in pending:
-            pending["secret"] = identity.new_secret()
-            session["pending_2fa"] = pending
-        secret = pending["secret"]
+        secret = identity.enrolment_secret(user, session["pending_2fa"]["at"])
         if form.validate_on_submit():
             codes = identity.enrol(db, user=user, secret=secret, code=form.code.data)
             db.commit()

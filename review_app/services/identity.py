@@ -5,7 +5,9 @@ Settings (review_app.config.Defaults): TOTP_REQUIRED_ROLES, LOCKOUT_THRESHOLD, L
 IDLE_TIMEOUT, ABSOLUTE_SESSION_LIFETIME. Every state change here is audited.
 """
 
+import base64
 import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -73,8 +75,13 @@ def second_factor_required(user: User) -> bool:
     return bool(user.totp_secret) or user.role in tuple(current_app.config.get("TOTP_REQUIRED_ROLES", ()))
 
 
-def new_secret() -> str:
-    return pyotp.random_base32()
+def enrolment_secret(user: User, started_at: float) -> str:
+    """The TOTP secret offered while `user` enrols, derived from the app's key, the account and the moment
+    the password was checked: the page shows it, but the session cookie (signed, not encrypted) never
+    carries it. A new login derives a new one; a logout (new nonce) voids it."""
+    message = f"totp-enrolment:{user.id}:{user.session_nonce}:{started_at!r}".encode()
+    digest = hmac.new(current_app.secret_key.encode(), message, hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode()  # 160 bits, as RFC 4226 recommends
 
 
 def provisioning_uri(user: User, secret: str) -> str:

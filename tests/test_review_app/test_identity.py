@@ -171,3 +171,17 @@ def test_unlock_on_the_command_line(app, runner, auth, users, session):
     session.refresh(user)
     assert not identity.locked(user)
     assert runner.invoke(args=["unlock-user", "nobody"]).exit_code == 1
+
+
+def test_the_enrolment_secret_stays_on_the_server_side_of_the_cookie(totp_app, client, auth, users):
+    auth.login("admin1")
+    first = client.get("/auth/second-factor").text.split('id="totp-secret">')[1].split("<")[0]
+    again = client.get("/auth/second-factor").text.split('id="totp-secret">')[1].split("<")[0]
+    assert first == again and len(first) == 32  # the same secret on every reload of the page
+    cookie = client.get_cookie("review_session").value
+    serializer = totp_app.session_interface.get_signing_serializer(totp_app)
+    pending = serializer.loads(cookie)["pending_2fa"]
+    assert first not in cookie and first not in str(pending)  # the signed cookie is readable: never in it
+    auth.login("admin1")  # the password again: a new enrolment
+    other = client.get("/auth/second-factor").text.split('id="totp-secret">')[1].split("<")[0]
+    assert other != first  # a new login offers a new secret
