@@ -13,6 +13,8 @@ from ..access import require_owner
 from ..db import get_session
 from ..models import ConflictSource
 from ..services import pool, privacy
+from ..services.activation import ActivationError, issue_activation, issue_missing_activations
+from ..services.conflicts import ConflictError, all_conflicts, conflicts_of_application, record_conflict
 from ..services.export import neutralise
 from ..web import EmptyForm
 from .pool_forms import CONFLICT_SOURCE_LABEL, ActiveForm, ConflictForm, ExpertForm, ImportExpertsForm
@@ -165,7 +167,7 @@ def add_conflict(expert_id: int):
     form = ConflictForm()
     if form.validate_on_submit():
         try:
-            added = pool.record_conflict(
+            added = record_conflict(
                 session,
                 expert=found,
                 by=_me(),
@@ -174,7 +176,7 @@ def add_conflict(expert_id: int):
                 application_code=form.application_code.data or "",
                 org_credit_code=form.org_credit_code.data or "",
             )
-        except pool.PoolError as error:
+        except ConflictError as error:
             session.rollback()
             flash(str(error), "error")
         else:
@@ -194,8 +196,8 @@ def activation_link(expert_id: int):
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("admin.expert", expert_id=expert_id))
     try:
-        issued = pool.issue_activation(session, expert=found, by=_me(), link_for=_link)
-    except pool.PoolError as error:
+        issued = issue_activation(session, expert=found, by=_me(), link_for=_link)
+    except ActivationError as error:
         session.rollback()
         flash(str(error), "error")
         return redirect(url_for("admin.expert", expert_id=expert_id))
@@ -209,7 +211,7 @@ def activation_links():
     session = get_session()
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("admin.experts"))
-    issued = pool.issue_missing_activations(session, by=_me(), link_for=_link)
+    issued = issue_missing_activations(session, by=_me(), link_for=_link)
     session.commit()
     out = io.StringIO()
     writer = csv.writer(out)
@@ -239,12 +241,12 @@ def activation_links():
 def conflicts():
     code = request.args.get("application", "")
     return render_template(
-        "admin/conflicts.html", rows=pool.all_conflicts(get_session(), application_code=code), code=code
+        "admin/conflicts.html", rows=all_conflicts(get_session(), application_code=code), code=code
     )
 
 
 @bp.route("/conflicts/applications/<int:application_id>")
 def application_conflicts(application_id: int):
-    found = pool.conflicts_of_application(get_session(), application_id=application_id)
+    found = conflicts_of_application(get_session(), application_id=application_id)
     require_owner(found is not None)
     return render_template("admin/application_conflicts.html", found=found)

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..db import get_session
 from ..extensions import limiter
 from ..models import User
-from ..services import accounts, identity
+from ..services import accounts, activation, identity
 from .forms import ActivateForm, ChangePasswordForm, LoginForm, SecondFactorForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
@@ -149,16 +149,14 @@ def change_password():
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def activate(token: str):
     """An expert sets their password with the one-time link from the centre (no login needed)."""
-    from ..services import pool
-
     session = get_session()
-    user = pool.activation_user(session, token=token)
+    user = activation.activation_user(session, token=token)
     if user is None:
         return render_template("auth/activate_invalid.html"), 404
     form = ActivateForm()
     if form.validate_on_submit():
         try:
-            pool.activate(session, token=token, password=form.new_password.data)
+            activation.activate(session, token=token, password=form.new_password.data)
         except accounts.AccountError as error:
             session.rollback()
             flash(str(error), "error")

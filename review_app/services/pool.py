@@ -1,5 +1,5 @@
-"""The expert pool (专家库): import from Excel, add and edit experts, conflicts of interest, and expert
-accounts with one-time activation links.
+"""The expert pool (专家库): import from Excel, add and edit experts (their conflicts of interest are in
+services.conflicts, their accounts' activation links in services.activation).
 
 The import is all or nothing and idempotent: every row is checked first, a file with any bad row
 changes nothing and names every problem (sheet, row, column, reason, in Chinese); importing the same
@@ -11,30 +11,24 @@ import hashlib
 import io
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from ..models import (
-    Application,
-    ApplicationMember,
     Conflict,
-    ConflictSource,
     Expert,
     Organisation,
-    Role,
-    Round,
     User,
     UserToken,
 )
 from ..models._base import utcnow
-from . import audit, credit_codes, notify, passwords, workbooks
-from .accounts import AccountError, password_problem
+from . import audit, credit_codes, workbooks
+from .activation import ACTIVATION
+from .conflicts import ConflictRow, conflicts_of_expert
 
 SHEET = "专家库"
 COLUMNS = (
@@ -55,8 +49,6 @@ LENGTHS = {"专家编号": 32, "姓名": 64, "工作单位": 200, "所在城市"
 FIELD_SEPARATORS = re.compile(r"[;；、,，]")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^[0-9+\-() ]{5,32}$")
-ACTIVATION = "activation"
-ACTIVATION_DAYS = 7
 
 
 class PoolError(ValueError):
@@ -381,7 +373,7 @@ class ExpertDetail:
     org: Organisation | None
     account: User | None
     link_pending_until: datetime | None  # an unused activation link works until then
-    conflicts: list["ConflictRow"]
+    conflicts: list[ConflictRow]
 
     @property
     def activated(self) -> bool:
@@ -472,297 +464,3 @@ def set_active(session: Session, *, expert: Expert, active: bool, by: User) -> N
         target=expert,
         details={"code": expert.code},
     )
-
-
-# Conflicts ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ConflictRow:
-    conflict: Conflict | None  # None for a conflict implied by the expert's employer
-    expert: Expert
-    application: Application | None
-    org: Organisation | None
-    source: ConflictSource
-    reason: str
-
-
-def record_conflict(
-    session: Session,
-    *,
-    expert: Expert,
-    by: User,
-    source: ConflictSource,
-    reason: str,
-    application_code: str = "",
-    org_credit_code: str = "",
-) -> int:
-    """Record that `expert` must not review an application (by its 申报编号, in the newest round that
-    has it) or any application a unit leads or joins (by its credit code). Returns the rows added."""
-    reason = reason.strip()
-    application_code = application_code.strip()
-    org_credit_code = org_credit_code.strip().upper()
-    if not reason:
-        raise PoolError(_("Please give the reason for the conflict."))
-    if bool(application_code) == bool(org_credit_code):
-        raise PoolError(_("Give either an application no. or a unit's credit code."))
-    targets: list[tuple[Application | None, Organisation | None]] = []
-    if application_code:
-        application = session.exec(
-            select(Application).where(Application.code == application_code).order_by(Application.round_id.desc())
-        ).first()
-        if application is None:
-            raise PoolError(_("There is no application %(code)s.", code=application_code))
-        targets.append((application, None))
-    else:
-        org = session.exec(select(Organisation).where(Organisation.credit_code == org_credit_code)).first()
-        if org is None:
-            raise PoolError(_("No unit has the credit code %(code)s.", code=org_credit_code))
-        # The assignment reads application conflicts: one row per application the unit leads or joins,
-        # and one for the unit itself, so applications filed later are covered when recorded again.
-        members = select(ApplicationMember.application_id).where(ApplicationMember.org_id == org.id)
-        applications = session.exec(
-            select(Application).where(sa.or_(Application.lead_org_id == org.id, Application.id.in_(members)))
-        ).all()
-        targets = [(a, org) for a in applications] + [(None, org)]
-    added = 0
-    for application, org in targets:
-        exists = session.exec(
-            select(Conflict).where(
-                Conflict.expert_id == expert.id,
-                Conflict.application_id == application.id if application else Conflict.application_id.is_(None),
-                Conflict.org_id == org.id if org else Conflict.org_id.is_(None),
-            )
-        ).first()
-        if exists:
-            continue
-        session.add(
-            Conflict(
-                expert_id=expert.id,
-                application_id=application.id if application else None,
-                org_id=org.id if org else None,
-                source=source,
-                reason=reason,
-                created_by_id=by.id,
-            )
-        )
-        added += 1
-    if not added:
-        raise PoolError(_("This conflict is already recorded."))
-    session.flush()
-    audit.record(
-        session,
-        action="conflict.record",
-        by=by,
-        target=expert,
-        details={
-            "expert": expert.code,
-            "application": application_code or None,
-            "org": org_credit_code or None,
-            "source": source,
-            "reason": reason,
-            "rows": added,
-        },
-    )
-    return added
-
-
-def conflicts_of_expert(session: Session, *, expert: Expert) -> list[ConflictRow]:
-    rows = session.exec(
-        select(Conflict, Application, Organisation)
-        .join(Application, Application.id == Conflict.application_id, isouter=True)
-        .join(Organisation, Organisation.id == Conflict.org_id, isouter=True)
-        .where(Conflict.expert_id == expert.id)
-        .order_by(Conflict.created_at.desc(), Conflict.id.desc())
-    ).all()
-    return [ConflictRow(c, expert, a, o, c.source, c.reason) for c, a, o in rows]
-
-
-@dataclass(frozen=True)
-class ApplicationConflicts:
-    application: Application
-    round: Round
-    rows: list[ConflictRow]
-
-
-def conflicts_of_application(session: Session, *, application_id: int) -> ApplicationConflicts | None:
-    """Recorded conflicts of the application, and the experts employed by its lead or member units."""
-    application = session.get(Application, application_id)
-    if application is None:
-        return None
-    recorded = session.exec(
-        select(Conflict, Expert, Organisation)
-        .join(Expert, Expert.id == Conflict.expert_id)
-        .join(Organisation, Organisation.id == Conflict.org_id, isouter=True)
-        .where(Conflict.application_id == application.id)
-        .order_by(Expert.code)
-    ).all()
-    rows = [ConflictRow(c, e, application, o, c.source, c.reason) for c, e, o in recorded]
-    org_ids = [application.lead_org_id] + list(
-        session.exec(select(ApplicationMember.org_id).where(ApplicationMember.application_id == application.id))
-    )
-    for expert, org in session.exec(
-        select(Expert, Organisation)
-        .join(Organisation, Organisation.id == Expert.org_id)
-        .where(Expert.org_id.in_(org_ids))
-        .order_by(Expert.code)
-    ).all():
-        rows.append(ConflictRow(None, expert, application, org, ConflictSource.OWN_ORG, org.name))
-    return ApplicationConflicts(application, session.get(Round, application.round_id), rows)
-
-
-def all_conflicts(session: Session, *, application_code: str = "", limit: int = 500) -> list[ConflictRow]:
-    """Recorded conflicts, newest first, optionally of one application no."""
-    statement = (
-        select(Conflict, Expert, Application, Organisation)
-        .join(Expert, Expert.id == Conflict.expert_id)
-        .join(Application, Application.id == Conflict.application_id, isouter=True)
-        .join(Organisation, Organisation.id == Conflict.org_id, isouter=True)
-        .order_by(Conflict.created_at.desc(), Conflict.id.desc())
-        .limit(limit)
-    )
-    if application_code.strip():
-        statement = statement.where(Application.code == application_code.strip())
-    return [ConflictRow(c, e, a, o, c.source, c.reason) for c, e, a, o in session.exec(statement).all()]
-
-
-# Accounts and activation links ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Activation:
-    expert: Expert
-    user: User
-    link: str
-    expires_at: datetime
-    mailed: bool
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def activation_days() -> int:
-    return (
-        int(current_app.config.get("ACTIVATION_LINK_DAYS", ACTIVATION_DAYS)) if has_app_context() else ACTIVATION_DAYS
-    )
-
-
-def issue_activation(session: Session, *, expert: Expert, by: User, link_for: Callable[[str], str]) -> Activation:
-    """Create the expert's account if needed and a new one-time link with which they set their
-    password; earlier unused links stop working. Only the token's hash is stored; the link is
-    returned (to show or export) and mailed when SMTP is configured."""
-    if not expert.is_active:
-        raise PoolError(_("%(code)s is inactive; activate the expert first.", code=expert.code))
-    user = session.exec(select(User).where(User.expert_id == expert.id)).first()
-    if user is None:
-        username = expert.code.lower()
-        if session.exec(select(User).where(User.username == username)).first():
-            raise PoolError(_("The username %(name)s is taken by another account.", name=username))
-        user = User(username=username, role=Role.EXPERT, display_name=expert.name, expert_id=expert.id)
-        session.add(user)
-        session.flush()
-        audit.record(
-            session,
-            action="user.create",
-            by=by,
-            target=user,
-            details={"username": username, "role": Role.EXPERT, "expert": expert.code},
-        )
-    now = utcnow()
-    for old in session.exec(
-        select(UserToken).where(
-            UserToken.user_id == user.id, UserToken.purpose == ACTIVATION, UserToken.used_at.is_(None)
-        )
-    ):
-        if old.expires_at > now:
-            old.expires_at = now
-    token = secrets.token_urlsafe(32)
-    expires_at = now + timedelta(days=activation_days())
-    session.add(UserToken(user_id=user.id, purpose=ACTIVATION, token_hash=_hash(token), expires_at=expires_at))
-    link = link_for(token)
-    message = notify.send(
-        session,
-        user=user,
-        email=expert.email,
-        kind=ACTIVATION,
-        subject=_("Your account for the Jiangsu innovation consortium review"),
-        body=_activation_body(expert, user, link, expires_at),
-        stored_body=_activation_body(expert, user, _("(the link is not stored)"), expires_at),
-    )
-    audit.record(
-        session,
-        action="user.activation_link",
-        by=by,
-        target=user,
-        details={"expert": expert.code, "expires_at": expires_at.isoformat(), "mailed": bool(message.sent_at)},
-    )
-    return Activation(expert, user, link, expires_at, mailed=message.sent_at is not None)
-
-
-def _activation_body(expert: Expert, user: User, link: str, expires_at: datetime) -> str:
-    from flask_babel import format_datetime
-
-    return _(
-        "Dear %(name)s, an account has been prepared for you in the review system (username %(username)s). "
-        "Open this link to set your password: %(link)s . The link works once and expires at %(when)s.",
-        name=expert.name,
-        username=user.username,
-        link=link,
-        when=format_datetime(expires_at, "yyyy-MM-dd HH:mm"),
-    )
-
-
-def issue_missing_activations(session: Session, *, by: User, link_for: Callable[[str], str]) -> list[Activation]:
-    """A new link for every active expert whose account is not activated yet (to export as a table)."""
-    experts = session.exec(
-        select(Expert)
-        .join(User, User.expert_id == Expert.id, isouter=True)
-        .where(Expert.is_active, User.password_hash.is_(None))
-        .order_by(Expert.code)
-    ).all()
-    return [issue_activation(session, expert=e, by=by, link_for=link_for) for e in experts]
-
-
-def _valid_token(session: Session, token: str) -> UserToken | None:
-    if not token or len(token) > 128:
-        return None
-    row = session.exec(
-        select(UserToken).where(UserToken.token_hash == _hash(token), UserToken.purpose == ACTIVATION)
-    ).first()
-    if row is None or row.used_at is not None or row.expires_at <= utcnow():
-        return None
-    return row
-
-
-def activation_user(session: Session, *, token: str) -> User | None:
-    """The account a still valid link is for, else None."""
-    row = _valid_token(session, token)
-    user = session.get(User, row.user_id) if row else None
-    return user if user is not None and user.is_active else None
-
-
-def activate(session: Session, *, token: str, password: str) -> User:
-    """Set the password with a one-time link: the link is used up, other sessions end."""
-    row = _valid_token(session, token)
-    user = session.get(User, row.user_id) if row else None
-    if user is None or not user.is_active:
-        raise AccountError(_("This link is invalid, used or expired. Please ask the provincial centre for a new one."))
-    problem = password_problem(password)
-    if problem:
-        raise AccountError(problem)
-    # Use the link up with a conditional UPDATE, so that two clicks cannot both succeed.
-    claimed = session.execute(
-        sa.update(UserToken)
-        .where(UserToken.id == row.id, UserToken.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        raise AccountError(_("This link is invalid, used or expired. Please ask the provincial centre for a new one."))
-    user.password_hash = passwords.hash_password(password)
-    user.must_change_password = False
-    user.session_nonce = secrets.token_hex(8)
-    user.failed_logins = 0
-    audit.record(session, action="user.activate", by=user, target=user, details={"username": user.username})
-    return user

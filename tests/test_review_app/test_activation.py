@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from review_app.models import AuditEvent, Expert, Notification, User, UserToken
 from review_app.models._base import utcnow
-from review_app.services import pool
+from review_app.services import activation
 from tests.factories import make_expert
 
 
@@ -135,5 +135,5 @@ def test_an_inactive_expert_gets_no_link(auth, session, expert):
     expert.is_active = False
     session.add(expert)
     session.commit()
-    with pytest.raises(pool.PoolError):
-        pool.issue_activation(session, expert=session.get(Expert, expert.id), by=None, link_for=str)
+    with pytest.raises(activation.ActivationError):
+        activation.issue_activation(session, expert=session.get(Expert, expert.id), by=None, link_for=str)

@@ -1,0 +1,169 @@
+"""Expert accounts with one-time activation links: the centre issues a link (only its hash is stored,
+valid for ACTIVATION_LINK_DAYS), mailed when SMTP is set; the expert chooses a password with it once."""
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from sqlmodel import Session, select
+
+from ..models import (
+    Expert,
+    Role,
+    User,
+    UserToken,
+)
+from ..models._base import utcnow
+from . import audit, notify, passwords
+from .accounts import AccountError, password_problem
+
+ACTIVATION = "activation"  # the purpose of the links' UserToken rows
+ACTIVATION_DAYS = 7
+
+
+class ActivationError(ValueError):
+    """A link that cannot be issued; the message says why, in the user's language."""
+
+
+@dataclass(frozen=True)
+class Activation:
+    expert: Expert
+    user: User
+    link: str
+    expires_at: datetime
+    mailed: bool
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def activation_days() -> int:
+    return (
+        int(current_app.config.get("ACTIVATION_LINK_DAYS", ACTIVATION_DAYS)) if has_app_context() else ACTIVATION_DAYS
+    )
+
+
+def issue_activation(session: Session, *, expert: Expert, by: User, link_for: Callable[[str], str]) -> Activation:
+    """Create the expert's account if needed and a new one-time link with which they set their
+    password; earlier unused links stop working. Only the token's hash is stored; the link is
+    returned (to show or export) and mailed when SMTP is configured."""
+    if not expert.is_active:
+        raise ActivationError(_("%(code)s is inactive; activate the expert first.", code=expert.code))
+    user = session.exec(select(User).where(User.expert_id == expert.id)).first()
+    if user is None:
+        username = expert.code.lower()
+        if session.exec(select(User).where(User.username == username)).first():
+            raise ActivationError(_("The username %(name)s is taken by another account.", name=username))
+        user = User(username=username, role=Role.EXPERT, display_name=expert.name, expert_id=expert.id)
+        session.add(user)
+        session.flush()
+        audit.record(
+            session,
+            action="user.create",
+            by=by,
+            target=user,
+            details={"username": username, "role": Role.EXPERT, "expert": expert.code},
+        )
+    now = utcnow()
+    for old in session.exec(
+        select(UserToken).where(
+            UserToken.user_id == user.id, UserToken.purpose == ACTIVATION, UserToken.used_at.is_(None)
+        )
+    ):
+        if old.expires_at > now:
+            old.expires_at = now
+    token = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(days=activation_days())
+    session.add(UserToken(user_id=user.id, purpose=ACTIVATION, token_hash=_hash(token), expires_at=expires_at))
+    link = link_for(token)
+    message = notify.send(
+        session,
+        user=user,
+        email=expert.email,
+        kind=ACTIVATION,
+        subject=_("Your account for the Jiangsu innovation consortium review"),
+        body=_activation_body(expert, user, link, expires_at),
+        stored_body=_activation_body(expert, user, _("(the link is not stored)"), expires_at),
+    )
+    audit.record(
+        session,
+        action="user.activation_link",
+        by=by,
+        target=user,
+        details={"expert": expert.code, "expires_at": expires_at.isoformat(), "mailed": bool(message.sent_at)},
+    )
+    return Activation(expert, user, link, expires_at, mailed=message.sent_at is not None)
+
+
+def _activation_body(expert: Expert, user: User, link: str, expires_at: datetime) -> str:
+    from flask_babel import format_datetime
+
+    return _(
+        "Dear %(name)s, an account has been prepared for you in the review system (username %(username)s). "
+        "Open this link to set your password: %(link)s . The link works once and expires at %(when)s.",
+        name=expert.name,
+        username=user.username,
+        link=link,
+        when=format_datetime(expires_at, "yyyy-MM-dd HH:mm"),
+    )
+
+
+def issue_missing_activations(session: Session, *, by: User, link_for: Callable[[str], str]) -> list[Activation]:
+    """A new link for every active expert whose account is not activated yet (to export as a table)."""
+    experts = session.exec(
+        select(Expert)
+        .join(User, User.expert_id == Expert.id, isouter=True)
+        .where(Expert.is_active, User.password_hash.is_(None))
+        .order_by(Expert.code)
+    ).all()
+    return [issue_activation(session, expert=e, by=by, link_for=link_for) for e in experts]
+
+
+def _valid_token(session: Session, token: str) -> UserToken | None:
+    if not token or len(token) > 128:
+        return None
+    row = session.exec(
+        select(UserToken).where(UserToken.token_hash == _hash(token), UserToken.purpose == ACTIVATION)
+    ).first()
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def activation_user(session: Session, *, token: str) -> User | None:
+    """The account a still valid link is for, else None."""
+    row = _valid_token(session, token)
+    user = session.get(User, row.user_id) if row else None
+    return user if user is not None and user.is_active else None
+
+
+def activate(session: Session, *, token: str, password: str) -> User:
+    """Set the password with a one-time link: the link is used up, other sessions end."""
+    row = _valid_token(session, token)
+    user = session.get(User, row.user_id) if row else None
+    if user is None or not user.is_active:
+        raise AccountError(_("This link is invalid, used or expired. Please ask the provincial centre for a new one."))
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    # Use the link up with a conditional UPDATE, so that two clicks cannot both succeed.
+    claimed = session.execute(
+        sa.update(UserToken)
+        .where(UserToken.id == row.id, UserToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise AccountError(_("This link is invalid, used or expired. Please ask the provincial centre for a new one."))
+    user.password_hash = passwords.hash_password(password)
+    user.must_change_password = False
+    user.session_nonce = secrets.token_hex(8)
+    user.failed_logins = 0
+    audit.record(session, action="user.activate", by=user, target=user, details={"username": user.username})
+    return user
