@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from ..access import require_owner
 from ..db import get_session
-from ..services import review
+from ..services import review, sheets
 from .pool_forms import DeadlineForm, ReopenForm
 from .routes import bp
 
@@ -20,7 +20,7 @@ STATUS_FILTERS = ("", "untouched", "draft", "submitted", "recused")
 def round_sheets(round_id: int):
     status = request.args.get("status", "")
     status = status if status in STATUS_FILTERS else ""
-    board = review.round_progress(get_session(), round_id=round_id, status=status)
+    board = sheets.round_progress(get_session(), round_id=round_id, status=status)
     require_owner(board is not None)
     return render_template(
         "admin/sheets.html", board=board, status=status, filters=STATUS_FILTERS, deadline_form=DeadlineForm()
@@ -38,7 +38,7 @@ def extend_deadline(round_id: int):
         return redirect(url_for("admin.round_sheets", round_id=round_id))
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     try:
-        told = review.extend_deadline(
+        told = sheets.extend_deadline(
             session,
             round_id=round_id,
             by=current_user._get_current_object(),
@@ -56,12 +56,12 @@ def extend_deadline(round_id: int):
 @bp.route("/sheets/<int:sheet_id>/reopen", methods=["GET", "POST"])
 def reopen_sheet(sheet_id: int):
     session = get_session()
-    row = review.sheet_for_admin(session, sheet_id=sheet_id)
+    row = sheets.sheet_for_admin(session, sheet_id=sheet_id)
     require_owner(row is not None)
     form = ReopenForm()
     if form.validate_on_submit():
         try:
-            late = review.reopen(
+            late = sheets.reopen(
                 session, sheet=row.sheet, by=current_user._get_current_object(), reason=form.reason.data
             )
         except review.ReviewError as error:
