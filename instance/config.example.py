@@ -15,3 +15,7 @@
 
 # Where uploaded PDFs are kept (default: instance/uploads):
 # UPLOAD_DIR = "/srv/review/uploads"
+
+# Run assignment jobs in a process of their own (`flask --app review_app run-jobs`) instead of a thread
+# of the web worker that queued them:
+# JOB_RUNNER = "worker"

@@ -3,13 +3,13 @@
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from . import db
 from .db import get_session
 from .models import Role, Round, RoundKind, RoundStage, RunStatus
-from .services import accounts, assign, audit, demo, export, rank, rounds
+from .services import accounts, assign, audit, demo, export, jobs, rank, rounds
 
 db_group = AppGroup("db", help="Schema migrations (Alembic).")
 
@@ -24,6 +24,7 @@ def register_commands(app: Flask) -> None:
         assign_round,
         rank_round,
         export_round,
+        run_jobs,
         db_group,
     ):
         app.cli.add_command(command)
@@ -193,6 +194,18 @@ def assign_round(round_id: int, seed: int | None, fair: bool, balance: bool, pub
     click.echo(run.summary_json)
     if run.status == RunStatus.INFEASIBLE:
         sys.exit(2)
+
+
+@click.command("run-jobs")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Run the jobs waiting now, then stop (default: keep polling).")
+@click.option("--poll", type=click.FloatRange(min=0.1), default=2.0, show_default=True, help="Seconds between looks.")
+def run_jobs(once: bool, poll: float) -> None:
+    """Run background jobs (assignments) queued by the web app: for JOB_RUNNER = "worker", so that long
+    solves run in a process of their own rather than in a thread of a web worker."""
+    _as_cli()
+    done = jobs.work_queue(current_app._get_current_object(), once=once, poll_seconds=poll)
+    click.echo(f"{done} job(s) run")
 
 
 @click.command("rank")

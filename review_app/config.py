@@ -35,6 +35,9 @@ class Defaults:
 
     # A background job (an assignment at scale) that has not finished after this long was interrupted.
     JOB_STALE_AFTER = timedelta(hours=1)
+    # Who runs background jobs: "thread" (a thread of the web process that queued them) or "worker" (they
+    # wait in the jobs table for `flask run-jobs`, a process of its own: for national scale).
+    JOB_RUNNER = "thread"
 
     # With several processes, point this at Redis or memcached so counters are shared.
     RATELIMIT_STORAGE_URI = "memory://"

@@ -43,7 +43,7 @@ def assignment_run(round_id: int):
     except assign.AssignError as error:
         flash(str(error), "error")
         return redirect(url_for("admin.assignment", round_id=round_id))
-    jobs.start(current_app._get_current_object(), job_id)
+    jobs.dispatch(current_app._get_current_object(), job_id)
     return redirect(url_for("admin.job", job_id=job_id))
 
 

@@ -3,11 +3,13 @@ any process can show it, the admin can leave and come back, and the request retu
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import Flask
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from ..models import Job, JobStatus, User
 from ..models._base import utcnow
@@ -45,6 +47,13 @@ def submit(session: Session, *, kind: str, round_id: int | None, params: dict, b
     return job
 
 
+def dispatch(app: Flask, job_id: int) -> None:
+    """Hand a queued job to whoever runs jobs here: a thread of this process (JOB_RUNNER = "thread"), or
+    the `flask run-jobs` worker, which picks it up from the table (JOB_RUNNER = "worker")."""
+    if app.config["JOB_RUNNER"] == "thread":
+        start(app, job_id)
+
+
 def start(app: Flask, job_id: int, *, wait: bool = False) -> threading.Thread:
     """Run the job in a thread of this process (`wait` joins it: for the command line)."""
     thread = threading.Thread(target=run, args=(app, job_id), name=f"job-{job_id}", daemon=True)
@@ -58,11 +67,9 @@ def run(app: Flask, job_id: int) -> None:
     """Do a queued job: mark it running, call its worker, store the result or the failure."""
     engine = app.extensions["db_engine"]
     with app.app_context(), Session(engine, expire_on_commit=False) as session:
-        job = session.get(Job, job_id)
-        if job is None or job.status != JobStatus.QUEUED:
+        if not claim(session, job_id):
             return
-        job.status, job.started_at = JobStatus.RUNNING, utcnow()
-        session.commit()
+        job = session.get(Job, job_id)
 
         def report(percent: int, message: str) -> None:
             job.progress, job.message = max(0, min(100, percent)), message
@@ -79,6 +86,38 @@ def run(app: Flask, job_id: int) -> None:
             job.result_json = json.dumps(result, ensure_ascii=False, default=str)
         job.finished_at = utcnow()
         session.commit()
+
+
+def claim(session: Session, job_id: int) -> bool:
+    """Move a queued job to running; False when another thread or worker took it first (the UPDATE's
+    condition decides between them)."""
+    taken = session.execute(
+        sa.update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+        .values(status=JobStatus.RUNNING, started_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return taken.rowcount == 1
+
+
+def work_queue(app: Flask, *, once: bool = False, poll_seconds: float = 2.0) -> int:
+    """The `flask run-jobs` loop: run queued jobs oldest first, one at a time; with `once`, return when
+    none is left. Returns the number of jobs this call ran."""
+    engine = app.extensions["db_engine"]
+    done = 0
+    while True:
+        with Session(engine) as session:
+            job_id = session.exec(
+                select(Job.id).where(Job.status == JobStatus.QUEUED).order_by(Job.created_at, Job.id)
+            ).first()
+        if job_id is not None:
+            run(app, job_id)
+            done += 1
+        elif once:
+            return done
+        else:
+            time.sleep(poll_seconds)
 
 
 def get(session: Session, job_id: int, *, stale_after: timedelta = timedelta(hours=1)) -> Job | None:

@@ -234,3 +234,30 @@ def test_a_job_whose_process_died_shows_as_interrupted(client, auth, users, sess
     assert client.get(f"/admin/jobs/{job_id}.json").json["status"] == "failed"
     assert "interrupted" in client.get(f"/admin/jobs/{job_id}").text
     assert jobs.get(session, job_id).status == JobStatus.FAILED
+
+
+def test_with_a_worker_the_job_waits_for_flask_run_jobs(app, client, auth, users, session, fresh_round, runner):
+    app.config["JOB_RUNNER"] = "worker"
+    auth.login("admin1")
+    job_id = _run(client, auth, fresh_round.id, seed="7")
+    time.sleep(0.5)
+    assert client.get(f"/admin/jobs/{job_id}.json").json["status"] == "queued"  # no thread took it
+
+    result = runner.invoke(args=["run-jobs", "--once"])
+    assert result.exit_code == 0 and "1 job(s) run" in result.output, result.output
+    status = client.get(f"/admin/jobs/{job_id}.json").json
+    assert status["status"] == "done" and "/runs/" in status["target"]
+    run = session.get(AssignmentRun, int(status["target"].rsplit("/", 1)[1]))
+    assert run.seed == 7 and run.status == RunStatus.PROPOSED  # the worker solved the run the admin asked for
+    assert client.get(status["target"]).status_code == 200
+    assert "0 job(s) run" in runner.invoke(args=["run-jobs", "--once"]).output  # nothing left
+
+
+def test_a_job_is_claimed_once(session, fresh_round):
+    from review_app.services import jobs
+
+    job_id = assign.start(session, review_round=fresh_round, choices=assign.RunChoices(seed=1), by=None)
+    assert jobs.claim(session, job_id) is True
+    assert jobs.claim(session, job_id) is False  # a second worker (or thread) finds it taken
+    session.expire_all()
+    assert session.get(Job, job_id).status == JobStatus.RUNNING
