@@ -67,6 +67,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config["UPLOAD_DIR"] = str(instance / "uploads")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
+    if app.config["JOB_RUNNER"] not in ("thread", "worker"):  # a typo would leave every job waiting
+        raise ValueError(f'JOB_RUNNER must be "thread" or "worker", not {app.config["JOB_RUNNER"]!r}')
 
 
 def _instance_secret_key(instance: Path) -> str:

@@ -261,3 +261,10 @@ def test_a_job_is_claimed_once(session, fresh_round):
     assert jobs.claim(session, job_id) is False  # a second worker (or thread) finds it taken
     session.expire_all()
     assert session.get(Job, job_id).status == JobStatus.RUNNING
+
+
+def test_a_misspelt_job_runner_stops_the_app_at_start(tmp_path):
+    from review_app import create_app
+
+    with pytest.raises(ValueError, match="JOB_RUNNER"):
+        create_app({"JOB_RUNNER": "wroker", "DATABASE_URL": "sqlite://"}, instance_path=str(tmp_path))
