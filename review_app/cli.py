@@ -6,10 +6,15 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import db
+from . import db, demo
 from .db import get_session
 from .models import Role, Round, RoundKind, RoundStage, RunStatus
-from .services import accounts, assign, audit, demo, export, jobs, rank, rounds
+from .services import rounds
+from .services.accounts import users
+from .services.assign import proposals
+from .services.compliance import audit
+from .services.platform import jobs
+from .services.results import export, rank
 
 db_group = AppGroup("db", help="Schema migrations (Alembic).")
 
@@ -99,7 +104,7 @@ def create_user(username: str, role: str, city_name: str | None, expert_code: st
         password = sys.stdin.readline().rstrip("\n")
     session = get_session()
     try:
-        user = accounts.create_user(
+        user = users.create_user(
             session,
             username=username,
             password=password,
@@ -107,7 +112,7 @@ def create_user(username: str, role: str, city_name: str | None, expert_code: st
             city_name=city_name,
             expert_code=expert_code,
         )
-    except accounts.AccountError as error:
+    except users.AccountError as error:
         raise click.ClickException(str(error)) from None
     user.must_change_password = initial
     session.commit()
@@ -179,16 +184,16 @@ def assign_round(round_id: int, seed: int | None, fair: bool, balance: bool, pub
     review_round = _round(round_id)
     try:
         if review_round.stage != RoundStage.ASSIGNMENT:
-            raise assign.AssignError(f"round {round_id} is in the {review_round.stage.value} stage, not assignment")
-        run = assign.propose(
+            raise proposals.AssignError(f"round {round_id} is in the {review_round.stage.value} stage, not assignment")
+        run = proposals.propose(
             session,
             review_round=review_round,
-            choices=assign.RunChoices(seed=seed, fair=fair, balance=balance),
+            choices=proposals.RunChoices(seed=seed, fair=fair, balance=balance),
             by=None,
         )
         if publish and run.status == RunStatus.PROPOSED:
-            assign.publish(session, run=run, by=None)
-    except (assign.AssignError, rounds.RoundError) as error:
+            proposals.publish(session, run=run, by=None)
+    except (proposals.AssignError, rounds.RoundError) as error:
         raise click.ClickException(str(error)) from None
     session.commit()
     click.echo(run.summary_json)

@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .db import engine, get_session
-from .services import audit, backup
+from .services.compliance import audit, backup
 
 
 @click.command("backup")

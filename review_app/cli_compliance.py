@@ -9,7 +9,9 @@ from sqlmodel import select
 
 from .db import get_session
 from .models import Round, User
-from .services import archive, audit, identity, storage
+from .services.accounts import identity
+from .services.compliance import archive, audit
+from .services.platform import storage
 
 
 @click.command("archive")

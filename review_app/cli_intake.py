@@ -28,16 +28,16 @@ def import_applications(files: tuple[str, ...], round_id: int) -> None:
     """
     from pathlib import Path
 
-    from .services import intake
+    from .services.intake import importer
 
     _as_cli()
     session = get_session()
     review_round = _round(session, round_id)
     try:
-        result = intake.import_files(
+        result = importer.import_files(
             session, review_round=review_round, files=[(Path(f).name, Path(f).read_bytes()) for f in files], by=None
         )
-    except intake.ImportRejected as rejected:
+    except importer.ImportRejected as rejected:
         for problem in rejected.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(str(rejected)) from None
@@ -59,7 +59,7 @@ def formal_check(round_id: int, out: str) -> None:
     """
     from pathlib import Path
 
-    from .services import eligibility
+    from .services.intake import eligibility
 
     _as_cli()
     session = get_session()

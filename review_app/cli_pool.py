@@ -6,7 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from .db import get_session
-from .services import audit, pool
+from .services.compliance import audit
+from .services.review import pool
 
 
 @click.command("import-experts")

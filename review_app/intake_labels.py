@@ -4,8 +4,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .models import RoundStage, Verdict
-from .services.applications import ATTACHMENT_KIND_LABEL
-from .services.eligibility import RULE_TITLES
+from .services.intake.applications import ATTACHMENT_KIND_LABEL
+from .services.intake.eligibility import RULE_TITLES
 
 VERDICT = {
     Verdict.PASS: _l("Pass"),

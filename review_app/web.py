@@ -14,7 +14,8 @@ from sqlalchemy import text
 from . import db, labels
 from .extensions import login_manager
 from .models import Role
-from .services import accounts, audit, identity
+from .services.accounts import identity, users
+from .services.compliance import audit
 
 DASHBOARDS = {
     Role.ADMIN: "admin.dashboard",
@@ -41,7 +42,7 @@ class EmptyForm(FlaskForm):
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page says why already
-    login_manager.user_loader(lambda user_id: accounts.load_user(db.get_session(), user_id))
+    login_manager.user_loader(lambda user_id: users.load_user(db.get_session(), user_id))
 
     @app.before_request
     def _audit_context():

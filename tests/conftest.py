@@ -22,8 +22,7 @@ def _admin_url(url: str, database: str) -> str:
 
 
 def _seed_demo(url: str, instance_path: str) -> None:
-    from review_app import create_app
-    from review_app.services import demo
+    from review_app import create_app, demo
 
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x"}, instance_path=instance_path)
     with app.app_context():

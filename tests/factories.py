@@ -3,7 +3,7 @@
 from sqlmodel import Session, select
 
 from review_app.models import Expert, Role
-from review_app.services import accounts
+from review_app.services.accounts import users
 
 PASSWORD = "Passw0rd-test"
 
@@ -17,7 +17,7 @@ def make_user(
     expert_code: str | None = None,
     password: str = PASSWORD,
 ):
-    return accounts.create_user(
+    return users.create_user(
         session, username=username, password=password, role=Role(role), city_name=city, expert_code=expert_code
     )
 
@@ -36,7 +36,7 @@ _org_counter = iter(range(10_000_000, 99_999_999, 7919))
 
 def make_org(session: Session, name: str, *, city: str = "南京市", kind: str = "企业"):
     from review_app.models import Organisation
-    from review_app.services import credit_codes
+    from review_app.services.intake import credit_codes
 
     body = str(next(_org_counter))[:8]
     org = Organisation(credit_code=credit_codes.make("9", "1", "320100", body), name=name, kind=kind, city=city)
@@ -139,7 +139,8 @@ def make_round_for_assignment(session: Session, *, n_applications: int = 8, fiel
     """A round in the assignment stage whose submitted applications all need `field` experts
     (on the demo database, which has the expert pool)."""
     from review_app.models import Application, ApplicationStatus, City, Organisation, RoundKind, RoundStage
-    from review_app.services import credit_codes, rounds
+    from review_app.services import rounds
+    from review_app.services.intake import credit_codes
 
     review_round = rounds.create_round(session, name="分配测试轮次", kind=RoundKind.NEW_CONSORTIUM, year=2027)
     review_round.stage = RoundStage.ASSIGNMENT

@@ -18,7 +18,8 @@ from review_app.models import (
     RoundStage,
 )
 from review_app.models._base import utcnow
-from review_app.services import credit_codes, rounds
+from review_app.services import rounds
+from review_app.services.intake import credit_codes
 
 ALL_CLAUSES = "责任落实;协同攻关;决策运行;资金筹措;知识产权;利益分配"
 _bodies = itertools.count(10_000_001, 7)

@@ -51,9 +51,8 @@ COMMENT = "该联合体牵头单位实力雄厚，攻关任务明确，技术路
 
 def prepare_database(folder: Path, database_url: str | None) -> str:
     """The demo round, with one open sheet per expert (pledged, no conflict declared)."""
-    from review_app import create_app
+    from review_app import create_app, demo
     from review_app.db import get_session, upgrade
-    from review_app.services import demo
     from tests.test_review_app.test_concurrency import open_sheet_per_expert
 
     url = database_url or f"sqlite:///{folder / 'template.db'}"
@@ -178,7 +177,7 @@ def main() -> None:
     args = parser.parse_args()
     thinks = args.think or [(1.0, 3.0), (5.0, 15.0)]
 
-    from review_app.services.demo import DEMO_PASSWORD
+    from review_app.demo import DEMO_PASSWORD
 
     # Browsers keep connections open between clicks; gunicorn's default of 2 s would close them during
     # the think time and a request sent on a closing connection fails (behind nginx, nginx holds them).

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load.run import COMMENT, prepare_database, sheets_and_points  # noqa: E402
 from review_app import create_app  # noqa: E402
-from review_app.services.demo import DEMO_PASSWORD  # noqa: E402
+from review_app.demo import DEMO_PASSWORD  # noqa: E402
 
 STEPS = ("login page", "login", "open sheet", "save draft", "submit", "healthz")
 

@@ -8,7 +8,8 @@ from flask_login import current_user
 from ..access import require_owner
 from ..db import get_session
 from ..models import User
-from ..services import identity, privacy
+from ..services.accounts import identity
+from ..services.compliance import privacy
 from ..web import EmptyForm
 from .routes import bp
 

@@ -7,7 +7,9 @@ from flask_babel import gettext as _
 from ..access import require_owner
 from ..db import get_session
 from ..models import Assignment, AssignmentPin, AssignmentRun, JobStatus, PinKind
-from ..services import assign, jobs, rounds, seats
+from ..services import rounds
+from ..services.assign import proposals, seats
+from ..services.platform import jobs
 from .assignment_forms import PinForm, RunForm
 from .rounds import _by, _round_or_404
 from .routes import bp
@@ -20,9 +22,9 @@ def assignment(round_id: int):
     return render_template(
         "admin/assignment.html",
         round=review_round,
-        diagnosis=assign.diagnose(session, review_round=review_round),
-        fields=assign.field_capacity(session, review_round=review_round),
-        runs=assign.runs(session, round_id=round_id),
+        diagnosis=proposals.diagnose(session, review_round=review_round),
+        fields=proposals.field_capacity(session, review_round=review_round),
+        runs=proposals.runs(session, round_id=round_id),
         pins=seats.pins(session, round_id=round_id),
         replacements=seats.replacement_list(session, round_id=round_id),
         run_form=RunForm(),
@@ -37,10 +39,10 @@ def assignment_run(round_id: int):
     if not form.validate_on_submit():
         flash(_("Please correct the settings of the run."), "error")
         return redirect(url_for("admin.assignment", round_id=round_id))
-    choices = assign.RunChoices(seed=form.seed.data, fair=form.fair.data, balance=form.balance.data)
+    choices = proposals.RunChoices(seed=form.seed.data, fair=form.fair.data, balance=form.balance.data)
     try:
-        job_id = assign.start(get_session(), review_round=review_round, choices=choices, by=_by())
-    except assign.AssignError as error:
+        job_id = proposals.start(get_session(), review_round=review_round, choices=choices, by=_by())
+    except proposals.AssignError as error:
         flash(str(error), "error")
         return redirect(url_for("admin.assignment", round_id=round_id))
     jobs.dispatch(current_app._get_current_object(), job_id)
@@ -79,7 +81,7 @@ def assignment_preview(round_id: int, run_id: int):
     review_round = _round_or_404(round_id)
     run = _run_or_404(round_id, run_id)
     return render_template(
-        "admin/assignment_run.html", round=review_round, preview=assign.preview(get_session(), run=run)
+        "admin/assignment_run.html", round=review_round, preview=proposals.preview(get_session(), run=run)
     )
 
 
@@ -89,8 +91,8 @@ def assignment_publish(round_id: int, run_id: int):
     run = _run_or_404(round_id, run_id)
     session = get_session()
     try:
-        count = assign.publish(session, run=run, by=_by())
-    except (assign.AssignError, rounds.RoundError) as error:
+        count = proposals.publish(session, run=run, by=_by())
+    except (proposals.AssignError, rounds.RoundError) as error:
         session.rollback()
         flash(str(error), "error")
         return redirect(url_for("admin.assignment_preview", round_id=round_id, run_id=run_id))
@@ -115,7 +117,7 @@ def assignment_pin(round_id: int):
                 reason=form.reason.data,
                 by=_by(),
             )
-        except assign.AssignError as error:
+        except proposals.AssignError as error:
             session.rollback()
             flash(str(error), "error")
         else:
@@ -145,7 +147,7 @@ def assignment_replace(round_id: int, seat_id: int):
     require_owner(seat is not None and seat.round_id == round_id)
     try:
         new_seat = seats.replace(session, seat=seat, by=_by())
-    except assign.AssignError as error:
+    except proposals.AssignError as error:
         session.rollback()
         flash(str(error), "error")
     else:

@@ -11,7 +11,8 @@ from flask_login import current_user
 from ..access import require_owner
 from ..db import get_session
 from ..models import Verdict
-from ..services import eligibility, rounds
+from ..services import rounds
+from ..services.intake import eligibility
 from .round_forms import OverrideForm
 from .routes import bp
 

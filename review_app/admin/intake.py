@@ -9,7 +9,9 @@ from flask_login import current_user
 
 from ..access import require_owner
 from ..db import get_session
-from ..services import applications, intake, rounds, storage
+from ..services import rounds
+from ..services.intake import applications, importer
+from ..services.platform import storage
 from .round_forms import ImportForm
 from .routes import bp
 
@@ -41,7 +43,7 @@ def attachment_download(attachment_id: int):
 
 @bp.route("/import-template.xlsx")
 def import_template():
-    data = intake.template_workbook()
+    data = importer.template_workbook()
     return send_file(io.BytesIO(data), mimetype=XLSX, download_name="创新联合体申报导入模板.xlsx", as_attachment=True)
 
 
@@ -55,10 +57,10 @@ def round_import(round_id: int):
         session = get_session()
         files = [(f.filename or "upload", f.read()) for f in (form.file.data, form.second.data) if f]
         try:
-            result = intake.import_files(
+            result = importer.import_files(
                 session, review_round=review_round, files=files, by=current_user._get_current_object()
             )
-        except intake.ImportRejected as rejected:
+        except importer.ImportRejected as rejected:
             session.rollback()
             problems = rejected.problems
             flash(str(rejected), "error")

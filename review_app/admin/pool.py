@@ -12,10 +12,11 @@ from flask_login import current_user
 from ..access import require_owner
 from ..db import get_session
 from ..models import ConflictSource
-from ..services import pool, privacy
-from ..services.activation import ActivationError, issue_activation, issue_missing_activations
-from ..services.conflicts import ConflictError, all_conflicts, conflicts_of_application, record_conflict
-from ..services.export import neutralise
+from ..services.compliance import privacy
+from ..services.results.export import neutralise
+from ..services.review import pool
+from ..services.review.activation import ActivationError, issue_activation, issue_missing_activations
+from ..services.review.conflicts import ConflictError, all_conflicts, conflicts_of_application, record_conflict
 from ..web import EmptyForm
 from .pool_forms import CONFLICT_SOURCE_LABEL, ActiveForm, ConflictForm, ExpertForm, ImportExpertsForm
 from .routes import bp

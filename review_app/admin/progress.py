@@ -5,7 +5,8 @@ from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from ..db import get_session
-from ..services import audit, progress
+from ..services.compliance import audit
+from ..services.review import progress
 from .rounds import _by, _round_or_404
 from .routes import bp
 

@@ -8,7 +8,8 @@ from flask_login import current_user
 from ..access import require_owner
 from ..db import get_session
 from ..models import RankingResult, RankingRun, Role
-from ..services import audit, export, rank, results
+from ..services.compliance import audit
+from ..services.results import export, rank, standings
 from .results_forms import AggregateForm, CutoffForm, SelectForm
 from .rounds import _by, _round_or_404
 from .routes import bp
@@ -24,7 +25,7 @@ DOWNLOADS = {
 @bp.route("/rounds/<int:round_id>/results")
 def results_page(round_id: int):
     review_round = _round_or_404(round_id)
-    data = results.page(get_session(), review_round=review_round)
+    data = standings.page(get_session(), review_round=review_round)
     cutoff = CutoffForm(cutoff=data.run.cutoff if data.run else None)
     return render_template(
         "admin/results.html", page=data, aggregate_form=AggregateForm(), cutoff_form=cutoff, select_form=SelectForm()
@@ -38,7 +39,7 @@ def results_aggregate(round_id: int):
     session = get_session()
     if form.validate_on_submit():
         try:
-            results.aggregate_round(
+            standings.aggregate_round(
                 session, review_round=review_round, method=form.method.data, seed=form.seed.data or 0, by=_by()
             )
         except (rank.RankError, ValueError) as error:
@@ -90,7 +91,7 @@ def results_approve(round_id: int, run_id: int):
     run = _run_or_404(round_id, run_id)
     session = get_session()
     try:
-        results.approve(session, run=run, by=_by())
+        standings.approve(session, run=run, by=_by())
     except rank.RankError as error:
         session.rollback()
         flash(str(error), "error")
@@ -104,7 +105,7 @@ def results_approve(round_id: int, run_id: int):
 def results_application(round_id: int, run_id: int, application_id: int):
     review_round = _round_or_404(round_id)
     run = _run_or_404(round_id, run_id)
-    detail = results.application_result(
+    detail = standings.application_result(
         get_session(), run=run, application_id=application_id, show_names=current_user.role == Role.ADMIN
     )
     require_owner(detail is not None)

@@ -10,7 +10,9 @@ from flask_login import current_user
 from ..access import require_owner
 from ..db import get_session
 from ..models import RoundKind, RoundStage
-from ..services import archive, rounds, storage
+from ..services import rounds
+from ..services.compliance import archive
+from ..services.platform import storage
 from .round_forms import CriteriaForm, RoundCreateForm, RoundSettingsForm, StageForm
 from .routes import bp
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from ..access import require_owner
 from ..db import get_session
-from ..services import review, sheets
+from ..services.review import oversight, sheets
 from .pool_forms import DeadlineForm, ReopenForm
 from .routes import bp
 
@@ -20,7 +20,7 @@ STATUS_FILTERS = ("", "untouched", "draft", "submitted", "recused")
 def round_sheets(round_id: int):
     status = request.args.get("status", "")
     status = status if status in STATUS_FILTERS else ""
-    board = sheets.round_progress(get_session(), round_id=round_id, status=status)
+    board = oversight.round_progress(get_session(), round_id=round_id, status=status)
     require_owner(board is not None)
     return render_template(
         "admin/sheets.html", board=board, status=status, filters=STATUS_FILTERS, deadline_form=DeadlineForm()
@@ -38,13 +38,13 @@ def extend_deadline(round_id: int):
         return redirect(url_for("admin.round_sheets", round_id=round_id))
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     try:
-        told = sheets.extend_deadline(
+        told = oversight.extend_deadline(
             session,
             round_id=round_id,
             by=current_user._get_current_object(),
             deadline=form.deadline.data.replace(tzinfo=zone),
         )
-    except review.ReviewError as error:
+    except sheets.ReviewError as error:
         session.rollback()
         flash(str(error), "error")
     else:
@@ -56,15 +56,15 @@ def extend_deadline(round_id: int):
 @bp.route("/sheets/<int:sheet_id>/reopen", methods=["GET", "POST"])
 def reopen_sheet(sheet_id: int):
     session = get_session()
-    row = sheets.sheet_for_admin(session, sheet_id=sheet_id)
+    row = oversight.sheet_for_admin(session, sheet_id=sheet_id)
     require_owner(row is not None)
     form = ReopenForm()
     if form.validate_on_submit():
         try:
-            late = sheets.reopen(
+            late = oversight.reopen(
                 session, sheet=row.sheet, by=current_user._get_current_object(), reason=form.reason.data
             )
-        except review.ReviewError as error:
+        except sheets.ReviewError as error:
             session.rollback()
             flash(str(error), "error")
         else:

@@ -8,8 +8,8 @@ from flask_login import current_user
 from ..access import guard
 from ..db import get_session
 from ..models import Role
-from ..services import audit
 from ..services import dashboard as overview
+from ..services.compliance import audit
 
 bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
 guard(bp, roles={Role.AUDITOR, Role.ADMIN})

@@ -11,7 +11,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..db import get_session
 from ..extensions import limiter
 from ..models import User
-from ..services import accounts, activation, identity
+from ..services.accounts import identity, users
+from ..services.review import activation
 from .forms import ActivateForm, ChangePasswordForm, LoginForm, SecondFactorForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
@@ -30,9 +31,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         db = get_session()
-        user = accounts.check_password(db, username=form.username.data, password=form.password.data)
+        user = users.check_password(db, username=form.username.data, password=form.password.data)
         if user is None:
-            locked = accounts.find_user(db, form.username.data)
+            locked = users.find_user(db, form.username.data)
             if locked is not None and identity.locked(locked):
                 flash(_("This account is locked after repeated failed logins. Try again later or ask the centre "
                         "to unlock it."), "error")
@@ -99,7 +100,7 @@ def second_factor():
 def _finish_login(user: User):
     """Log the user in, start the session clocks, say when and where they last logged in."""
     session.pop("pending_2fa", None)
-    previous_at, previous_ip = accounts.complete_login(get_session(), user=user)
+    previous_at, previous_ip = users.complete_login(get_session(), user=user)
     login_user(user)
     session["login_at"] = session["seen_at"] = time.time()
     if previous_at is not None:
@@ -120,7 +121,7 @@ def _finish_login(user: User):
 @login_required
 def logout():
     # CSRFProtect has already checked the token of this POST.
-    accounts.logout(get_session(), user=current_user._get_current_object())
+    users.logout(get_session(), user=current_user._get_current_object())
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -133,10 +134,10 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            accounts.change_password(
+            users.change_password(
                 get_session(), user=user, old_password=form.old_password.data, new_password=form.new_password.data
             )
-        except accounts.AccountError as error:
+        except users.AccountError as error:
             flash(str(error), "error")
         else:
             login_user(user)  # the new nonce signed out every other session, not this one
@@ -157,7 +158,7 @@ def activate(token: str):
     if form.validate_on_submit():
         try:
             activation.activate(session, token=token, password=form.new_password.data)
-        except accounts.AccountError as error:
+        except users.AccountError as error:
             session.rollback()
             flash(str(error), "error")
         else:

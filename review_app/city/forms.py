@@ -18,9 +18,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..services import credit_codes, notice
-from ..services.applications import ApplicationInput, MemberInput, normalise_code
-from ..services.eligibility import CODE_PROBLEM
+from ..services.intake import credit_codes, notice
+from ..services.intake.applications import ApplicationInput, MemberInput, normalise_code
+from ..services.intake.eligibility import CODE_PROBLEM
 
 
 def _code_error(code: str) -> str | None:

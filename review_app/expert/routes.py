@@ -11,7 +11,9 @@ from flask_login import current_user
 from ..access import guard, require_owner
 from ..db import get_session
 from ..models import Role, ScoreSheet
-from ..services import privacy, review, storage
+from ..services.compliance import privacy
+from ..services.platform import storage
+from ..services.review import sheets
 from .forms import DeclarationForm, PledgeForm, SheetForm, SubmitSheetForm
 
 bp = Blueprint("expert", __name__, url_prefix="/expert", template_folder="templates")
@@ -23,14 +25,14 @@ def _me():
 
 
 def _own_sheet(sheet_id: int) -> ScoreSheet:
-    sheet = review.sheet_for_expert(get_session(), sheet_id=sheet_id, expert_id=current_user.expert_id)
+    sheet = sheets.sheet_for_expert(get_session(), sheet_id=sheet_id, expert_id=current_user.expert_id)
     require_owner(sheet is not None)
     return sheet
 
 
 @bp.route("/")
 def dashboard():
-    return render_template("expert/dashboard.html", board=review.dashboard(get_session(), user=_me()))
+    return render_template("expert/dashboard.html", board=sheets.dashboard(get_session(), user=_me()))
 
 
 @bp.route("/my-data")
@@ -42,11 +44,11 @@ def my_data():
 @bp.route("/rounds/<int:round_id>/pledge", methods=["GET", "POST"])
 def pledge(round_id: int):
     session = get_session()
-    review_round = review.expert_round(session, round_id=round_id, expert_id=current_user.expert_id)
+    review_round = sheets.expert_round(session, round_id=round_id, expert_id=current_user.expert_id)
     require_owner(review_round is not None)
     form = PledgeForm()
     if form.validate_on_submit():
-        review.accept_pledge(session, review_round=review_round, expert_id=current_user.expert_id, by=_me())
+        sheets.accept_pledge(session, review_round=review_round, expert_id=current_user.expert_id, by=_me())
         session.commit()
         flash(_("Thank you. Your acceptance of the pledge has been recorded."), "success")
         return redirect(_local(request.args.get("next")) or url_for("expert.dashboard"))
@@ -65,12 +67,12 @@ def sheet(sheet_id: int):
             return redirect(url_for("expert.sheet", sheet_id=sheet_id))
         typed = _entries(request.form)
         try:
-            outcome = review.save(session, sheet=own, by=_me(), entries=typed, version=form.version.data)
-        except review.StaleSheet as error:
+            outcome = sheets.save(session, sheet=own, by=_me(), entries=typed, version=form.version.data)
+        except sheets.StaleSheet as error:
             session.rollback()
             flash(str(error), "error")
             refused, typed = typed, None
-        except review.ReviewError as error:
+        except sheets.ReviewError as error:
             session.rollback()
             flash(str(error), "error")
             refused, typed = typed, None
@@ -89,7 +91,7 @@ def sheet(sheet_id: int):
             else:
                 flash(_("Draft saved."), "success")
                 return redirect(url_for("expert.sheet", sheet_id=sheet_id))
-    context = review.sheet_context(session, own)
+    context = sheets.sheet_context(session, own)
     if context.needs_pledge:
         return redirect(
             url_for("expert.pledge", round_id=context.round.id, next=url_for("expert.sheet", sheet_id=sheet_id))
@@ -102,8 +104,8 @@ def sheet(sheet_id: int):
         typed=typed,
         refused=refused,
         errors=errors,
-        min_comment=review.MIN_COMMENT_LENGTH,
-        points_field=review.points_field,
+        min_comment=sheets.MIN_COMMENT_LENGTH,
+        points_field=sheets.points_field,
     )
 
 
@@ -119,8 +121,8 @@ def declare(sheet_id: int):
         return redirect(url_for("expert.sheet", sheet_id=sheet_id))
     conflict = form.declaration.data == "conflict"
     try:
-        review.declare(session, sheet=own, by=_me(), conflict=conflict, reason=form.reason.data or "")
-    except review.ReviewError as error:
+        sheets.declare(session, sheet=own, by=_me(), conflict=conflict, reason=form.reason.data or "")
+    except sheets.ReviewError as error:
         session.rollback()
         flash(str(error), "error")
         return redirect(url_for("expert.sheet", sheet_id=sheet_id))
@@ -142,25 +144,25 @@ def autosave(sheet_id: int):
     if not form.validate_on_submit():
         return jsonify(status="refused", message=_("The form could not be read; please reload the page.")), 400
     try:
-        outcome = review.save(session, sheet=own, by=_me(), entries=_entries(request.form), version=form.version.data)
-    except review.StaleSheet:
+        outcome = sheets.save(session, sheet=own, by=_me(), entries=_entries(request.form), version=form.version.data)
+    except sheets.StaleSheet:
         session.rollback()
         message = _(
             "This sheet was saved later in another window or on another device. Automatic saving has stopped: "
             "copy what you typed here, then reload the page to see the latest version."
         )
         return jsonify(status="stale", message=message), 409
-    except review.ReviewError as error:
+    except sheets.ReviewError as error:
         session.rollback()
         return jsonify(status="refused", message=str(error)), 423
     session.commit()
     return jsonify(
         status="saved",
         version=outcome.sheet.version,
-        saved_at=review.local_time(outcome.sheet.saved_at),
+        saved_at=sheets.local_time(outcome.sheet.saved_at),
         total=str(outcome.sheet.total) if outcome.sheet.total is not None else "",
         errors=outcome.errors,
-        message=_("Draft saved automatically at %(when)s.", when=review.local_time(outcome.sheet.saved_at))
+        message=_("Draft saved automatically at %(when)s.", when=sheets.local_time(outcome.sheet.saved_at))
         if not outcome.errors
         else _("Saved, except the entries marked in red, which were refused."),
     )
@@ -169,11 +171,11 @@ def autosave(sheet_id: int):
 @bp.route("/sheets/<int:sheet_id>/confirm")
 def confirm(sheet_id: int):
     session = get_session()
-    context = review.sheet_context(session, _own_sheet(sheet_id))
+    context = sheets.sheet_context(session, _own_sheet(sheet_id))
     if context.blocked or context.needs_pledge or context.needs_declaration:
         return redirect(url_for("expert.sheet", sheet_id=sheet_id))
     form = SubmitSheetForm(formdata=None, version=context.sheet.version)
-    return render_template("expert/confirm.html", c=context, form=form, missing=review.missing_for(session, context))
+    return render_template("expert/confirm.html", c=context, form=form, missing=sheets.missing_for(session, context))
 
 
 @bp.route("/sheets/<int:sheet_id>/submit", methods=["POST"])
@@ -185,8 +187,8 @@ def submit(sheet_id: int):
         flash(_("The form could not be read; please try again."), "error")
         return redirect(url_for("expert.sheet", sheet_id=sheet_id))
     try:
-        newly = review.submit(session, sheet=own, by=_me(), version=int(form.version.data))
-    except review.ReviewError as error:
+        newly = sheets.submit(session, sheet=own, by=_me(), version=int(form.version.data))
+    except sheets.ReviewError as error:
         session.rollback()
         flash(str(error), "error")
         return redirect(url_for("expert.sheet", sheet_id=sheet_id))
@@ -200,7 +202,7 @@ def submit(sheet_id: int):
 
 @bp.route("/sheets/<int:sheet_id>/files/<int:attachment_id>")
 def attachment(sheet_id: int, attachment_id: int):
-    found = review.attachment_for_expert(get_session(), sheet=_own_sheet(sheet_id), attachment_id=attachment_id)
+    found = sheets.attachment_for_expert(get_session(), sheet=_own_sheet(sheet_id), attachment_id=attachment_id)
     require_owner(found is not None)
     try:
         path = storage.store_for(current_app.config).path(found.sha256)
@@ -211,13 +213,13 @@ def attachment(sheet_id: int, attachment_id: int):
     return response
 
 
-def _entries(form) -> review.Entries:
+def _entries(form) -> sheets.Entries:
     points = {
         int(key.removeprefix("points_")): value
         for key, value in form.items()
         if key.startswith("points_") and key.removeprefix("points_").isdigit()
     }
-    return review.Entries(points=points, comment=form.get("comment", ""), recommend=form.get("recommend", ""))
+    return sheets.Entries(points=points, comment=form.get("comment", ""), recommend=form.get("recommend", ""))
 
 
 def _local(target: str | None) -> str | None:

@@ -21,7 +21,7 @@ from ..models import (
     SheetStatus,
     Verdict,
 )
-from . import audit
+from .compliance import audit
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from ..models import Application, ApplicationStatus, Consortium, Criterion, Round, RoundKind, RoundStage, User
-from . import audit
+from .compliance import audit
 
 # The default sheets of design.md; each adds up to 100 points and stays editable per round.
 DEFAULT_CRITERIA: dict[RoundKind, list[tuple[str, int]]] = {
@@ -255,7 +255,7 @@ def transitions(session: Session, review_round: Round) -> list[Transition]:
 def blockers(session: Session, review_round: Round, to_stage: RoundStage) -> list[str]:
     """Why the round may not move to `to_stage` now (in the user's language); empty when it may."""
     from ..models import AssignmentRun, RankingRun, RunStatus
-    from . import eligibility
+    from .intake import eligibility
 
     if to_stage not in TRANSITIONS[review_round.stage]:
         return [_("A round cannot move from this stage to that one.")]
@@ -343,7 +343,7 @@ def get_round(session: Session, round_id: int) -> Round | None:
 def round_page(session: Session, *, round_id: int) -> RoundPage | None:
     import sqlalchemy as sa
 
-    from . import eligibility
+    from .intake import eligibility
 
     review_round = session.get(Round, round_id)
     if review_round is None:

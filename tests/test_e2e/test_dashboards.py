@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from review_app.services import demo
+from review_app import demo
 
 pytestmark = pytest.mark.browser
 

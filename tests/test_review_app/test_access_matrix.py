@@ -143,6 +143,7 @@ LAST = ("city.withdraw", "city.delete", "auth.logout")
 @pytest.fixture
 def world(app, session):
     """Real objects for every URL parameter, and the username of each role."""
+    from review_app.demo import DEMO_PASSWORD, DEMO_ROUND_NAME
     from review_app.models import (
         Application,
         AssignmentRun,
@@ -160,8 +161,9 @@ def world(app, session):
         SheetStatus,
         User,
     )
-    from review_app.services import rank, seats, storage
-    from review_app.services.demo import DEMO_PASSWORD, DEMO_ROUND_NAME
+    from review_app.services.assign import seats
+    from review_app.services.platform import storage
+    from review_app.services.results import rank
 
     main = session.exec(select(Round).where(Round.name == DEMO_ROUND_NAME)).one()
     intake = session.exec(select(Round).where(Round.id != main.id)).first()

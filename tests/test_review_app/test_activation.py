@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from review_app.models import AuditEvent, Expert, Notification, User, UserToken
 from review_app.models._base import utcnow
-from review_app.services import activation
+from review_app.services.review import activation
 from tests.factories import make_expert
 
 

@@ -15,7 +15,8 @@ import pytest
 from sqlmodel import select
 
 from review_app.models import AuditEvent, Round
-from review_app.services import archive, rank
+from review_app.services.compliance import archive
+from review_app.services.results import rank
 
 pytestmark = pytest.mark.demo
 
@@ -143,12 +144,12 @@ def test_the_assignment_replays_identically_from_the_archive(archived, tmp_path)
 def test_the_replay_uses_the_instance_the_solver_saw(runner, session, tmp_path):
     """Experts deactivated after publication do not change the replay: the instance was frozen at the solve."""
     from review_app.models import Assignment, Expert
-    from review_app.services import assign
+    from review_app.services.assign import proposals
     from tests.factories import make_round_for_assignment
 
     review_round = make_round_for_assignment(session, n_applications=6, k=3)
-    run = assign.propose(session, review_round=review_round, choices=assign.RunChoices(seed=11), by=None)
-    assign.publish(session, run=run, by=None)
+    run = proposals.propose(session, review_round=review_round, choices=proposals.RunChoices(seed=11), by=None)
+    proposals.publish(session, run=run, by=None)
     for seat in session.exec(select(Assignment).where(Assignment.run_id == run.id)).all()[:4]:
         session.get(Expert, seat.expert_id).is_active = False  # retired since
     session.commit()

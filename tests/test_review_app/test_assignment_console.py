@@ -19,7 +19,7 @@ from review_app.models import (
     RunStatus,
     ScoreSheet,
 )
-from review_app.services import assign
+from review_app.services.assign import proposals
 from tests.factories import make_round_for_assignment
 
 pytestmark = pytest.mark.demo
@@ -89,8 +89,8 @@ def test_run_preview_publish(client, auth, users, session, fresh_round):
 
 
 def test_the_same_seed_draws_the_same_panels(session, fresh_round):
-    first = assign.propose(session, review_round=fresh_round, choices=assign.RunChoices(seed=7), by=None)
-    second = assign.propose(session, review_round=fresh_round, choices=assign.RunChoices(seed=7), by=None)
+    first = proposals.propose(session, review_round=fresh_round, choices=proposals.RunChoices(seed=7), by=None)
+    second = proposals.propose(session, review_round=fresh_round, choices=proposals.RunChoices(seed=7), by=None)
     session.commit()
 
     def panels(run):
@@ -102,19 +102,19 @@ def test_the_same_seed_draws_the_same_panels(session, fresh_round):
 
 
 def test_only_one_publication(session, fresh_round):
-    first = assign.propose(session, review_round=fresh_round, choices=assign.RunChoices(seed=1), by=None)
-    second = assign.propose(session, review_round=fresh_round, choices=assign.RunChoices(seed=2), by=None)
+    first = proposals.propose(session, review_round=fresh_round, choices=proposals.RunChoices(seed=1), by=None)
+    second = proposals.propose(session, review_round=fresh_round, choices=proposals.RunChoices(seed=2), by=None)
     session.commit()
-    assign.publish(session, run=first, by=None)
+    proposals.publish(session, run=first, by=None)
     session.commit()
-    with pytest.raises(assign.AssignError):
-        assign.publish(session, run=second, by=None)
+    with pytest.raises(proposals.AssignError):
+        proposals.publish(session, run=second, by=None)
     session.rollback()
     assert session.get(AssignmentRun, second.id).status == RunStatus.SUPERSEDED
 
 
 def test_pins_and_forbids_hold_in_the_next_run(client, auth, users, session, fresh_round):
-    first = assign.propose(session, review_round=fresh_round, choices=assign.RunChoices(seed=3), by=None)
+    first = proposals.propose(session, review_round=fresh_round, choices=proposals.RunChoices(seed=3), by=None)
     session.commit()
     seat = session.exec(select(Assignment).where(Assignment.run_id == first.id)).first()
     forbidden = session.get(Expert, seat.expert_id)
@@ -138,7 +138,7 @@ def test_pins_and_forbids_hold_in_the_next_run(client, auth, users, session, fre
             },
         )
         assert response.status_code == 302
-    run = assign.propose(session, review_round=fresh_round, choices=assign.RunChoices(seed=3), by=None)
+    run = proposals.propose(session, review_round=fresh_round, choices=proposals.RunChoices(seed=3), by=None)
     pairs = {
         (p.application_id, p.expert_id): p for p in session.exec(select(Assignment).where(Assignment.run_id == run.id))
     }
@@ -168,9 +168,9 @@ def test_an_impossible_round_is_diagnosed(client, auth, users, session, runner):
 
 
 def test_a_recusal_is_replaced_without_moving_anyone_else(client, auth, users, session, fresh_round):
-    run = assign.propose(session, review_round=fresh_round, choices=assign.RunChoices(seed=5), by=None)
+    run = proposals.propose(session, review_round=fresh_round, choices=proposals.RunChoices(seed=5), by=None)
     session.commit()
-    assign.publish(session, run=run, by=None)
+    proposals.publish(session, run=run, by=None)
     session.commit()
     seat = session.exec(select(Assignment).where(Assignment.run_id == run.id)).first()
     seat.state = AssignmentState.RECUSED
@@ -224,9 +224,9 @@ def test_a_job_whose_process_died_shows_as_interrupted(client, auth, users, sess
     from datetime import timedelta
 
     from review_app.models._base import utcnow
-    from review_app.services import jobs
+    from review_app.services.platform import jobs
 
-    job_id = assign.start(session, review_round=fresh_round, choices=assign.RunChoices(seed=1), by=None)
+    job_id = proposals.start(session, review_round=fresh_round, choices=proposals.RunChoices(seed=1), by=None)
     job = session.get(Job, job_id)
     job.status, job.created_at = JobStatus.RUNNING, utcnow() - timedelta(hours=2)  # its thread never came back
     session.commit()
@@ -254,9 +254,9 @@ def test_with_a_worker_the_job_waits_for_flask_run_jobs(app, client, auth, users
 
 
 def test_a_job_is_claimed_once(session, fresh_round):
-    from review_app.services import jobs
+    from review_app.services.platform import jobs
 
-    job_id = assign.start(session, review_round=fresh_round, choices=assign.RunChoices(seed=1), by=None)
+    job_id = proposals.start(session, review_round=fresh_round, choices=proposals.RunChoices(seed=1), by=None)
     assert jobs.claim(session, job_id) is True
     assert jobs.claim(session, job_id) is False  # a second worker (or thread) finds it taken
     session.expire_all()

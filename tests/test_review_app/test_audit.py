@@ -4,7 +4,8 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from review_app.models import AuditEvent, RoundKind
-from review_app.services import audit, rounds
+from review_app.services import rounds
+from review_app.services.compliance import audit
 
 
 def _three_events(session):

@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from review_app.models import AuditEvent, RoundKind
 from review_app.models._base import utcnow
-from review_app.services import audit, rounds
+from review_app.services import rounds
+from review_app.services.compliance import audit
 
 _counter = iter(range(10_000))
 

@@ -17,7 +17,7 @@ def _count(session, table: str) -> int:
 
 
 def test_backup_and_restore_round_trip_with_uploads(app, session, runner, users, tmp_path):
-    from review_app.services import storage
+    from review_app.services.platform import storage
 
     store = storage.store_for(app.config)
     kept = store.put(b"%PDF-1.4 application form\n%%EOF\n")

@@ -9,7 +9,8 @@ from sqlmodel import select
 
 from review_app.models import Application, ApplicationMember, Attachment, AuditEvent, Consortium, RoundStage
 from review_app.models._base import utcnow
-from review_app.services import applications, rounds
+from review_app.services import rounds
+from review_app.services.intake import applications
 from tests.intake_factories import make_city_application, make_round, make_unit, pdf_bytes, valid_code
 
 KINDS = ("application_form", "construction_plan", "agreement", "recommendation")
@@ -271,10 +272,10 @@ def test_pdf_problem_and_filename_cleaning(app):
 def test_a_city_downloads_its_own_results_once_the_round_is_published(client, auth, session):
     import csv
 
+    from review_app.demo import DEMO_PASSWORD, DEMO_ROUND_NAME
     from review_app.models import City, Expert, RankingRun, Round, User
-    from review_app.services import rank
-    from review_app.services import results as results_service
-    from review_app.services.demo import DEMO_PASSWORD, DEMO_ROUND_NAME
+    from review_app.services.results import rank
+    from review_app.services.results import standings as results_service
 
     review_round = session.exec(select(Round).where(Round.name == DEMO_ROUND_NAME)).one()
     nanjing = session.exec(select(City).where(City.name == "南京市")).one()

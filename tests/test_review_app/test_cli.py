@@ -2,8 +2,8 @@
 
 from sqlmodel import func, select
 
+from review_app import demo
 from review_app.models import Application, AuditEvent, Criterion, Expert, Round, ScoreSheet, SheetStatus, User
-from review_app.services import demo
 
 
 def test_init_db_is_repeatable(runner):

@@ -24,6 +24,7 @@ COMMENT = "该联合体牵头单位实力雄厚，攻关任务明确，技术路
 def open_sheet_per_expert(session: Session) -> dict[str, int]:
     """Give each of the demo's 300 experts one sheet to submit (the demo assigns only some of them):
     pledge accepted and no conflict declared, so that the HTTP part is the save and the submission."""
+    from review_app.demo import DEMO_ROUND_NAME
     from review_app.models import (
         Application,
         Assignment,
@@ -37,7 +38,6 @@ def open_sheet_per_expert(session: Session) -> dict[str, int]:
         SheetStatus,
         User,
     )
-    from review_app.services.demo import DEMO_ROUND_NAME
 
     main = session.exec(select(Round).where(Round.name == DEMO_ROUND_NAME)).one()
     run = session.exec(
@@ -88,8 +88,8 @@ def _version(html: str) -> str:
 
 
 def test_300_experts_submit_within_the_same_minute(app, session, database_url, tmp_path):
+    from review_app.demo import DEMO_PASSWORD
     from review_app.models import AuditEvent, ScoreSheet, SheetStatus
-    from review_app.services.demo import DEMO_PASSWORD
 
     chosen = open_sheet_per_expert(session)
     assert len(chosen) == 300
@@ -162,14 +162,14 @@ def test_300_experts_submit_within_the_same_minute(app, session, database_url, t
 
 def test_two_admins_publishing_at_once_make_one_publication(app, session, database_url, tmp_path):
     from review_app.models import AssignmentRun, AuditEvent, RunStatus, ScoreSheet
-    from review_app.services import assign
+    from review_app.services.assign import proposals
     from tests.conftest import PASSWORD
     from tests.factories import make_round_for_assignment, make_user
 
     review_round = make_round_for_assignment(session, n_applications=8, k=3)
     with app.test_request_context():
         runs = [
-            assign.propose(session, review_round=review_round, choices=assign.RunChoices(seed=seed), by=None)
+            proposals.propose(session, review_round=review_round, choices=proposals.RunChoices(seed=seed), by=None)
             for seed in (7, 8)
         ]
     make_user(session, "admin1", "admin")

@@ -64,7 +64,7 @@ def _count(session, table: str) -> int:
 
 
 def _experts_workbook(n: int) -> bytes:
-    from review_app.services import credit_codes
+    from review_app.services.intake import credit_codes
 
     book = Workbook()
     sheet = book.active
@@ -79,7 +79,7 @@ def _experts_workbook(n: int) -> bytes:
 
 
 def test_killed_during_an_expert_import(app, session, database_url, tmp_path):
-    from review_app.services.demo import DEMO_PASSWORD
+    from review_app.demo import DEMO_PASSWORD
 
     experts = _count(session, "experts")
     session.rollback()  # hold no transaction while the server writes
@@ -97,14 +97,14 @@ def test_killed_during_an_expert_import(app, session, database_url, tmp_path):
 
 
 def test_killed_during_an_assignment_publication(app, session, database_url, tmp_path):
+    from review_app.demo import DEMO_PASSWORD
     from review_app.models import AssignmentRun, Round, RoundStage, RunStatus, ScoreSheet
-    from review_app.services import assign
-    from review_app.services.demo import DEMO_PASSWORD
+    from review_app.services.assign import proposals
     from tests.factories import make_round_for_assignment
 
     review_round = make_round_for_assignment(session, n_applications=8, k=3)
     with app.test_request_context():
-        run = assign.propose(session, review_round=review_round, choices=assign.RunChoices(seed=3), by=None)
+        run = proposals.propose(session, review_round=review_round, choices=proposals.RunChoices(seed=3), by=None)
     session.commit()
     session.rollback()  # hold no transaction while the server writes
 
@@ -126,8 +126,8 @@ def test_killed_during_an_assignment_publication(app, session, database_url, tmp
 
 
 def test_killed_during_a_submission(app, session, database_url, tmp_path):
+    from review_app.demo import DEMO_PASSWORD
     from review_app.models import AuditEvent, ScoreSheet, SheetStatus
-    from review_app.services.demo import DEMO_PASSWORD
     from tests.test_review_app.test_concurrency import COMMENT, _points, _version, open_sheet_per_expert
 
     username, sheet_id = next(iter(open_sheet_per_expert(session).items()))

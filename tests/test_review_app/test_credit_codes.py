@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from review_app.services import credit_codes
+from review_app.services.intake import credit_codes
 
 KNOWN_VALID = ["91110000802100433B", "91320100MA1M11103J"]
 

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from review_app.models import AuditEvent, CheckResult, Verdict
-from review_app.services import credit_codes, eligibility
+from review_app.services.intake import credit_codes, eligibility
 from tests.intake_factories import make_city_application, make_round, make_unit, valid_code
 
 # Real published codes (Huawei, Alibaba China, Tencent Shenzhen, and two more), and broken variants.

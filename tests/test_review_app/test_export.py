@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from review_app.models import Round, ScoreSheet, SheetStatus
-from review_app.services import export, rank
+from review_app.services.results import export, rank
 
 pytestmark = pytest.mark.demo
 

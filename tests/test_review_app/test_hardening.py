@@ -197,7 +197,7 @@ def _bomb(unpacked_mb: int) -> bytes:
 
 
 def test_the_zip_bomb_check(app, monkeypatch):
-    from review_app.services import workbooks
+    from review_app.services.platform import workbooks
 
     monkeypatch.setattr(workbooks, "MAX_UNPACKED_BYTES", 16 * 1024 * 1024)
     bomb = _bomb(workbooks.MAX_UNPACKED_BYTES // (1024 * 1024) + 1)
@@ -212,7 +212,7 @@ def test_the_zip_bomb_check(app, monkeypatch):
 def test_hostile_workbooks_are_refused_and_nothing_is_stored(app, session, auth, users, monkeypatch, kind):
     from openpyxl import Workbook
 
-    from review_app.services import workbooks
+    from review_app.services.platform import workbooks
 
     monkeypatch.setattr(workbooks, "MAX_UNPACKED_BYTES", 4 * 1024 * 1024)
     good = io.BytesIO()
@@ -234,19 +234,20 @@ def test_hostile_workbooks_are_refused_and_nothing_is_stored(app, session, auth,
 
 
 def test_the_application_import_refuses_a_bomb(app, session, auth, users, monkeypatch):
-    from review_app.services import intake, workbooks
+    from review_app.services.intake import importer
+    from review_app.services.platform import workbooks
 
     monkeypatch.setattr(workbooks, "MAX_UNPACKED_BYTES", 4 * 1024 * 1024)
     problems = []
     with app.test_request_context():
-        assert intake.read_files([("申报.xlsx", _bomb(8))], problems) == {}
+        assert importer.read_files([("申报.xlsx", _bomb(8))], problems) == {}
     assert len(problems) == 1 and "压缩炸弹" in str(problems[0])
 
 
 @pytest.mark.demo
 def test_formula_injection_is_neutralised_in_the_check_report(app, session):
     from review_app.models import Application, CheckResult, Verdict
-    from review_app.services import eligibility
+    from review_app.services.intake import eligibility
 
     result = session.exec(select(CheckResult)).first()
     result.override_verdict = list(Verdict)[0]

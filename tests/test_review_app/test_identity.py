@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from review_app.models import AuditEvent, User
-from review_app.services import identity
+from review_app.services.accounts import identity
 from tests.conftest import PASSWORD, csrf_token
 
 

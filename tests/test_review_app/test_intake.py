@@ -8,11 +8,11 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import func, select
 
 from review_app.models import Application, ApplicationMember, AuditEvent, Organisation
-from review_app.services import intake
+from review_app.services.intake import importer
 from tests.intake_factories import ALL_CLAUSES, make_round
 
-APP_HEADER = [c.header for c in intake.APPLICATION_COLUMNS]
-MEMBER_HEADER = [c.header for c in intake.MEMBER_COLUMNS]
+APP_HEADER = [c.header for c in importer.APPLICATION_COLUMNS]
+MEMBER_HEADER = [c.header for c in importer.MEMBER_COLUMNS]
 LEAD_A, LEAD_B = "914403001922038216", "91330100799655058B"
 UNI, FIRM, BAD_CODE = "9144030071526726XG", "91110108551385082Q", "91110108551385082R"
 
@@ -89,7 +89,7 @@ def rnd(app, session):
 
 def do_import(app, session, rnd, files):
     with app.test_request_context():
-        result = intake.import_files(session, review_round=rnd, files=files, by=None)
+        result = importer.import_files(session, review_round=rnd, files=files, by=None)
     session.commit()
     return result
 
@@ -108,7 +108,7 @@ def snapshot(session):
 
 def test_the_template_has_the_contract_headers_and_dropdowns(app):
     with app.test_request_context():
-        data = intake.template_workbook()
+        data = importer.template_workbook()
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames[:2] == ["申请", "成员单位"]
     assert [c.value for c in wb["申请"][1]] == APP_HEADER
@@ -160,8 +160,8 @@ def test_a_file_with_several_bad_rows_imports_nothing_and_lists_each(app, sessio
         member_row("2026329999", UNI, "不存在申报的成员"),  # no such application
         member_row("2026320501", UNI, "苏州大学", 信用状况="一般"),  # outside the enumeration, and twice
     ]
-    with app.test_request_context(), pytest.raises(intake.ImportRejected) as caught:
-        intake.import_files(session, review_round=rnd, files=[("坏.xlsx", workbook(apps, members))], by=None)
+    with app.test_request_context(), pytest.raises(importer.ImportRejected) as caught:
+        importer.import_files(session, review_round=rnd, files=[("坏.xlsx", workbook(apps, members))], by=None)
     session.rollback()
     problems = caught.value.problems
     where = {(p.sheet, p.row, p.column) for p in problems}
@@ -206,8 +206,8 @@ def test_a_members_csv_alone_refers_to_applications_already_imported(app, sessio
     do_import(app, session, rnd, [("apps.csv", csv_bytes(APP_HEADER, GOOD_APPS))])
     result = do_import(app, session, rnd, [("members.csv", csv_bytes(MEMBER_HEADER, GOOD_MEMBERS[:2]))])
     assert result.members_changed == 1
-    with app.test_request_context(), pytest.raises(intake.ImportRejected) as caught:
-        intake.import_files(
+    with app.test_request_context(), pytest.raises(importer.ImportRejected) as caught:
+        importer.import_files(
             session,
             review_round=rnd,
             files=[("m.csv", csv_bytes(MEMBER_HEADER, [member_row("X1", UNI, "x")]))],
@@ -218,12 +218,12 @@ def test_a_members_csv_alone_refers_to_applications_already_imported(app, sessio
 
 def test_a_file_missing_columns_or_unreadable_is_named(app, session, rnd):
     with app.test_request_context():
-        with pytest.raises(intake.ImportRejected) as caught:
-            intake.import_files(session, review_round=rnd, files=[("x.xlsx", b"PK not a zip")], by=None)
+        with pytest.raises(importer.ImportRejected) as caught:
+            importer.import_files(session, review_round=rnd, files=[("x.xlsx", b"PK not a zip")], by=None)
         assert "无法作为 Excel 工作簿" in caught.value.problems[0].reason
-        with pytest.raises(intake.ImportRejected) as caught:
+        with pytest.raises(importer.ImportRejected) as caught:
             header = [h for h in APP_HEADER if h != "牵头单位类型"]
-            intake.import_files(session, review_round=rnd, files=[("a.csv", csv_bytes(header, []))], by=None)
+            importer.import_files(session, review_round=rnd, files=[("a.csv", csv_bytes(header, []))], by=None)
         assert [(p.row, p.column) for p in caught.value.problems] == [(1, "牵头单位类型")]
 
 

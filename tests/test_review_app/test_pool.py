@@ -7,7 +7,8 @@ from openpyxl import Workbook
 from sqlmodel import select
 
 from review_app.models import AuditEvent, Conflict, ConflictSource, Expert, Organisation, User
-from review_app.services import credit_codes, pool
+from review_app.services.intake import credit_codes
+from review_app.services.review import pool
 from tests.factories import make_application, make_org, make_scoring_round
 
 HEADER = [

@@ -8,7 +8,8 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from review_app.models import AuditEvent, Expert, Round
-from review_app.services import export, privacy, rank
+from review_app.services.compliance import privacy
+from review_app.services.results import export, rank
 
 
 def test_masks():
@@ -95,7 +96,7 @@ def test_console_pages_that_name_experts_are_audited_for_non_experts(client, aut
 
     review_round = session.exec(select(Round).order_by(Round.id)).first()
     auditor = session.exec(select(User).where(User.role == "auditor")).first()
-    from review_app.services.demo import DEMO_PASSWORD
+    from review_app.demo import DEMO_PASSWORD
 
     auth.login(auditor.username, DEMO_PASSWORD)
     assert client.get(f"/admin/rounds/{review_round.id}/progress").status_code == 200

@@ -7,7 +7,7 @@ from sqlmodel import func, select
 
 from review_app.models import Notification, Round, ScoreSheet, SheetStatus
 from review_app.models._base import utcnow
-from review_app.services import progress
+from review_app.services.review import progress
 
 pytestmark = pytest.mark.demo
 

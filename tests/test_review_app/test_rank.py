@@ -8,7 +8,7 @@ from sqlmodel import select
 
 import scoring
 from review_app.models import Application, RankingResult, RankingRun, Round, ScoreSheet, SheetStatus
-from review_app.services import rank
+from review_app.services.results import rank
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from review_app.models import (
     SheetStatus,
 )
 from review_app.models._base import utcnow
-from review_app.services import storage
+from review_app.services.platform import storage
 from tests.factories import make_expert, make_scoring_round, make_user
 
 COMMENT = "该联合体牵头单位实力雄厚，攻关任务明确，技术路线可行，共建协议完备，建议支持。"

@@ -6,7 +6,8 @@ import re
 from sqlmodel import select
 
 from review_app.models import Application, AuditEvent, City, Consortium, Criterion, Round, RoundStage
-from review_app.services import applications, eligibility, rounds
+from review_app.services import rounds
+from review_app.services.intake import applications, eligibility
 from tests.intake_factories import make_city_application, make_round, make_unit
 
 

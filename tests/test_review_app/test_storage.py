@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from review_app.services.storage import FolderStore
+from review_app.services.platform.storage import FolderStore
 
 
 def test_put_returns_the_hash_and_keeps_the_bytes(tmp_path):

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ..models import AuditEvent, AuditHead, User
+from ...models import AuditEvent, AuditHead, User
 
 GENESIS_HASH = "0" * 64
 

@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
 
-from ..models import (
+from ...models import (
     Application,
     Assignment,
     AssignmentState,
@@ -30,7 +30,8 @@ from ..models import (
     ScoreSheet,
     SheetStatus,
 )
-from . import eligibility, rank
+from ..intake import eligibility
+from . import rank
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PDF_FONT_PATHS = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",)

@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app, has_app_context
 from sqlmodel import Session, select
 
-from ..models import Notification, User
-from ..models._base import utcnow
+from ...models import Notification, User
+from ...models._base import utcnow
 
 log = logging.getLogger(__name__)
 

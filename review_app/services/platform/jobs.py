@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import Session, select
 
-from ..models import Job, JobStatus, User
-from ..models._base import utcnow
-from . import audit
+from ...models import Job, JobStatus, User
+from ...models._base import utcnow
+from ..compliance import audit
 
 # kind -> work(session, job, report) -> result dict. `report(percent, message)` records progress.
 Work = Callable[[Session, Job, Callable[[int, str], None]], dict]

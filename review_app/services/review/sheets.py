@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from ..models import (
+from ...models import (
     Application,
     ApplicationMember,
     Assignment,
@@ -36,9 +36,10 @@ from ..models import (
     SheetStatus,
     User,
 )
-from ..models._base import utcnow
-from . import audit, notify
-from . import dashboard as dashboard_service
+from ...models._base import utcnow
+from .. import dashboard as dashboard_service
+from ..compliance import audit
+from ..platform import notify
 
 MIN_COMMENT_LENGTH = 30
 MAX_COMMENT_LENGTH = 5000

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 import assignment
 
-from ..models import (
+from ...models import (
     Application,
     Assignment,
     AssignmentPin,
@@ -21,8 +21,8 @@ from ..models import (
     ScoreSheet,
     User,
 )
-from . import audit
-from .assign import AssignError, RunChoices, build_pool, options_for
+from ..compliance import audit
+from .proposals import AssignError, RunChoices, build_pool, options_for
 
 
 def set_pin(

@@ -6,9 +6,10 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from ..models import City, Expert, Role, User
-from ..models._base import utcnow
-from . import audit, passwords
+from ...models import City, Expert, Role, User
+from ...models._base import utcnow
+from ..compliance import audit
+from ..platform import passwords
 
 MIN_PASSWORD_LENGTH = 8
 

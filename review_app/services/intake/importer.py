@@ -26,9 +26,11 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from ..models import Application, ApplicationStatus, City, Organisation, Round, RoundKind, RoundStage, User
-from ..models._base import utcnow
-from . import audit, notice, workbooks
+from ...models import Application, ApplicationStatus, City, Organisation, Round, RoundKind, RoundStage, User
+from ...models._base import utcnow
+from ..compliance import audit
+from ..platform import workbooks
+from . import notice
 from .applications import STANDING, normalise_code, set_members
 
 APPLICATION_SHEET, MEMBER_SHEET, HELP_SHEET = "申请", "成员单位", "填写说明"

@@ -27,8 +27,13 @@ from ..models import (
     User,
 )
 from ..models._base import utcnow
-from . import assign, audit, credit_codes, demo_intake, passwords, rounds
-from .demo_data import (
+from ..services import rounds
+from ..services.assign import proposals
+from ..services.compliance import audit
+from ..services.intake import credit_codes
+from ..services.platform import passwords
+from . import intake
+from .data import (
     BRAND_CHARS,
     CITY_LOGINS,
     COMMENTS,
@@ -60,7 +65,7 @@ def seed(session: Session) -> list[tuple[str, str, str]]:
     if session.exec(select(Round).where(Round.name == DEMO_ROUND_NAME)).first() is None:
         _Builder(session, random.Random(DEMO_SEED)).build()
         session.commit()
-    demo_intake.seed(session, main_round_name=DEMO_ROUND_NAME)  # the formal check, and an annual round in intake
+    intake.seed(session, main_round_name=DEMO_ROUND_NAME)  # the formal check, and an annual round in intake
     session.commit()
     return _logins(session)
 
@@ -93,9 +98,9 @@ class _Builder:
         self._declared_conflicts(experts, applications)
         self._accounts(experts)
         self.session.flush()
-        choices = assign.RunChoices(seed=DEMO_SEED)
-        run = assign.propose(self.session, review_round=review_round, choices=choices, by=None)
-        assign.publish(self.session, run=run, by=None)
+        choices = proposals.RunChoices(seed=DEMO_SEED)
+        run = proposals.propose(self.session, review_round=review_round, choices=choices, by=None)
+        proposals.publish(self.session, run=run, by=None)
         self._scores_in_progress(review_round)
         audit.record(
             self.session,

@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 
 from ..models import Application, CheckResult, City, Consortium, Organisation, Round, RoundKind, RoundStage
 from ..models._base import utcnow
-from . import credit_codes, eligibility, rounds
+from ..services import rounds
+from ..services.intake import credit_codes, eligibility
 
 ANNUAL_ROUND_NAME = "2026年度江苏省创新联合体年度自评"
 ANNUAL_SEED = 20260701

@@ -18,15 +18,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from ..models import (
-    Conflict,
-    Expert,
-    Organisation,
-    User,
-    UserToken,
-)
-from ..models._base import utcnow
-from . import audit, credit_codes, workbooks
+from ...models import Conflict, Expert, Organisation, User, UserToken
+from ...models._base import utcnow
+from ..compliance import audit
+from ..intake import credit_codes
+from ..platform import workbooks
 from .activation import ACTIVATION
 from .conflicts import ConflictRow, conflicts_of_expert
 

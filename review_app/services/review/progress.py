@@ -10,19 +10,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from ..models import (
-    Application,
-    Assignment,
-    AssignmentState,
-    Expert,
-    Notification,
-    Round,
-    ScoreSheet,
-    User,
-)
-from ..models._base import utcnow
-from . import audit, notify
-from .export import neutralise
+from ...models import Application, Assignment, AssignmentState, Expert, Notification, Round, ScoreSheet, User
+from ...models._base import utcnow
+from ..compliance import audit
+from ..platform import notify
+from ..results.export import neutralise
 
 DUE_SOON = timedelta(days=2)
 

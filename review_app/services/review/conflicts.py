@@ -8,17 +8,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from ..models import (
-    Application,
-    ApplicationMember,
-    Conflict,
-    ConflictSource,
-    Expert,
-    Organisation,
-    Round,
-    User,
-)
-from . import audit
+from ...models import Application, ApplicationMember, Conflict, ConflictSource, Expert, Organisation, Round, User
+from ..compliance import audit
 
 
 class ConflictError(ValueError):

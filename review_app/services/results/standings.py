@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 import scoring
 
-from ..models import (
+from ...models import (
     Application,
     City,
     Criterion,
@@ -23,7 +23,8 @@ from ..models import (
     SheetStatus,
     User,
 )
-from . import audit, export, rank
+from ..compliance import audit
+from . import export, rank
 
 
 @dataclass(frozen=True)

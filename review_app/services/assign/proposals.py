@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 import assignment
 from assignment.conflicts import pair_scores
 
-from ..models import (
+from ...models import (
     Application,
     ApplicationMember,
     ApplicationStatus,
@@ -39,9 +39,12 @@ from ..models import (
     ScoreSheet,
     User,
 )
-from ..models._base import utcnow
-from . import audit, eligibility, jobs, rounds
-from .storage import FolderStore, store_for
+from ...models._base import utcnow
+from .. import rounds
+from ..compliance import audit
+from ..intake import eligibility
+from ..platform import jobs
+from ..platform.storage import FolderStore, store_for
 
 Infeasible = assignment.Infeasible
 

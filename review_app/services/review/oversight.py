@@ -8,7 +8,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from ..models import (
+from ...models import (
     Application,
     Assignment,
     AssignmentState,
@@ -19,9 +19,10 @@ from ..models import (
     SheetStatus,
     User,
 )
-from ..models._base import utcnow
-from . import audit, notify
-from .review import MAX_REASON_LENGTH, ReviewError, deadline_passed, local_time
+from ...models._base import utcnow
+from ..compliance import audit
+from ..platform import notify
+from .sheets import MAX_REASON_LENGTH, ReviewError, deadline_passed, local_time
 
 
 def reopen(session: Session, *, sheet: ScoreSheet, by: User, reason: str) -> bool:

@@ -17,9 +17,9 @@ from flask import current_app
 from markupsafe import Markup
 from sqlmodel import Session, select
 
-from ..models import User, UserToken
-from ..models._base import utcnow
-from . import audit
+from ...models import User, UserToken
+from ...models._base import utcnow
+from ..compliance import audit
 
 ISSUER = "江苏省创新联合体评审"
 RECOVERY_PURPOSE = "recovery"

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from ..models import (
+from ...models import (
     Application,
     ApplicationMember,
     Assignment,
@@ -46,9 +46,12 @@ from ..models import (
     SheetStatus,
     User,
 )
-from ..models._base import utcnow
-from . import assign, audit, eligibility, export, rank
-from .storage import FolderStore
+from ...models._base import utcnow
+from ..assign import proposals
+from ..intake import eligibility
+from ..platform.storage import FolderStore
+from ..results import export, rank
+from . import audit
 
 MANIFEST = "manifest.json"
 MANIFEST_HASH = "manifest.sha256"  # the manifest's own digest: a change to the manifest shows too
@@ -105,16 +108,16 @@ def _assignment_files(session: Session, review_round: Round, store: FolderStore)
         return {}, None
     files: dict[str, bytes] = {}
     # The instance the solver saw, frozen when it ran; rebuilt from today's pool only for older runs.
-    frozen = assign.frozen_instance(store, run)
+    frozen = proposals.frozen_instance(store, run)
     files.update(
-        frozen if frozen is not None else assign.instance_files(assign.build_pool(session, review_round).problem)
+        frozen if frozen is not None else proposals.instance_files(proposals.build_pool(session, review_round).problem)
     )
     options = json.loads(run.options_json or "{}")
     pins, forbids = options.get("pins") or [], options.get("forbids") or []
     if pins:
-        files["assignment/pins.csv"] = assign.csv_bytes(("app_id", "expert_id"), pins)
+        files["assignment/pins.csv"] = proposals.csv_bytes(("app_id", "expert_id"), pins)
     if forbids:
-        files["assignment/forbids.csv"] = assign.csv_bytes(("app_id", "expert_id"), forbids)
+        files["assignment/forbids.csv"] = proposals.csv_bytes(("app_id", "expert_id"), forbids)
     rows = session.exec(
         select(Assignment, Application.code, Expert.code)
         .join(Application, Application.id == Assignment.application_id)
@@ -130,8 +133,8 @@ def _assignment_files(session: Session, review_round: Round, store: FolderStore)
         )
     }
     solved = sorted((code, expert) for seat, code, expert in rows if str(seat.id) not in added)
-    files["assignment/assignment.csv"] = assign.csv_bytes(("app_id", "expert_id"), solved)
-    files["assignment/panels.csv"] = assign.csv_bytes(
+    files["assignment/assignment.csv"] = proposals.csv_bytes(("app_id", "expert_id"), solved)
+    files["assignment/panels.csv"] = proposals.csv_bytes(
         ("app_id", "expert_id", "state", "affinity", "pinned", "added_by_replacement"),
         sorted(
             [code, expert, seat.state.value, round(seat.affinity, 6), int(seat.pinned), int(str(seat.id) in added)]
@@ -186,11 +189,11 @@ def _score_files(session: Session, review_round: Round) -> dict[str, bytes]:
         ]
         for sheet, code, expert in sheets
     ]
-    return {"scores/score_sheets.csv": assign.csv_bytes(header, rows)}
+    return {"scores/score_sheets.csv": proposals.csv_bytes(header, rows)}
 
 
 def _ranking_files(session: Session, review_round: Round) -> dict[str, bytes]:
-    from ..models import RankingRun
+    from ...models import RankingRun
 
     run = session.exec(
         select(RankingRun)
@@ -212,7 +215,7 @@ def _ranking_files(session: Session, review_round: Round) -> dict[str, bytes]:
                 "created_at": run.created_at,
             }
         ),
-        "selection.csv": assign.csv_bytes(
+        "selection.csv": proposals.csv_bytes(
             ("rank", "app_id", "title", "score", "reason"),
             [
                 [
@@ -234,7 +237,7 @@ def _org(orgs: dict, org_id: int | None) -> Organisation:
 
 
 def _application_files(session: Session, review_round: Round, store: FolderStore) -> tuple[dict[str, bytes], list]:
-    from ..models import Attachment, City
+    from ...models import Attachment, City
 
     cities = {c.id: c.name for c in session.exec(select(City))}
     apps = list(
@@ -243,7 +246,7 @@ def _application_files(session: Session, review_round: Round, store: FolderStore
     orgs = {o.id: o for o in session.exec(select(Organisation))}
     files: dict[str, bytes] = {}
     missing: list[str] = []
-    files["applications/applications.csv"] = assign.csv_bytes(
+    files["applications/applications.csv"] = proposals.csv_bytes(
         ("code", "title", "field", "city", "lead_org", "lead_credit_code", "status"),
         [
             [
@@ -260,7 +263,7 @@ def _application_files(session: Session, review_round: Round, store: FolderStore
     )
     by_id = {a.id: a for a in apps}
     members = session.exec(select(ApplicationMember).where(ApplicationMember.application_id.in_(list(by_id)))).all()
-    files["applications/members.csv"] = assign.csv_bytes(
+    files["applications/members.csv"] = proposals.csv_bytes(
         ("code", "org", "credit_code"),
         sorted(
             [by_id[m.application_id].code, _org(orgs, m.org_id).name, _org(orgs, m.org_id).credit_code] for m in members
@@ -296,7 +299,7 @@ def _audit_files(session: Session, review_round: Round) -> dict[str, bytes]:
         ]
         for e in events
     ]
-    return {"audit/events.csv": assign.csv_bytes(audit.CSV_HEADER, rows)}
+    return {"audit/events.csv": proposals.csv_bytes(audit.CSV_HEADER, rows)}
 
 
 def build(session: Session, *, review_round: Round, store: FolderStore, by: User | None) -> bytes:

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 import scoring
 
-from ..models import (
+from ...models import (
     Application,
     Assignment,
     AssignmentState,
@@ -22,7 +22,7 @@ from ..models import (
     SheetStatus,
     User,
 )
-from . import audit
+from ..compliance import audit
 
 COMPARISON_METHOD = "trimmed"  # the usual practice, shown beside the calibrated ranking
 

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from ..models import (
+from ...models import (
     Application,
     ApplicationMember,
     ApplicationStatus,
@@ -32,8 +32,9 @@ from ..models import (
     RoundStage,
     User,
 )
-from ..models._base import utcnow
-from . import audit, notice
+from ...models._base import utcnow
+from ..compliance import audit
+from . import notice
 
 REQUIRED_ATTACHMENTS = {
     RoundKind.NEW_CONSORTIUM: (

@@ -12,15 +12,11 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from ..models import (
-    Expert,
-    Role,
-    User,
-    UserToken,
-)
-from ..models._base import utcnow
-from . import audit, notify, passwords
-from .accounts import AccountError, password_problem
+from ...models import Expert, Role, User, UserToken
+from ...models._base import utcnow
+from ..accounts.users import AccountError, password_problem
+from ..compliance import audit
+from ..platform import notify, passwords
 
 ACTIVATION = "activation"  # the purpose of the links' UserToken rows
 ACTIVATION_DAYS = 7

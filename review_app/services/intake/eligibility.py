@@ -32,7 +32,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from ..models import (
+from ...models import (
     Application,
     ApplicationMember,
     ApplicationStatus,
@@ -46,8 +46,9 @@ from ..models import (
     User,
     Verdict,
 )
-from ..models._base import utcnow
-from . import audit, credit_codes, notice
+from ...models._base import utcnow
+from ..compliance import audit
+from . import credit_codes, notice
 
 RULES = ("R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9")
 RULE_TITLES = {
@@ -558,7 +559,7 @@ def report_rows(session: Session, *, round_id: int) -> list[tuple[str, str, str,
 def report_csv(session: Session, *, round_id: int) -> bytes:
     """The report as CSV bytes, UTF-8 with a byte order mark so that Excel reads the Chinese; text that a
     spreadsheet would run as a formula (an override reason typed as "=…") is neutralised."""
-    from .export import neutralise  # export imports this module
+    from ..results.export import neutralise  # export imports this module
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
