@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from ..models import Application, ApplicationStatus, Consortium, Criterion, Round, RoundKind, RoundStage, User
 from .compliance import audit
+from .errors import ServiceError
 
 # The default sheets of design.md; each adds up to 100 points and stays editable per round.
 DEFAULT_CRITERIA: dict[RoundKind, list[tuple[str, int]]] = {
@@ -38,7 +39,7 @@ DEFAULT_PLEDGE = (
 )
 
 
-class RoundError(ValueError):
+class RoundError(ServiceError):
     """A round request that cannot be honoured; the message is shown to the user."""
 
 

@@ -9,12 +9,13 @@ from sqlmodel import Session, select
 from ...models import City, Expert, Role, User
 from ...models._base import utcnow
 from ..compliance import audit
+from ..errors import ServiceError
 from ..platform import passwords
 
 MIN_PASSWORD_LENGTH = 8
 
 
-class AccountError(ValueError):
+class AccountError(ServiceError):
     """A request about an account that cannot be honoured; the message is shown to the user."""
 
 

@@ -42,6 +42,7 @@ from ...models import (
 from ...models._base import utcnow
 from .. import rounds
 from ..compliance import audit
+from ..errors import ServiceError
 from ..intake import eligibility
 from ..platform import jobs
 from ..platform.storage import FolderStore, store_for
@@ -49,7 +50,7 @@ from ..platform.storage import FolderStore, store_for
 Infeasible = assignment.Infeasible
 
 
-class AssignError(ValueError):
+class AssignError(ServiceError):
     """An assignment request that cannot be honoured; the message is shown to the user."""
 
 

@@ -48,6 +48,7 @@ from ...models import (
 )
 from ...models._base import utcnow
 from ..assign import proposals
+from ..errors import ServiceError
 from ..intake import eligibility
 from ..platform.storage import FolderStore
 from ..results import export, rank
@@ -58,7 +59,7 @@ MANIFEST_HASH = "manifest.sha256"  # the manifest's own digest: a change to the 
 FORMAT = 1
 
 
-class ArchiveError(ValueError):
+class ArchiveError(ServiceError):
     """The round cannot be archived; the message says why."""
 
 

@@ -21,11 +21,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from ..errors import ServiceError
+
 FORMAT = 1
 PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/bin")
 
 
-class BackupError(RuntimeError):
+class BackupError(ServiceError):
     """A backup or restore that could not be made; the message says why."""
 
 

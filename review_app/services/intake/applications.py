@@ -34,6 +34,7 @@ from ...models import (
 )
 from ...models._base import utcnow
 from ..compliance import audit
+from ..errors import ServiceError
 from . import notice
 
 REQUIRED_ATTACHMENTS = {
@@ -56,7 +57,7 @@ DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 STANDING = {notice.CREDIT_GOOD: CreditStanding.GOOD, notice.CREDIT_BAD: CreditStanding.BAD}
 
 
-class ApplicationError(ValueError):
+class ApplicationError(ServiceError):
     """A request about an application that cannot be honoured; the message is shown to the user."""
 
 

@@ -48,6 +48,7 @@ from ...models import (
 )
 from ...models._base import utcnow
 from ..compliance import audit
+from ..errors import ServiceError
 from . import credit_codes, notice
 
 RULES = ("R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9")
@@ -79,7 +80,7 @@ CODE_PROBLEM = {
 }
 
 
-class CheckError(ValueError):
+class CheckError(ServiceError):
     """A check request that cannot be honoured; the message is shown to the user."""
 
 

@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 from ...models import Application, ApplicationStatus, City, Organisation, Round, RoundKind, RoundStage, User
 from ...models._base import utcnow
 from ..compliance import audit
+from ..errors import ServiceError
 from ..platform import workbooks
 from . import notice
 from .applications import STANDING, normalise_code, set_members
@@ -89,7 +90,7 @@ class Problem:
         return f"{where}{'，' + self.column if self.column else ''}：{self.reason}"
 
 
-class ImportRejected(ValueError):
+class ImportRejected(ServiceError):
     """The file(s) changed nothing; `problems` lists every bad row."""
 
     def __init__(self, problems: list[Problem]):

@@ -30,6 +30,7 @@ from ...models import (
     ScoreSheet,
     SheetStatus,
 )
+from ..errors import ServiceError
 from ..intake import eligibility
 from . import rank
 
@@ -38,7 +39,7 @@ PDF_FONT_PATHS = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",)
 PDF_FONT = "ReviewCJK"
 
 
-class ExportError(ValueError):
+class ExportError(ServiceError):
     """An export that cannot be made; the message is shown to the user."""
 
 

@@ -23,11 +23,12 @@ from ...models import (
     User,
 )
 from ..compliance import audit
+from ..errors import ServiceError
 
 COMPARISON_METHOD = "trimmed"  # the usual practice, shown beside the calibrated ranking
 
 
-class RankError(ValueError):
+class RankError(ServiceError):
     """The round cannot be ranked yet; the message is shown to the user."""
 
 

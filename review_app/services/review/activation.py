@@ -16,13 +16,14 @@ from ...models import Expert, Role, User, UserToken
 from ...models._base import utcnow
 from ..accounts.users import AccountError, password_problem
 from ..compliance import audit
+from ..errors import ServiceError
 from ..platform import notify, passwords
 
 ACTIVATION = "activation"  # the purpose of the links' UserToken rows
 ACTIVATION_DAYS = 7
 
 
-class ActivationError(ValueError):
+class ActivationError(ServiceError):
     """A link that cannot be issued; the message says why, in the user's language."""
 
 

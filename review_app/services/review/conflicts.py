@@ -10,9 +10,10 @@ from sqlmodel import Session, select
 
 from ...models import Application, ApplicationMember, Conflict, ConflictSource, Expert, Organisation, Round, User
 from ..compliance import audit
+from ..errors import ServiceError
 
 
-class ConflictError(ValueError):
+class ConflictError(ServiceError):
     """A conflict that cannot be recorded; the message says why, in the user's language."""
 
 

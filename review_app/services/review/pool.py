@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from ...models import Conflict, Expert, Organisation, User, UserToken
 from ...models._base import utcnow
 from ..compliance import audit
+from ..errors import ServiceError
 from ..intake import credit_codes
 from ..platform import workbooks
 from .activation import ACTIVATION
@@ -47,7 +48,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^[0-9+\-() ]{5,32}$")
 
 
-class PoolError(ValueError):
+class PoolError(ServiceError):
     """A request about the pool that cannot be honoured; the message is shown to the user."""
 
 

@@ -39,6 +39,7 @@ from ...models import (
 from ...models._base import utcnow
 from .. import dashboard as dashboard_service
 from ..compliance import audit
+from ..errors import ServiceError
 from ..platform import notify
 
 MIN_COMMENT_LENGTH = 30
@@ -46,7 +47,7 @@ MAX_COMMENT_LENGTH = 5000
 MAX_REASON_LENGTH = 1000
 
 
-class ReviewError(ValueError):
+class ReviewError(ServiceError):
     """A review request that cannot be honoured; the message is shown to the user."""
 
 
