@@ -1,8 +1,6 @@
 """The centre's expert pool: import, add and edit experts, mark them inactive, conflicts per expert and
 per application, and expert accounts with one-time activation links. Registered on admin.routes.bp."""
 
-import csv
-import io
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
@@ -13,7 +11,7 @@ from ..access import require_owner
 from ..db import get_session
 from ..models import ConflictSource
 from ..services.compliance import privacy
-from ..services.results.export import neutralise
+from ..services.platform.csvfiles import csv_bytes
 from ..services.review import pool
 from ..services.review.activation import ActivationError, issue_activation, issue_missing_activations
 from ..services.review.conflicts import ConflictError, all_conflicts, conflicts_of_application, record_conflict
@@ -214,25 +212,16 @@ def activation_links():
         return redirect(url_for("admin.experts"))
     issued = issue_missing_activations(session, by=_me(), link_for=_link)
     session.commit()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["专家编号", "姓名", "用户名", "手机", "邮箱", "激活链接", "有效期至", "已发邮件"])
-    for a in issued:
-        writer.writerow(
-            neutralise(value)  # a name or e-mail typed as "=…" must not run in Excel
-            for value in [
-                a.expert.code,
-                a.expert.name,
-                a.user.username,
-                a.expert.phone or "",
-                a.expert.email or "",
-                a.link,
-                format_datetime(a.expires_at, "yyyy-MM-dd HH:mm"),
-                "是" if a.mailed else "否",
-            ]
-        )
+    table = csv_bytes(
+        ["专家编号", "姓名", "用户名", "手机", "邮箱", "激活链接", "有效期至", "已发邮件"],
+        [
+            (a.expert.code, a.expert.name, a.user.username, a.expert.phone or "", a.expert.email or "", a.link,
+             format_datetime(a.expires_at, "yyyy-MM-dd HH:mm"), "是" if a.mailed else "否")
+            for a in issued
+        ],
+    )
     return Response(
-        "\ufeff" + out.getvalue(),
+        table,
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=activation-links.csv"},
     )

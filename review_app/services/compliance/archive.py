@@ -50,6 +50,7 @@ from ...models._base import utcnow
 from ..assign import proposals
 from ..errors import ServiceError
 from ..intake import eligibility
+from ..platform.csvfiles import neutralise
 from ..platform.storage import FolderStore
 from ..results import export, rank
 from . import audit
@@ -186,7 +187,7 @@ def _score_files(session: Session, review_round: Round) -> dict[str, bytes]:
             "" if sheet.recommend is None else int(sheet.recommend),
             sheet.submitted_at,
             *[points.get((sheet.id, c.id), "") for c in criteria],
-            export.neutralise(sheet.comment),
+            neutralise(sheet.comment),
         ]
         for sheet, code, expert in sheets
     ]
@@ -224,7 +225,7 @@ def _ranking_files(session: Session, review_round: Round) -> dict[str, bytes]:
                     r.application.code,
                     r.application.title,
                     round(r.result.score, 4),
-                    export.neutralise(r.result.selection_reason),
+                    neutralise(r.result.selection_reason),
                 ]
                 for r in ranked
                 if r.result.selected
@@ -293,7 +294,7 @@ def _audit_files(session: Session, review_round: Round) -> dict[str, bytes]:
             e.target_type,
             e.target_id,
             e.round_id,
-            export.neutralise(e.details),
+            neutralise(e.details),
             e.ip,
             e.prev_hash,
             e.hash,

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ...models import AuditEvent, AuditHead, User
+from ..platform.csvfiles import csv_bytes
 
 GENESIS_HASH = "0" * 64
 
@@ -204,23 +205,15 @@ CSV_HEADER = ("seq", "at", "actor", "action", "target_type", "target_id", "round
 
 def events_csv(session: Session, q: EventQuery, *, by: User | None) -> bytes:
     """Every matching event, oldest first, with its hashes (UTF-8 with BOM); the export itself is audited."""
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
-    count = 0
-    for e in session.exec(_filtered(select(AuditEvent), q).order_by(AuditEvent.seq)):
-        details = e.details
-        writer.writerow([e.seq, e.at.astimezone(UTC).isoformat() if e.at.tzinfo else e.at.isoformat(), e.actor,
-                         e.action, e.target_type, e.target_id, e.round_id if e.round_id is not None else "",
-                         "'" + details if details.startswith(("=", "+", "-", "@")) else details, e.ip,
-                         e.prev_hash, e.hash])
-        count += 1
+    rows = [
+        (e.seq, e.at.astimezone(UTC).isoformat() if e.at.tzinfo else e.at.isoformat(), e.actor, e.action,
+         e.target_type, e.target_id, e.round_id if e.round_id is not None else "", e.details, e.ip, e.prev_hash,
+         e.hash)
+        for e in session.exec(_filtered(select(AuditEvent), q).order_by(AuditEvent.seq))
+    ]
     record(session, action="audit.export", by=by,
-           details={"rows": count, **{k: str(v) for k, v in q.__dict__.items() if v not in ("", None)}})
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+           details={"rows": len(rows), **{k: str(v) for k, v in q.__dict__.items() if v not in ("", None)}})
+    return csv_bytes(CSV_HEADER, rows)
 
 
 def list_events(session: Session, *, action: str = "", before: int | None = None, limit: int = 50) -> list[AuditEvent]:

@@ -18,8 +18,6 @@ Annual self-evaluation rounds check the existing consortium's lead (R0, R2, R7);
 not apply and say so.
 """
 
-import csv
-import io
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +47,7 @@ from ...models import (
 from ...models._base import utcnow
 from ..compliance import audit
 from ..errors import ServiceError
+from ..platform.csvfiles import csv_bytes
 from . import credit_codes, notice
 
 RULES = ("R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9")
@@ -560,13 +559,7 @@ def report_rows(session: Session, *, round_id: int) -> list[tuple[str, str, str,
 def report_csv(session: Session, *, round_id: int) -> bytes:
     """The report as CSV bytes, UTF-8 with a byte order mark so that Excel reads the Chinese; text that a
     spreadsheet would run as a formula (an override reason typed as "=…") is neutralised."""
-    from ..results.export import neutralise  # export imports this module
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(REPORT_HEADER)
-    writer.writerows([neutralise(v) for v in row] for row in report_rows(session, round_id=round_id))
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes(REPORT_HEADER, report_rows(session, round_id=round_id))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ Every text cell goes through `neutralise`, so that a value typed by a user ("=HY
 as a formula by a spreadsheet. PDFs embed a TrueType Chinese font so the text renders and extracts.
 """
 
-import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +31,9 @@ from ...models import (
 )
 from ..errors import ServiceError
 from ..intake import eligibility
+from ..platform.csvfiles import csv_bytes, neutralise
 from . import rank
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PDF_FONT_PATHS = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",)
 PDF_FONT = "ReviewCJK"
 
@@ -42,16 +41,6 @@ PDF_FONT = "ReviewCJK"
 class ExportError(ServiceError):
     """An export that cannot be made; the message is shown to the user."""
 
-
-def neutralise(value):
-    """A text cell that a spreadsheet would read as a formula gets a leading apostrophe.
-
-    >>> neutralise("=1+1"), neutralise("-3 分"), neutralise("江苏"), neutralise(-3)
-    ("'=1+1", "'-3 分", '江苏', -3)
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)
@@ -253,12 +242,7 @@ def ranking_xlsx(session: Session, *, run: RankingRun) -> bytes:
 def ranking_csv(session: Session, *, run: RankingRun) -> bytes:
     """The ranking as CSV in UTF-8 with a BOM, so that Excel opens the Chinese text correctly."""
     report = ranking_report(session, run=run)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_ranking_header(report))
-    for row in report.rows:
-        writer.writerow([neutralise(value) for value in _ranking_cells(row)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(_ranking_header(report), [_ranking_cells(row) for row in report.rows])
 
 
 def _pdf_font() -> str:
@@ -366,12 +350,10 @@ def city_results_csv(session: Session, *, run: RankingRun, city: str | None = No
     """The export for a city (its own applications) or the public (city None: every application): rank,
     application and score only. It never holds anything about the experts (个人信息保护法)."""
     report = ranking_report(session, run=run)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("Rank"), _("Application no."), _("Consortium"), _("City"), _("Lead unit"), _("Field"),
-                     _("Score"), _("Selected")])
-    for row in report.rows:
-        if city is None or row.city == city:
-            writer.writerow([neutralise(v) for v in (row.rank, row.code, row.title, row.city, row.lead, row.field,
-                                                     round(row.score, 2), _("Yes") if row.selected else "")])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    header = [_("Rank"), _("Application no."), _("Consortium"), _("City"), _("Lead unit"), _("Field"), _("Score"),
+              _("Selected")]
+    return csv_bytes(header, [
+        (row.rank, row.code, row.title, row.city, row.lead, row.field, round(row.score, 2),
+         _("Yes") if row.selected else "")
+        for row in report.rows if city is None or row.city == city
+    ])

@@ -1,8 +1,6 @@
 """Scoring progress for the centre: per application and per expert, overdue experts, reminders and the
 outbox of messages that were not mailed."""
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,7 +12,7 @@ from ...models import Application, Assignment, AssignmentState, Expert, Notifica
 from ...models._base import utcnow
 from ..compliance import audit
 from ..platform import notify
-from ..results.export import neutralise
+from ..platform.csvfiles import csv_bytes
 
 DUE_SOON = timedelta(days=2)
 
@@ -144,23 +142,12 @@ def remind(session: Session, *, review_round: Round, by: User | None) -> int:
 
 def outbox_csv(session: Session, *, round_id: int) -> bytes:
     """The messages of the round that were not mailed, for the office to send: UTF-8 with a BOM."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("Time"), _("E-mail"), _("Subject"), _("Message")])
-    for message in session.exec(
+    messages = session.exec(
         select(Notification)
         .where(Notification.round_id == round_id, Notification.sent_at.is_(None))
         .order_by(Notification.id)
-    ):
-        writer.writerow(
-            [
-                neutralise(v)
-                for v in (
-                    message.created_at.isoformat(timespec="minutes"),
-                    message.email or "",
-                    message.subject,
-                    message.body,
-                )
-            ]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    )
+    return csv_bytes(
+        [_("Time"), _("E-mail"), _("Subject"), _("Message")],
+        [(m.created_at.isoformat(timespec="minutes"), m.email or "", m.subject, m.body) for m in messages],
+    )
