@@ -19,8 +19,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..services.intake import credit_codes, notice
-from ..services.intake.applications import ApplicationInput, MemberInput, normalise_code
+from ..services.intake.applications import ApplicationInput, MemberInput
 from ..services.intake.eligibility import CODE_PROBLEM
+from ..services.intake.organisations import normalise_code
 
 
 def _code_error(code: str) -> str | None:

@@ -25,7 +25,6 @@ from ...models import (
     CheckResult,
     City,
     Consortium,
-    CreditStanding,
     Organisation,
     Round,
     RoundKind,
@@ -36,6 +35,7 @@ from ...models._base import utcnow
 from ..compliance import audit
 from ..errors import ServiceError
 from . import notice
+from .organisations import STANDING, normalise_code, set_members, upsert_organisation
 
 REQUIRED_ATTACHMENTS = {
     RoundKind.NEW_CONSORTIUM: (
@@ -54,7 +54,6 @@ ATTACHMENT_KIND_LABEL = {
     AttachmentKind.SELF_EVALUATION: _l("Annual self-evaluation report (自评报告)"),
 }
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-STANDING = {notice.CREDIT_GOOD: CreditStanding.GOOD, notice.CREDIT_BAD: CreditStanding.BAD}
 
 
 class ApplicationError(ServiceError):
@@ -220,41 +219,6 @@ def attachment_for(session: Session, *, attachment_id: int, city_id: int | None)
     return attachment
 
 
-# Organisations ---------------------------------------------------------------------------------
-
-
-def upsert_organisation(
-    session: Session,
-    *,
-    credit_code: str,
-    name: str,
-    kind: str | None = None,
-    province: str | None = None,
-    city: str | None = None,
-    standing: CreditStanding | None = None,
-) -> Organisation:
-    """The unit with this credit code, created or updated with what was declared (last declared wins;
-    values not declared are left as they are)."""
-    code = normalise_code(credit_code)
-    org = session.exec(select(Organisation).where(Organisation.credit_code == code)).first()
-    if org is None:
-        org = Organisation(credit_code=code, name=name.strip())
-        session.add(org)
-    else:
-        org.name = name.strip() or org.name
-    for attr, value in (("kind", kind), ("province", province), ("city", city), ("credit_standing", standing)):
-        if value:
-            setattr(org, attr, value)
-    session.flush()
-    return org
-
-
-def normalise_code(code: str) -> str:
-    """Credit codes as people type them: spaces dropped, letters upper-case, full-width folded."""
-    code = "".join(chr(ord(c) - 0xFEE0) if "！" <= c <= "～" else c for c in code or "")
-    return re.sub(r"\s+", "", code).upper()
-
-
 # Editing ---------------------------------------------------------------------------------------
 
 
@@ -340,33 +304,6 @@ def _apply(session: Session, application: Application, data: ApplicationInput, c
     set_members(
         session, application=application, members=[(o, m.unit_type) for o, m in zip(orgs, data.members, strict=True)]
     )
-
-
-def set_members(session: Session, *, application: Application, members: list[tuple[Organisation, str]]) -> bool:
-    """Make the application's members exactly `members` (org, unit type) in this order; True if changed."""
-    current = {
-        m.org_id: m
-        for m in session.exec(select(ApplicationMember).where(ApplicationMember.application_id == application.id))
-    }
-    wanted = {org.id for org, _t in members}
-    changed = False
-    for org_id, member in current.items():
-        if org_id not in wanted:
-            session.delete(member)
-            changed = True
-    session.flush()
-    for position, (org, unit_type) in enumerate(members, start=1):
-        member = current.get(org.id)
-        if member is None:
-            session.add(
-                ApplicationMember(application_id=application.id, org_id=org.id, unit_type=unit_type, position=position)
-            )
-            changed = True
-        elif (member.unit_type, member.position) != (unit_type, position):
-            member.unit_type, member.position = unit_type, position
-            changed = True
-    session.flush()
-    return changed
 
 
 def create(

@@ -32,7 +32,7 @@ from ..compliance import audit
 from ..errors import ServiceError
 from ..platform import workbooks
 from . import notice
-from .applications import STANDING, normalise_code, set_members
+from .organisations import STANDING, Organisations, normalise_code, set_members
 
 APPLICATION_SHEET, MEMBER_SHEET, HELP_SHEET = "申请", "成员单位", "填写说明"
 
@@ -473,12 +473,18 @@ def _apply(
     by: User | None,
 ) -> ImportResult:
     cities = {c.name: c for c in session.exec(select(City))}
-    orgs = _Orgs(session)
+    orgs = Organisations(session)
     created = updated = unchanged = members_changed = 0
     now = utcnow()
     touched: dict[str, Application] = {}
     for p in parsed_apps:
-        lead = orgs.upsert(p.lead_code, p.lead_name, notice.lead_org_kind(p.lead_kind), "江苏省", p.city, None)
+        lead = orgs.upsert(
+            credit_code=p.lead_code,
+            name=p.lead_name,
+            kind=notice.lead_org_kind(p.lead_kind),
+            province="江苏省",
+            city=p.city,
+        )
         values = {
             "title": p.title,
             "field": p.field,
@@ -514,7 +520,17 @@ def _apply(
             application = touched.get(code) or existing[code]
             rows = by_code.get(code, [])
             member_orgs = [
-                (orgs.upsert(m.credit_code, m.name, m.unit_type, m.province, m.city, STANDING[m.standing]), m.unit_type)
+                (
+                    orgs.upsert(
+                        credit_code=m.credit_code,
+                        name=m.name,
+                        kind=m.unit_type,
+                        province=m.province,
+                        city=m.city,
+                        standing=STANDING[m.standing],
+                    ),
+                    m.unit_type,
+                )
                 for m in rows
             ]
             org_changed = any(orgs.changed(o) for o, _t in member_orgs)
@@ -533,33 +549,6 @@ def _apply(
         details={"files": [name for name, _d in files], **result.__dict__},
     )
     return result
-
-
-class _Orgs:
-    """Units by credit code, created or updated in one import, remembering which ones changed."""
-
-    def __init__(self, session: Session):
-        self.session = session
-        self.created = 0
-        self._changed: set[str] = set()
-
-    def upsert(self, code, name, kind, province, city, standing) -> Organisation:
-        org = self.session.exec(select(Organisation).where(Organisation.credit_code == code)).first()
-        if org is None:
-            org = Organisation(credit_code=code, name=name)
-            self.session.add(org)
-            self.created += 1
-            self._changed.add(code)
-        wanted = {"name": name, "kind": kind, "province": province, "city": city or None, "credit_standing": standing}
-        for attr, value in wanted.items():
-            if value and getattr(org, attr) != value:
-                setattr(org, attr, value)
-                self._changed.add(code)
-        self.session.flush()
-        return org
-
-    def changed(self, org: Organisation) -> bool:
-        return org.credit_code in self._changed
 
 
 # The template ----------------------------------------------------------------------------------
