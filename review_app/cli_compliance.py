@@ -10,7 +10,7 @@ from sqlmodel import select
 from .db import get_session
 from .models import Round, User
 from .services.accounts import identity
-from .services.compliance import archive, audit
+from .services.compliance import archive, archive_manifest, audit
 from .services.platform import storage
 
 
@@ -42,7 +42,7 @@ def archive_verify(file: Path) -> None:
     """Check a round archive against its manifest: exit 0 when intact, 1 with one line per problem."""
     if not file.is_file():
         raise click.ClickException(f"{file}: no such file")
-    problems = archive.verify(str(file))
+    problems = archive_manifest.verify(str(file))
     for problem in problems:
         click.echo(str(problem))
     if problems:

@@ -9,7 +9,7 @@ from ..access import require_owner
 from ..db import get_session
 from ..models import RankingResult, RankingRun, Role
 from ..services.compliance import audit
-from ..services.results import export, rank, standings
+from ..services.results import export, rank, selection, standings
 from .results_forms import AggregateForm, CutoffForm, SelectForm
 from .rounds import _by, _round_or_404
 from .routes import bp
@@ -39,7 +39,7 @@ def results_aggregate(round_id: int):
     session = get_session()
     if form.validate_on_submit():
         try:
-            standings.aggregate_round(
+            rank.aggregate_round(
                 session, review_round=review_round, method=form.method.data, seed=form.seed.data or 0, by=_by()
             )
         except (rank.RankError, ValueError) as error:
@@ -63,7 +63,7 @@ def results_cutoff(round_id: int, run_id: int):
     form = CutoffForm()
     session = get_session()
     if form.validate_on_submit():
-        chosen = rank.set_cutoff(session, run=run, cutoff=form.cutoff.data, by=_by())
+        chosen = selection.set_cutoff(session, run=run, cutoff=form.cutoff.data, by=_by())
         session.commit()
         flash(_("%(n)d applications are selected.", n=chosen), "success")
     else:
@@ -78,7 +78,9 @@ def results_select(round_id: int, result_id: int):
     require_owner(result is not None and _run_or_404(round_id, result.ranking_run_id) is not None)
     form = SelectForm()
     if form.validate_on_submit():
-        rank.set_selected(session, result=result, selected=form.selected.data == "1", reason=form.reason.data, by=_by())
+        selection.set_selected(
+            session, result=result, selected=form.selected.data == "1", reason=form.reason.data, by=_by()
+        )
         session.commit()
         flash(_("The selection is changed and the reason recorded."), "success")
     else:
@@ -91,8 +93,8 @@ def results_approve(round_id: int, run_id: int):
     run = _run_or_404(round_id, run_id)
     session = get_session()
     try:
-        standings.approve(session, run=run, by=_by())
-    except rank.RankError as error:
+        selection.approve(session, run=run, by=_by())
+    except selection.SelectionError as error:
         session.rollback()
         flash(str(error), "error")
     else:

@@ -81,7 +81,7 @@ def round_criteria(round_id: int):
     if request.method == "GET":
         for _i in range(len(form.rows)):
             form.rows.pop_entry()
-        for criterion in rounds.criteria_of(session, review_round):
+        for criterion in rounds.criteria_of(session, review_round.id):
             form.rows.append_entry(
                 {"title": criterion.title, "max_points": criterion.max_points, "descriptors": criterion.descriptors}
             )

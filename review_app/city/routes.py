@@ -16,7 +16,7 @@ from ..models import AttachmentKind, Role
 from ..services.intake import applications
 from ..services.intake.applications import ApplicationError
 from ..services.platform import storage
-from ..services.results import standings
+from ..services.results import publication
 from ..web import EmptyForm
 from .forms import ApplicationForm, OpinionForm
 
@@ -232,7 +232,7 @@ def attachment_download(attachment_id: int):
 def results_csv(round_id: int):
     """Once the round is published: the city's own applications with rank, score and selection."""
     session = get_session()
-    published = standings.city_results(session, round_id=round_id, city_id=current_user.city_id, by=_by())
+    published = publication.city_results(session, round_id=round_id, city_id=current_user.city_id, by=_by())
     require_owner(published is not None)
     session.commit()
     review_round, data = published

@@ -130,10 +130,9 @@ def before(stage: RoundStage, limit: RoundStage) -> bool:
     return stage_index(stage) < stage_index(limit)
 
 
-def criteria_of(session: Session, review_round: Round) -> list[Criterion]:
-    return list(
-        session.exec(select(Criterion).where(Criterion.round_id == review_round.id).order_by(Criterion.position))
-    )
+def criteria_of(session: Session, round_id: int) -> list[Criterion]:
+    """The round's criteria sheet in its order."""
+    return list(session.exec(select(Criterion).where(Criterion.round_id == round_id).order_by(Criterion.position)))
 
 
 def can_edit_criteria(review_round: Round) -> bool:
@@ -215,7 +214,7 @@ def update_criteria(
     total = sum(p for _t, p, _d in rows)
     if total != 100:
         raise RoundError(_("The points must add up to 100, not %(total)d.", total=total))
-    existing = criteria_of(session, review_round)
+    existing = criteria_of(session, review_round.id)
     before_rows = [(c.title, c.max_points) for c in existing]
     for position, (title, points, descriptors) in enumerate(rows, start=1):
         if position <= len(existing):
@@ -236,7 +235,7 @@ def update_criteria(
         round_id=review_round.id,
         details={"before": before_rows, "after": [(t, p) for t, p, _d in rows]},
     )
-    return criteria_of(session, review_round)
+    return criteria_of(session, review_round.id)
 
 
 def reset_criteria(session: Session, *, review_round: Round, by: User | None) -> list[Criterion]:
@@ -262,7 +261,7 @@ def blockers(session: Session, review_round: Round, to_stage: RoundStage) -> lis
         return [_("A round cannot move from this stage to that one.")]
     found: list[str] = []
     if to_stage == RoundStage.INTAKE and review_round.stage == RoundStage.DRAFT:
-        total = sum(c.max_points for c in criteria_of(session, review_round))
+        total = sum(c.max_points for c in criteria_of(session, review_round.id))
         if total != 100:
             found.append(_("The criteria add up to %(total)d points, not 100.", total=total))
         if review_round.city_deadline is None:
@@ -358,7 +357,7 @@ def round_page(session: Session, *, round_id: int) -> RoundPage | None:
     )
     return RoundPage(
         round=review_round,
-        criteria=criteria_of(session, review_round),
+        criteria=criteria_of(session, review_round.id),
         transitions=transitions(session, review_round),
         applications=sum(statuses.values()),
         submitted=statuses.get(ApplicationStatus.SUBMITTED, 0),

@@ -15,8 +15,8 @@ import pytest
 from sqlmodel import select
 
 from review_app.models import AuditEvent, Round
-from review_app.services.compliance import archive
-from review_app.services.results import rank
+from review_app.services.compliance import archive_manifest
+from review_app.services.results import rank, selection
 
 pytestmark = pytest.mark.demo
 
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 def demo_round(session):
     review_round = session.exec(select(Round).order_by(Round.id)).first()
     run = rank.aggregate(session, review_round=review_round, method="calibrated", seed=0, by=None)
-    rank.set_cutoff(session, run=run, cutoff=20, by=None)
+    selection.set_cutoff(session, run=run, cutoff=20, by=None)
     session.commit()
     return review_round
 
@@ -72,6 +72,24 @@ def test_the_archive_holds_the_whole_round_and_verifies(runner, archived, sessio
             or json.loads(z.read("round.json"))["missing_attachments"] == []
         )
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "round.archive")).first()
+
+
+def test_archive_tables_open_in_excel_and_the_assignment_files_keep_their_format(app, session, demo_round, tmp_path):
+    from review_app.models import RankingResult
+    from review_app.services.compliance import archive
+    from review_app.services.platform import storage
+
+    result = session.exec(select(RankingResult).where(RankingResult.selected)).first()
+    result.selection_reason = "=HYPERLINK(\"http://evil.example\")"
+    session.commit()
+    store = storage.store_for(app.config)
+    path = archive.write(session, review_round=demo_round, store=store, folder=tmp_path, by=None)
+    with zipfile.ZipFile(path) as z:
+        for name in ("applications/applications.csv", "applications/members.csv", "scores/score_sheets.csv",
+                     "selection.csv", "audit/events.csv"):
+            assert z.read(name).startswith(b"\xef\xbb\xbf"), name
+        assert "'=HYPERLINK" in z.read("selection.csv").decode("utf-8-sig")
+        assert z.read("assignment/assignment.csv").startswith(b"app_id,expert_id\n")
 
 
 def _rewrite(source: Path, target: Path, name: str, change) -> None:
@@ -172,7 +190,7 @@ def test_closing_a_round_writes_its_archive(app, client, auth, session, demo_rou
     if demo_round.stage.value != "closed":
         pytest.skip("the demo round cannot close yet (unsubmitted sheets): covered by the admin button below")
     written = list((tmp_path / "archives").glob("round-*.zip"))
-    assert len(written) == 1 and archive.verify(str(written[0])) == []
+    assert len(written) == 1 and archive_manifest.verify(str(written[0])) == []
 
 
 def test_the_admin_downloads_the_archive(client, auth, session, demo_round):
@@ -183,7 +201,7 @@ def test_the_admin_downloads_the_archive(client, auth, session, demo_round):
     auth.login("archivist")
     response = auth.post(f"/admin/rounds/{demo_round.id}/archive")
     assert response.status_code == 200 and response.mimetype == "application/zip"
-    assert archive.verify(response.data) == []
+    assert archive_manifest.verify(response.data) == []
 
 
 def test_a_failed_archive_write_does_not_undo_the_closing(app, client, auth, session, demo_round, tmp_path):

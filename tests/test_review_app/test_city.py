@@ -274,8 +274,7 @@ def test_a_city_downloads_its_own_results_once_the_round_is_published(client, au
 
     from review_app.demo import DEMO_PASSWORD, DEMO_ROUND_NAME
     from review_app.models import City, Expert, RankingRun, Round, User
-    from review_app.services.results import rank
-    from review_app.services.results import standings as results_service
+    from review_app.services.results import rank, selection
 
     review_round = session.exec(select(Round).where(Round.name == DEMO_ROUND_NAME)).one()
     nanjing = session.exec(select(City).where(City.name == "南京市")).one()
@@ -285,8 +284,8 @@ def test_a_city_downloads_its_own_results_once_the_round_is_published(client, au
     assert client.get(url).status_code == 404  # still scoring: nothing to publish
 
     run = rank.aggregate(session, review_round=review_round, method="calibrated", seed=0, by=None)
-    rank.set_cutoff(session, run=run, cutoff=20, by=None)
-    results_service.approve(session, run=run, by=None)
+    selection.set_cutoff(session, run=run, cutoff=20, by=None)
+    selection.approve(session, run=run, by=None)
     review_round.stage = RoundStage.PUBLISHED
     session.commit()
 

@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from review_app.models import Round, ScoreSheet, SheetStatus
-from review_app.services.results import export, rank
+from review_app.services.results import export, rank, selection
 
 pytestmark = pytest.mark.demo
 
@@ -68,7 +68,7 @@ def test_the_ranking_pdf_has_chinese_text_that_extracts(session, ranked):
 def test_the_publication_list_needs_a_cutoff_and_lists_only_the_selected(session, ranked):
     with pytest.raises(export.ExportError):
         export.publication_pdf(session, run=ranked)
-    chosen = rank.set_cutoff(session, run=ranked, cutoff=10, by=None)
+    chosen = selection.set_cutoff(session, run=ranked, cutoff=10, by=None)
     session.commit()
     text = _pdf_text(export.publication_pdf(session, run=ranked))
     results = rank.results(session, run=ranked)

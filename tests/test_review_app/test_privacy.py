@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from review_app.models import AuditEvent, Expert, Round
 from review_app.services.compliance import privacy
-from review_app.services.results import export, rank
+from review_app.services.results import export, rank, selection
 
 
 def test_masks():
@@ -71,7 +71,7 @@ def test_the_expert_sees_everything_stored_about_them(client, auth, session, exp
 def test_city_and_public_exports_hold_no_personal_data_of_experts(session):
     review_round = session.exec(select(Round).order_by(Round.id)).first()
     run = rank.aggregate(session, review_round=review_round, method="calibrated", seed=0, by=None)
-    rank.set_cutoff(session, run=run, cutoff=20, by=None)
+    selection.set_cutoff(session, run=run, cutoff=20, by=None)
     session.commit()
     experts = session.exec(select(Expert)).all()
     personal = {e.name for e in experts} | {e.code for e in experts} | {e.phone for e in experts if e.phone} | {

@@ -70,3 +70,32 @@ def test_a_round_without_submissions_cannot_be_ranked(runner, session):
     result = runner.invoke(args=["create-round", "--name", "空轮次", "--kind", "new_consortium"])
     outcome = runner.invoke(args=["rank", "--round", result.output.strip()])
     assert outcome.exit_code == 1 and "尚无" in outcome.output
+
+
+@pytest.mark.demo
+def test_criterion_means_are_the_means_of_the_sheets_that_count(session, demo_round):
+    from collections import defaultdict
+
+    from review_app.models import Assignment, AssignmentState, ScoreItem
+    from review_app.services.results import standings
+    from review_app.services.results.export.report import ranking_report
+
+    counted = session.exec(
+        select(ScoreSheet.application_id, ScoreItem.criterion_id, ScoreItem.points)
+        .join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id)
+        .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+        .where(ScoreSheet.status == SheetStatus.SUBMITTED, Assignment.state == AssignmentState.ACTIVE)
+    ).all()
+    by_pair = defaultdict(list)
+    for app_id, criterion_id, points in counted:
+        by_pair[(app_id, criterion_id)].append(float(points))
+    means = rank.criterion_means(session, round_id=demo_round.id)
+    assert means.keys() == by_pair.keys()
+    assert all(means[pair] == pytest.approx(sum(v) / len(v)) for pair, v in by_pair.items())
+
+    # The explanation page and the exports show the same means.
+    run = rank.aggregate(session, review_round=demo_round, method="calibrated", seed=0, by=None)
+    row = ranking_report(session, run=run).rows[0]
+    application = session.exec(select(Application).where(Application.code == row.code)).one()
+    explained = standings.application_result(session, run=run, application_id=application.id, show_names=False)
+    assert explained.criterion_means == list(row.criterion_means)

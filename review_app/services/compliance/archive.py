@@ -14,17 +14,13 @@ Contents (paths inside the zip):
   ranking/ranking.csv, ranking/method.json    the ranking and the method that made it
   selection.csv                               the selected applications with their reasons
   audit/events.csv                            the round's audit events with their hashes
-  manifest.json                               the SHA-256 and size of every other file
+  manifest.json                               the SHA-256 and size of every other file (archive_manifest)
 
-`verify` (flask archive-verify) recomputes every hash: a changed, missing or extra file is a problem.
+The archive's own tables are written by the one CSV writer (UTF-8 with a BOM, every cell neutralised); the
+assignment files keep the `assignment` library's format, so that the replay reads them as they are.
 """
 
-import hashlib
-import io
 import json
-import zipfile
-import zlib
-from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 
@@ -35,37 +31,31 @@ from ...models import (
     ApplicationMember,
     Assignment,
     AssignmentRun,
+    Attachment,
     AuditEvent,
-    Criterion,
+    City,
     Expert,
     Organisation,
     Round,
     RunStatus,
-    ScoreItem,
-    ScoreSheet,
-    SheetStatus,
     User,
 )
 from ...models._base import utcnow
 from ..assign import proposals
 from ..errors import ServiceError
 from ..intake import eligibility
-from ..platform.csvfiles import neutralise
+from ..platform.csvfiles import csv_bytes
 from ..platform.storage import FolderStore
-from ..results import export, rank
+from ..results import export, rank, selection
+from ..results.export.report import submitted_sheets
+from ..rounds import criteria_of
 from . import audit
-
-MANIFEST = "manifest.json"
-MANIFEST_HASH = "manifest.sha256"  # the manifest's own digest: a change to the manifest shows too
-FORMAT = 1
+from .archive_manifest import as_json as _json
+from .archive_manifest import seal
 
 
 class ArchiveError(ServiceError):
     """The round cannot be archived; the message says why."""
-
-
-def _json(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode("utf-8")
 
 
 def _safe(name: str) -> str:
@@ -163,45 +153,25 @@ def _assignment_files(session: Session, review_round: Round, store: FolderStore)
 
 
 def _score_files(session: Session, review_round: Round) -> dict[str, bytes]:
-    criteria = list(
-        session.exec(select(Criterion).where(Criterion.round_id == review_round.id).order_by(Criterion.position))
-    )
-    sheets = session.exec(
-        select(ScoreSheet, Application.code, Expert.code)
-        .join(Application, Application.id == ScoreSheet.application_id)
-        .join(Expert, Expert.id == ScoreSheet.expert_id)
-        .where(ScoreSheet.round_id == review_round.id, ScoreSheet.status == SheetStatus.SUBMITTED)
-        .order_by(Application.code, Expert.code)
-    ).all()
-    ids = [s.id for s, _, _ in sheets]
-    points: dict[tuple[int, int], str] = {}
-    if ids:
-        for item in session.exec(select(ScoreItem).where(ScoreItem.sheet_id.in_(ids))):
-            points[(item.sheet_id, item.criterion_id)] = str(item.points)
+    criteria = criteria_of(session, review_round.id)
     header = ("app_id", "expert_id", "total", "recommend", "submitted_at", *[c.title for c in criteria], "comment")
     rows = [
         [
-            code,
-            expert,
-            str(sheet.total) if sheet.total is not None else "",
-            "" if sheet.recommend is None else int(sheet.recommend),
-            sheet.submitted_at,
-            *[points.get((sheet.id, c.id), "") for c in criteria],
-            neutralise(sheet.comment),
+            submitted.application_code,
+            submitted.expert_code,
+            str(submitted.sheet.total) if submitted.sheet.total is not None else "",
+            "" if submitted.sheet.recommend is None else int(submitted.sheet.recommend),
+            submitted.sheet.submitted_at,
+            *[str(p) if (p := submitted.points.get(c.id)) is not None else "" for c in criteria],
+            submitted.sheet.comment,
         ]
-        for sheet, code, expert in sheets
+        for submitted in submitted_sheets(session, round_id=review_round.id)
     ]
-    return {"scores/score_sheets.csv": proposals.csv_bytes(header, rows)}
+    return {"scores/score_sheets.csv": csv_bytes(header, rows)}
 
 
 def _ranking_files(session: Session, review_round: Round) -> dict[str, bytes]:
-    from ...models import RankingRun
-
-    run = session.exec(
-        select(RankingRun)
-        .where(RankingRun.round_id == review_round.id, RankingRun.is_final)
-        .order_by(RankingRun.id.desc())
-    ).first() or rank.latest_run(session, round_id=review_round.id)
+    run = selection.final_run(session, round_id=review_round.id) or rank.latest_run(session, round_id=review_round.id)
     if run is None:
         return {}
     ranked = rank.results(session, run=run)
@@ -217,7 +187,7 @@ def _ranking_files(session: Session, review_round: Round) -> dict[str, bytes]:
                 "created_at": run.created_at,
             }
         ),
-        "selection.csv": proposals.csv_bytes(
+        "selection.csv": csv_bytes(
             ("rank", "app_id", "title", "score", "reason"),
             [
                 [
@@ -225,7 +195,7 @@ def _ranking_files(session: Session, review_round: Round) -> dict[str, bytes]:
                     r.application.code,
                     r.application.title,
                     round(r.result.score, 4),
-                    neutralise(r.result.selection_reason),
+                    r.result.selection_reason,
                 ]
                 for r in ranked
                 if r.result.selected
@@ -239,8 +209,6 @@ def _org(orgs: dict, org_id: int | None) -> Organisation:
 
 
 def _application_files(session: Session, review_round: Round, store: FolderStore) -> tuple[dict[str, bytes], list]:
-    from ...models import Attachment, City
-
     cities = {c.id: c.name for c in session.exec(select(City))}
     apps = list(
         session.exec(select(Application).where(Application.round_id == review_round.id).order_by(Application.code))
@@ -248,7 +216,7 @@ def _application_files(session: Session, review_round: Round, store: FolderStore
     orgs = {o.id: o for o in session.exec(select(Organisation))}
     files: dict[str, bytes] = {}
     missing: list[str] = []
-    files["applications/applications.csv"] = proposals.csv_bytes(
+    files["applications/applications.csv"] = csv_bytes(
         ("code", "title", "field", "city", "lead_org", "lead_credit_code", "status"),
         [
             [
@@ -265,7 +233,7 @@ def _application_files(session: Session, review_round: Round, store: FolderStore
     )
     by_id = {a.id: a for a in apps}
     members = session.exec(select(ApplicationMember).where(ApplicationMember.application_id.in_(list(by_id)))).all()
-    files["applications/members.csv"] = proposals.csv_bytes(
+    files["applications/members.csv"] = csv_bytes(
         ("code", "org", "credit_code"),
         sorted(
             [by_id[m.application_id].code, _org(orgs, m.org_id).name, _org(orgs, m.org_id).credit_code] for m in members
@@ -294,14 +262,14 @@ def _audit_files(session: Session, review_round: Round) -> dict[str, bytes]:
             e.target_type,
             e.target_id,
             e.round_id,
-            neutralise(e.details),
+            e.details,
             e.ip,
             e.prev_hash,
             e.hash,
         ]
         for e in events
     ]
-    return {"audit/events.csv": proposals.csv_bytes(audit.CSV_HEADER, rows)}
+    return {"audit/events.csv": csv_bytes(audit.CSV_HEADER, rows)}
 
 
 def build(session: Session, *, review_round: Round, store: FolderStore, by: User | None) -> bytes:
@@ -314,9 +282,7 @@ def build(session: Session, *, review_round: Round, store: FolderStore, by: User
     files.update(assignment_files)
     files.update(_score_files(session, review_round))
     files.update(_ranking_files(session, review_round))
-    criteria = session.exec(
-        select(Criterion).where(Criterion.round_id == review_round.id).order_by(Criterion.position)
-    ).all()
+    criteria = criteria_of(session, review_round.id)
     files["round.json"] = _json(
         {
             "id": review_round.id,
@@ -346,23 +312,7 @@ def build(session: Session, *, review_round: Round, store: FolderStore, by: User
     )
     session.flush()
     files.update(_audit_files(session, review_round))
-    manifest = {
-        "format": FORMAT,
-        "round_id": review_round.id,
-        "created_at": utcnow().isoformat(),
-        "files": {
-            name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-            for name, data in sorted(files.items())
-        },
-    }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in sorted(files.items()):
-            archive.writestr(name, data)
-        manifest_bytes = _json(manifest)
-        archive.writestr(MANIFEST, manifest_bytes)
-        archive.writestr(MANIFEST_HASH, hashlib.sha256(manifest_bytes).hexdigest() + "\n")
-    return buffer.getvalue()
+    return seal(files, round_id=review_round.id)
 
 
 def _readme(review_round: Round, command: str | None, missing: list[str]) -> str:
@@ -394,55 +344,3 @@ def write(session: Session, *, review_round: Round, store: FolderStore, folder: 
     temporary.write_bytes(data)
     temporary.replace(path)
     return path
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
-READ_ERRORS = (zipfile.BadZipFile, OSError, zlib.error, EOFError, ValueError, UnicodeDecodeError)
-
-
-def verify(source) -> list[Problem]:
-    """Every problem with an archive (a path or bytes): unreadable, manifest missing, a file changed,
-    missing or not listed. An empty list means intact."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
-    except READ_ERRORS as error:
-        return [Problem(str(source)[:80] if not isinstance(source, bytes) else "archive", f"not a zip file: {error}")]
-    problems: list[Problem] = []
-    with archive:
-        names = set(archive.namelist())
-        if MANIFEST not in names:
-            return [Problem(MANIFEST, "missing")]
-        try:
-            manifest_bytes = archive.read(MANIFEST)
-            listed = json.loads(manifest_bytes)["files"]
-        except READ_ERRORS + (KeyError,) as error:
-            return [Problem(MANIFEST, f"unreadable: {error}")]
-        try:
-            recorded = archive.read(MANIFEST_HASH).decode().strip()
-        except (KeyError, *READ_ERRORS):
-            recorded = ""
-        if recorded != hashlib.sha256(manifest_bytes).hexdigest():
-            problems.append(Problem(MANIFEST, f"does not match {MANIFEST_HASH}"))
-        for name, entry in sorted(listed.items()):
-            if name not in names:
-                problems.append(Problem(name, "missing"))
-                continue
-            try:
-                data = archive.read(name)
-            except READ_ERRORS as error:  # a changed byte breaks the compression or the zip's own CRC
-                problems.append(Problem(name, f"unreadable: {error}"))
-                continue
-            digest = hashlib.sha256(data).hexdigest()
-            if digest != entry.get("sha256"):
-                problems.append(Problem(name, f"SHA-256 {digest} differs from the manifest's {entry.get('sha256')}"))
-        for name in sorted(names - set(listed) - {MANIFEST, MANIFEST_HASH}):
-            problems.append(Problem(name, "not listed in the manifest"))
-    return problems

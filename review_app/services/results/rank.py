@@ -1,9 +1,14 @@
 """The only translator between the database and the `scoring` library: submitted sheets in, a stored
-ranking out. Ranking itself (bias correction, intervals, flags) stays in `scoring/`."""
+ranking out, and the per-criterion means of the same sheets. Ranking itself (bias correction, intervals,
+flags) stays in `scoring/`.
+
+A sheet counts once it is submitted and its seat on the panel is still active (a replaced expert's sheet
+does not)."""
 
 from dataclasses import dataclass
 
 import numpy as np
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
@@ -13,7 +18,6 @@ from ...models import (
     Application,
     Assignment,
     AssignmentState,
-    Criterion,
     RankingResult,
     RankingRun,
     Round,
@@ -24,16 +28,13 @@ from ...models import (
 )
 from ..compliance import audit
 from ..errors import ServiceError
+from ..rounds import criteria_of
 
 COMPARISON_METHOD = "trimmed"  # the usual practice, shown beside the calibrated ranking
 
 
 class RankError(ServiceError):
     """The round cannot be ranked yet; the message is shown to the user."""
-
-
-def criteria_of(session: Session, round_id: int) -> list[Criterion]:
-    return list(session.exec(select(Criterion).where(Criterion.round_id == round_id).order_by(Criterion.position)))
 
 
 def sheet_points(session: Session, sheet_ids: list[int]) -> dict[tuple[int, int], float]:
@@ -44,24 +45,39 @@ def sheet_points(session: Session, sheet_ids: list[int]) -> dict[tuple[int, int]
     }
 
 
+def _counted(query, round_id: int):
+    """`query` narrowed to the sheets that count in the round's ranking."""
+    return query.join(Assignment, Assignment.id == ScoreSheet.assignment_id).where(
+        ScoreSheet.round_id == round_id,
+        ScoreSheet.status == SheetStatus.SUBMITTED,
+        Assignment.state == AssignmentState.ACTIVE,
+    )
+
+
+def criterion_means(
+    session: Session, *, round_id: int, application_id: int | None = None
+) -> dict[tuple[int, int], float]:
+    """Mean points by (application id, criterion id) over the sheets that count, for every application of
+    the round or only `application_id`. A criterion nobody scored is absent."""
+    query = _counted(
+        select(ScoreSheet.application_id, ScoreItem.criterion_id, sa.func.avg(ScoreItem.points)).join(
+            ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id
+        ),
+        round_id,
+    )
+    if application_id is not None:
+        query = query.where(ScoreSheet.application_id == application_id)
+    grouped = query.group_by(ScoreSheet.application_id, ScoreItem.criterion_id)
+    return {(app_id, criterion_id): float(mean) for app_id, criterion_id, mean in session.exec(grouped)}
+
+
 def score_table(session: Session, review_round: Round) -> scoring.ScoreTable:
     """Every submitted sheet of the round's active panels: totals, criterion points, 推荐/不推荐.
 
     Application and expert ids are database ids as strings.
     """
     criteria = criteria_of(session, review_round.id)
-    sheets = list(
-        session.exec(
-            select(ScoreSheet)
-            .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
-            .where(
-                ScoreSheet.round_id == review_round.id,
-                ScoreSheet.status == SheetStatus.SUBMITTED,
-                Assignment.state == AssignmentState.ACTIVE,
-            )
-            .order_by(ScoreSheet.id)
-        )
-    )
+    sheets = list(session.exec(_counted(select(ScoreSheet), review_round.id).order_by(ScoreSheet.id)))
     if not sheets:
         raise RankError(_("No score sheet of this round has been submitted yet."))
     position = {c.id: i for i, c in enumerate(criteria)}
@@ -114,6 +130,17 @@ def aggregate(
     return run
 
 
+def aggregate_round(
+    session: Session, *, review_round: Round, method: str, seed: int, by: User | None
+) -> tuple[RankingRun, RankingRun | None]:
+    """Rank with `method`, and with the trimmed mean beside it unless that is the method."""
+    main = aggregate(session, review_round=review_round, method=method, seed=seed, by=by)
+    comparison = None
+    if method != COMPARISON_METHOD:
+        comparison = aggregate(session, review_round=review_round, method=COMPARISON_METHOD, seed=seed, by=by)
+    return main, comparison
+
+
 @dataclass(frozen=True)
 class RankedApplication:
     result: RankingResult
@@ -136,42 +163,3 @@ def latest_run(session: Session, *, round_id: int, method: str | None = None) ->
     if method:
         query = query.where(RankingRun.method == method)
     return session.exec(query.order_by(RankingRun.id.desc())).first()
-
-
-def set_cutoff(session: Session, *, run: RankingRun, cutoff: int, by: User | None) -> int:
-    """Select the applications ranked `cutoff` or better (ties at the line all go in); returns how many."""
-    if cutoff < 0:
-        raise RankError(_("The cut-off must be zero or more."))
-    chosen = 0
-    for ranked in results(session, run=run):
-        ranked.result.selected = ranked.result.rank <= cutoff
-        ranked.result.selection_reason = _("Within the cut-off") if ranked.result.selected else ""
-        chosen += ranked.result.selected
-    run.cutoff = cutoff
-    audit.record(
-        session,
-        action="ranking.cutoff",
-        by=by,
-        target=run,
-        round_id=run.round_id,
-        details={"cutoff": cutoff, "selected": chosen},
-    )
-    return chosen
-
-
-def set_selected(session: Session, *, result: RankingResult, selected: bool, reason: str, by: User | None) -> None:
-    """Put one application in or out of the selection by hand; a written reason is required."""
-    reason = reason.strip()
-    if not reason:
-        raise RankError(_("A reason is required to change the selection by hand."))
-    result.selected = selected
-    result.selection_reason = reason
-    run = session.get(RankingRun, result.ranking_run_id)
-    audit.record(
-        session,
-        action="ranking.select",
-        by=by,
-        target=result,
-        round_id=run.round_id,
-        details={"application_id": result.application_id, "selected": selected, "reason": reason},
-    )

@@ -1,30 +1,25 @@
-"""What the results screens show: the ranking beside the trimmed mean, per-application explanations,
-distributions for the charts, and the approval of a final ranking."""
+"""What the results screens show: the ranking beside the trimmed mean, per-application explanations
+with the per-criterion means, and the distributions for the charts."""
 
 import math
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 import scoring
 
 from ...models import (
     Application,
-    City,
     Criterion,
     Expert,
     RankingResult,
     RankingRun,
     Round,
-    RoundStage,
     ScoreSheet,
     SheetStatus,
-    User,
 )
-from ..compliance import audit
-from . import export, rank
+from ..rounds import criteria_of
+from . import rank
 
 
 @dataclass(frozen=True)
@@ -42,17 +37,6 @@ class ResultsPage:
     unranked: list[Application]  # submitted for review but without any submitted sheet yet
     total_bins: list[int]  # submitted totals counted in bins 0–9, 10–19, …, 90–100
     leniencies: list[tuple[str, float]]  # (expert code, points) for the leniency chart
-
-
-def aggregate_round(
-    session: Session, *, review_round: Round, method: str, seed: int, by: User | None
-) -> tuple[RankingRun, RankingRun | None]:
-    """Rank with `method`, and with the trimmed mean beside it unless that is the method."""
-    main = rank.aggregate(session, review_round=review_round, method=method, seed=seed, by=by)
-    comparison = None
-    if method != rank.COMPARISON_METHOD:
-        comparison = rank.aggregate(session, review_round=review_round, method=rank.COMPARISON_METHOD, seed=seed, by=by)
-    return main, comparison
 
 
 def page(session: Session, *, review_round: Round) -> ResultsPage:
@@ -164,7 +148,7 @@ def application_result(
         return None
     review_round = session.get(Round, run.round_id)
     explanation = _ranking(session, review_round, run).explain(str(application_id))
-    criteria = rank.criteria_of(session, run.round_id)
+    criteria = criteria_of(session, run.round_id)
     sheets = {
         str(s.expert_id): s
         for s in session.exec(
@@ -191,51 +175,13 @@ def application_result(
             )
         )
     reviews.sort(key=lambda r: r.expert_code)
-    means = [
-        (sum(v for r in reviews if (v := r.points[i]) is not None) / n)
-        if (n := sum(r.points[i] is not None for r in reviews))
-        else None
-        for i in range(len(criteria))
-    ]
+    means = rank.criterion_means(session, round_id=run.round_id, application_id=application_id)
     return ApplicationResult(
-        session.get(Application, application_id), result, run, criteria, means, reviews, explanation.raw_mean
+        session.get(Application, application_id),
+        result,
+        run,
+        criteria,
+        [means.get((application_id, c.id)) for c in criteria],
+        reviews,
+        explanation.raw_mean,
     )
-
-
-def approve(session: Session, *, run: RankingRun, by: User | None) -> None:
-    """Make `run` the round's final ranking (the one published); any earlier final one stops being so."""
-    if (
-        run.method == rank.COMPARISON_METHOD
-        and session.exec(
-            select(RankingRun.id).where(
-                RankingRun.round_id == run.round_id, RankingRun.method != rank.COMPARISON_METHOD
-            )
-        ).first()
-    ):
-        raise rank.RankError(_("Approve the calibrated ranking, not the trimmed-mean comparison."))
-    session.execute(sa.update(RankingRun).where(RankingRun.round_id == run.round_id).values(is_final=False))
-    run.is_final = True
-    audit.record(
-        session,
-        action="ranking.approve",
-        by=by,
-        target=run,
-        round_id=run.round_id,
-        details={"method": run.method, "cutoff": run.cutoff},
-    )
-
-
-def city_results(session: Session, *, round_id: int, city_id: int, by: User) -> tuple[Round, bytes] | None:
-    """The published results of a round for one city bureau: its own applications' rank, score and
-    selection as CSV (nothing about the experts), audited as an export. None until the round is published."""
-    review_round = session.get(Round, round_id)
-    if review_round is None or review_round.stage != RoundStage.PUBLISHED:
-        return None
-    run = session.exec(select(RankingRun).where(RankingRun.round_id == round_id, RankingRun.is_final)).first()
-    if run is None:
-        return None
-    city = session.get(City, city_id)
-    data = export.city_results_csv(session, run=run, city=city.name)
-    details = {"list": "city_results", "city": city.name}
-    audit.record(session, action="export", by=by, target=run, round_id=round_id, details=details)
-    return review_round, data

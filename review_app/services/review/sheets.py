@@ -41,6 +41,7 @@ from .. import dashboard as dashboard_service
 from ..compliance import audit
 from ..errors import ServiceError
 from ..platform import notify
+from ..rounds import criteria_of
 
 MIN_COMMENT_LENGTH = 30
 MAX_COMMENT_LENGTH = 5000
@@ -233,10 +234,6 @@ def attachment_for_expert(session: Session, *, sheet: ScoreSheet, attachment_id:
     if assignment.state != AssignmentState.ACTIVE or sheet.declaration != ConflictDeclaration.NONE_DECLARED:
         return None
     return attachment
-
-
-def criteria_of(session: Session, round_id: int) -> list[Criterion]:
-    return list(session.exec(select(Criterion).where(Criterion.round_id == round_id).order_by(Criterion.position)))
 
 
 def stored_points(session: Session, sheet_id: int) -> dict[int, Decimal]:

@@ -1,0 +1,112 @@
+"""The ranking report and the publication list (公示名单) as PDF. The PDFs embed a TrueType Chinese font
+so the text renders and extracts."""
+
+import io
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlmodel import Session
+
+from ....models import RankingRun
+from .report import ExportError, ranking_report
+
+PDF_FONT_PATHS = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",)
+PDF_FONT = "ReviewCJK"
+
+
+def _pdf_font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+        path = next((p for p in PDF_FONT_PATHS if Path(p).exists()), None)
+        if path is None:
+            raise ExportError(_("The Chinese font for PDF exports is missing (Debian package fonts-wqy-zenhei)."))
+        pdfmetrics.registerFont(TTFont(PDF_FONT, path, subfontIndex=0))
+    return PDF_FONT
+
+
+def _pdf(title: str, subtitle: str, header: list[str], rows: list[list]) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    font = _pdf_font()
+    cell = ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=11)
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title, leftMargin=36, rightMargin=36)
+    table = Table(
+        [[Paragraph(str(v), cell) for v in header]] + [[Paragraph(str(v), cell) for v in row] for row in rows],
+        repeatRows=1,
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DCE6F1")),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    document.build(
+        [
+            Paragraph(title, ParagraphStyle("title", fontName=font, fontSize=16, leading=22)),
+            Paragraph(subtitle, ParagraphStyle("subtitle", fontName=font, fontSize=10, leading=14)),
+            Spacer(1, 10),
+            table,
+        ]
+    )
+    return buffer.getvalue()
+
+
+def ranking_pdf(session: Session, *, run: RankingRun) -> bytes:
+    """The ranking report for the file: every application with score, interval and flags."""
+    report = ranking_report(session, run=run)
+    header = [
+        _("Rank"),
+        _("Application no."),
+        _("Consortium"),
+        _("City"),
+        _("Lead unit"),
+        _("Score"),
+        _("Rank interval"),
+        _("Reviews"),
+        _("Flags"),
+        _("Selected"),
+    ]
+    rows = [
+        [
+            r.rank,
+            r.code,
+            r.title,
+            r.city,
+            r.lead,
+            f"{r.score:.2f}",
+            f"{r.ci_low}–{r.ci_high}",
+            r.n_reviews,
+            r.flags,
+            _("Yes") if r.selected else "",
+        ]
+        for r in report.rows
+    ]
+    subtitle = _(
+        "Method: %(method)s · seed %(seed)s · %(n)d applications", method=run.method, seed=run.seed, n=len(rows)
+    )
+    return _pdf(_("%(round)s: ranking report", round=report.round.name), subtitle, header, rows)
+
+
+def publication_pdf(session: Session, *, run: RankingRun) -> bytes:
+    """The 公示名单: the selected applications in rank order, without scores or personal data."""
+    report = ranking_report(session, run=run)
+    selected = [r for r in report.rows if r.selected]
+    if not selected:
+        raise ExportError(_("No application has been selected yet: set the cut-off first."))
+    header = [_("No."), _("Application no."), _("Consortium"), _("Lead unit"), _("City"), _("Field")]
+    rows = [[i, r.code, r.title, r.lead, r.city, r.field] for i, r in enumerate(selected, start=1)]
+    return _pdf(
+        _("%(round)s: list for public notice", round=report.round.name),
+        _("%(n)d consortia, in ranking order", n=len(rows)),
+        header,
+        rows,
+    )

@@ -1,0 +1,143 @@
+"""What the exports of a round hold: the stored ranking with each application's city, lead unit and
+per-criterion mean points, the columns the Excel and CSV files show it in, and every submitted score sheet
+(for the workbook and the round archive)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlmodel import Session, select
+
+from ....models import (
+    Application,
+    City,
+    Criterion,
+    Expert,
+    Organisation,
+    RankingRun,
+    Round,
+    ScoreItem,
+    ScoreSheet,
+    SheetStatus,
+)
+from ...errors import ServiceError
+from ...rounds import criteria_of
+from .. import rank
+
+
+class ExportError(ServiceError):
+    """An export that cannot be made; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    rank: int
+    code: str
+    title: str
+    city: str
+    lead: str
+    field: str
+    score: float
+    ci_low: int
+    ci_high: int
+    n_reviews: int
+    flags: str
+    selected: bool
+    criterion_means: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class RankingReport:
+    round: Round
+    run: RankingRun
+    criteria: list[Criterion]
+    rows: list[RankingRow]
+
+
+def ranking_report(session: Session, *, run: RankingRun) -> RankingReport:
+    """The stored ranking with each application's city, lead unit and per-criterion mean points."""
+    review_round = session.get(Round, run.round_id)
+    criteria = criteria_of(session, run.round_id)
+    means = rank.criterion_means(session, round_id=run.round_id)
+    cities = {c.id: c.name for c in session.exec(select(City))}
+    rows = []
+    for ranked in rank.results(session, run=run):
+        application, result = ranked.application, ranked.result
+        lead = session.get(Organisation, application.lead_org_id)
+        rows.append(
+            RankingRow(
+                rank=result.rank,
+                code=application.code,
+                title=application.title,
+                city=cities[application.city_id],
+                lead=lead.name,
+                field=application.field,
+                score=result.score,
+                ci_low=result.ci_low,
+                ci_high=result.ci_high,
+                n_reviews=result.n_reviews,
+                flags=result.flags,
+                selected=result.selected,
+                criterion_means=tuple(means.get((application.id, c.id)) for c in criteria),
+            )
+        )
+    return RankingReport(review_round, run, criteria, rows)
+
+
+def ranking_header(report: RankingReport) -> list[str]:
+    return [
+        _("Rank"),
+        _("Application no."),
+        _("Consortium"),
+        _("City"),
+        _("Lead unit"),
+        _("Field"),
+        _("Score"),
+        _("Rank interval"),
+        _("Reviews"),
+        _("Flags"),
+        _("Selected"),
+        *[f"{c.title}（{c.max_points}）" for c in report.criteria],
+    ]
+
+
+def ranking_cells(row: RankingRow) -> list:
+    return [
+        row.rank,
+        row.code,
+        row.title,
+        row.city,
+        row.lead,
+        row.field,
+        round(row.score, 2),
+        f"{row.ci_low}–{row.ci_high}",
+        row.n_reviews,
+        row.flags,
+        _("Yes") if row.selected else "",
+        *[round(m, 2) if m is not None else None for m in row.criterion_means],
+    ]
+
+
+@dataclass(frozen=True)
+class SubmittedSheet:
+    sheet: ScoreSheet
+    application_code: str
+    expert_code: str
+    points: dict[int, Decimal]  # by criterion id; a criterion left empty is absent
+
+
+def submitted_sheets(session: Session, *, round_id: int) -> list[SubmittedSheet]:
+    """Every submitted sheet of the round (a replaced expert's too) with its points, by application code
+    and expert code."""
+    rows = session.exec(
+        select(ScoreSheet, Application.code, Expert.code)
+        .join(Application, Application.id == ScoreSheet.application_id)
+        .join(Expert, Expert.id == ScoreSheet.expert_id)
+        .where(ScoreSheet.round_id == round_id, ScoreSheet.status == SheetStatus.SUBMITTED)
+        .order_by(Application.code, Expert.code)
+    ).all()
+    points: dict[int, dict[int, Decimal]] = {sheet.id: {} for sheet, _code, _expert in rows}
+    if points:
+        for item in session.exec(select(ScoreItem).where(ScoreItem.sheet_id.in_(list(points)))):
+            points[item.sheet_id][item.criterion_id] = item.points
+    return [SubmittedSheet(sheet, code, expert, points[sheet.id]) for sheet, code, expert in rows]

@@ -1,0 +1,102 @@
+"""The office workbook of a ranking: the ranking with per-criterion means, every individual score, the
+panels and the formal check, one sheet each."""
+
+import io
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from sqlmodel import Session, select
+
+from ....models import Application, Assignment, Expert, Organisation, RankingRun
+from ...intake import eligibility
+from ...platform.csvfiles import neutralise
+from ...rounds import criteria_of
+from .report import ranking_cells, ranking_header, ranking_report, submitted_sheets
+
+
+def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list], first: bool = False):
+    sheet = workbook.active if first else workbook.create_sheet()
+    sheet.title = title
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DCE6F1")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for row in rows:
+        sheet.append([neutralise(value) for value in row])
+    sheet.freeze_panes = "A2"
+    for index, name in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(8, min(40, len(str(name)) * 2 + 2))
+    return sheet
+
+
+def individual_scores(session: Session, *, round_id: int) -> tuple[list[str], list[list]]:
+    """Every submitted sheet: application, expert code, points per criterion, total, 推荐, comment."""
+    criteria = criteria_of(session, round_id)
+    header = [
+        _("Application no."),
+        _("Expert code"),
+        *[c.title for c in criteria],
+        _("Total"),
+        _("Recommendation"),
+        _("Comment"),
+    ]
+    rows = [
+        [
+            submitted.application_code,
+            submitted.expert_code,
+            *[float(p) if (p := submitted.points.get(c.id)) is not None else None for c in criteria],
+            float(submitted.sheet.total or 0),
+            {True: _("Recommend"), False: _("Do not recommend")}.get(submitted.sheet.recommend, ""),
+            submitted.sheet.comment,
+        ]
+        for submitted in submitted_sheets(session, round_id=round_id)
+    ]
+    return header, rows
+
+
+def assignment_list(session: Session, *, round_id: int) -> tuple[list[str], list[list]]:
+    """The published panels: application, expert code and name, unit, affinity, state."""
+    pairs = session.exec(
+        select(Assignment, Application.code, Application.title, Expert.code, Expert.name, Organisation.name)
+        .join(Application, Application.id == Assignment.application_id)
+        .join(Expert, Expert.id == Assignment.expert_id)
+        .outerjoin(Organisation, Organisation.id == Expert.org_id)
+        .where(Assignment.round_id == round_id)
+        .order_by(Application.code, Expert.code)
+    ).all()
+    header = [
+        _("Application no."),
+        _("Consortium"),
+        _("Expert code"),
+        _("Expert"),
+        _("Work unit"),
+        _("Affinity"),
+        _("State"),
+    ]
+    rows = [
+        [code, title, e_code, e_name, org or "", round(pair.affinity, 3), pair.state.value]
+        for pair, code, title, e_code, e_name, org in pairs
+    ]
+    return header, rows
+
+
+def ranking_xlsx(session: Session, *, run: RankingRun) -> bytes:
+    """The office workbook: ranking with per-criterion means, every individual score, the panels and the
+    formal check."""
+    report = ranking_report(session, run=run)
+    workbook = Workbook()
+    _sheet(workbook, _("Ranking"), ranking_header(report), [ranking_cells(r) for r in report.rows], first=True)
+    _sheet(workbook, _("Individual scores"), *individual_scores(session, round_id=run.round_id))
+    _sheet(workbook, _("Expert panels"), *assignment_list(session, round_id=run.round_id))
+    _sheet(
+        workbook,
+        _("Formal check"),
+        list(eligibility.REPORT_HEADER),
+        [list(row) for row in eligibility.report_rows(session, round_id=run.round_id)],
+    )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
