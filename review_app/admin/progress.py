@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from ..db import get_session
 from ..services.compliance import audit
-from ..services.review import progress
+from ..services.review import oversight, progress
 from .rounds import _by, _round_or_404
 from .routes import bp
 
@@ -23,7 +23,7 @@ def round_progress(round_id: int):
 def progress_remind(round_id: int):
     review_round = _round_or_404(round_id)
     session = get_session()
-    reminded = progress.remind(session, review_round=review_round, by=_by())
+    reminded = oversight.remind(session, review_round=review_round, by=_by())
     session.commit()
     flash(_("%(n)d expert(s) with open sheets were reminded.", n=reminded), "success")
     return redirect(url_for("admin.round_progress", round_id=round_id))

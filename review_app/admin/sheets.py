@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from ..access import require_owner
 from ..db import get_session
-from ..services.review import oversight, sheets
+from ..services import rounds
+from ..services.review import oversight, progress, sheets
 from .pool_forms import DeadlineForm, ReopenForm
 from .routes import bp
 
@@ -20,8 +21,10 @@ STATUS_FILTERS = ("", "untouched", "draft", "submitted", "recused")
 def round_sheets(round_id: int):
     status = request.args.get("status", "")
     status = status if status in STATUS_FILTERS else ""
-    board = oversight.round_progress(get_session(), round_id=round_id, status=status)
-    require_owner(board is not None)
+    session = get_session()
+    review_round = rounds.get_round(session, round_id)
+    require_owner(review_round is not None)
+    board = progress.round_progress(session, review_round=review_round, status=status)
     return render_template(
         "admin/sheets.html", board=board, status=status, filters=STATUS_FILTERS, deadline_form=DeadlineForm()
     )
@@ -56,7 +59,7 @@ def extend_deadline(round_id: int):
 @bp.route("/sheets/<int:sheet_id>/reopen", methods=["GET", "POST"])
 def reopen_sheet(sheet_id: int):
     session = get_session()
-    row = oversight.sheet_for_admin(session, sheet_id=sheet_id)
+    row = progress.sheet_for_admin(session, sheet_id=sheet_id)
     require_owner(row is not None)
     form = ReopenForm()
     if form.validate_on_submit():

@@ -13,7 +13,7 @@ from ..db import get_session
 from ..models import Role, ScoreSheet
 from ..services.compliance import privacy
 from ..services.platform import storage
-from ..services.review import sheets
+from ..services.review import declarations, sheets, workspace
 from .forms import DeclarationForm, PledgeForm, SheetForm, SubmitSheetForm
 
 bp = Blueprint("expert", __name__, url_prefix="/expert", template_folder="templates")
@@ -25,14 +25,14 @@ def _me():
 
 
 def _own_sheet(sheet_id: int) -> ScoreSheet:
-    sheet = sheets.sheet_for_expert(get_session(), sheet_id=sheet_id, expert_id=current_user.expert_id)
+    sheet = workspace.sheet_for_expert(get_session(), sheet_id=sheet_id, expert_id=current_user.expert_id)
     require_owner(sheet is not None)
     return sheet
 
 
 @bp.route("/")
 def dashboard():
-    return render_template("expert/dashboard.html", board=sheets.dashboard(get_session(), user=_me()))
+    return render_template("expert/dashboard.html", board=workspace.dashboard(get_session(), user=_me()))
 
 
 @bp.route("/my-data")
@@ -44,11 +44,11 @@ def my_data():
 @bp.route("/rounds/<int:round_id>/pledge", methods=["GET", "POST"])
 def pledge(round_id: int):
     session = get_session()
-    review_round = sheets.expert_round(session, round_id=round_id, expert_id=current_user.expert_id)
+    review_round = workspace.expert_round(session, round_id=round_id, expert_id=current_user.expert_id)
     require_owner(review_round is not None)
     form = PledgeForm()
     if form.validate_on_submit():
-        sheets.accept_pledge(session, review_round=review_round, expert_id=current_user.expert_id, by=_me())
+        declarations.accept_pledge(session, review_round=review_round, expert_id=current_user.expert_id, by=_me())
         session.commit()
         flash(_("Thank you. Your acceptance of the pledge has been recorded."), "success")
         return redirect(_local(request.args.get("next")) or url_for("expert.dashboard"))
@@ -91,7 +91,7 @@ def sheet(sheet_id: int):
             else:
                 flash(_("Draft saved."), "success")
                 return redirect(url_for("expert.sheet", sheet_id=sheet_id))
-    context = sheets.sheet_context(session, own)
+    context = workspace.sheet_context(session, own)
     if context.needs_pledge:
         return redirect(
             url_for("expert.pledge", round_id=context.round.id, next=url_for("expert.sheet", sheet_id=sheet_id))
@@ -121,7 +121,7 @@ def declare(sheet_id: int):
         return redirect(url_for("expert.sheet", sheet_id=sheet_id))
     conflict = form.declaration.data == "conflict"
     try:
-        sheets.declare(session, sheet=own, by=_me(), conflict=conflict, reason=form.reason.data or "")
+        declarations.declare(session, sheet=own, by=_me(), conflict=conflict, reason=form.reason.data or "")
     except sheets.ReviewError as error:
         session.rollback()
         flash(str(error), "error")
@@ -171,11 +171,11 @@ def autosave(sheet_id: int):
 @bp.route("/sheets/<int:sheet_id>/confirm")
 def confirm(sheet_id: int):
     session = get_session()
-    context = sheets.sheet_context(session, _own_sheet(sheet_id))
+    context = workspace.sheet_context(session, _own_sheet(sheet_id))
     if context.blocked or context.needs_pledge or context.needs_declaration:
         return redirect(url_for("expert.sheet", sheet_id=sheet_id))
     form = SubmitSheetForm(formdata=None, version=context.sheet.version)
-    return render_template("expert/confirm.html", c=context, form=form, missing=sheets.missing_for(session, context))
+    return render_template("expert/confirm.html", c=context, form=form, missing=context.missing)
 
 
 @bp.route("/sheets/<int:sheet_id>/submit", methods=["POST"])
@@ -202,7 +202,7 @@ def submit(sheet_id: int):
 
 @bp.route("/sheets/<int:sheet_id>/files/<int:attachment_id>")
 def attachment(sheet_id: int, attachment_id: int):
-    found = sheets.attachment_for_expert(get_session(), sheet=_own_sheet(sheet_id), attachment_id=attachment_id)
+    found = workspace.attachment_for_expert(get_session(), sheet=_own_sheet(sheet_id), attachment_id=attachment_id)
     require_owner(found is not None)
     try:
         path = storage.store_for(current_app.config).path(found.sha256)

@@ -1,7 +1,7 @@
-"""What each role has to do next: the numbers behind the dashboards."""
+"""The numbers behind the centre's and the auditor's dashboards (the expert's is review.workspace, the
+city's in intake)."""
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -13,10 +13,7 @@ from ..models import (
     AssignmentState,
     AuditEvent,
     CheckResult,
-    City,
-    Expert,
     Round,
-    RoundStage,
     ScoreSheet,
     SheetStatus,
     Verdict,
@@ -36,21 +33,6 @@ class RoundSummary:
 
 
 @dataclass(frozen=True)
-class CitySummary:
-    round: Round
-    applications: list[Application]
-    submitted: int
-    quota: int
-
-
-@dataclass(frozen=True)
-class ExpertSummary:
-    expert: Expert
-    by_status: dict[SheetStatus, int] = field(default_factory=dict)
-    next_deadline: datetime | None = None
-
-
-@dataclass(frozen=True)
 class AuditSummary:
     events: int
     chain_ok: bool
@@ -62,10 +44,14 @@ def _count(session: Session, statement) -> int:
     return session.execute(statement).scalar_one()
 
 
+def _rounds_newest_first(session: Session) -> list[Round]:
+    return list(session.exec(select(Round).order_by(Round.year.desc(), Round.id.desc())))
+
+
 def admin_overview(session: Session) -> list[RoundSummary]:
     """Every round, newest first, with the counts that tell the centre where it stands."""
     summaries = []
-    for review_round in session.exec(select(Round).order_by(Round.year.desc(), Round.id.desc())):
+    for review_round in _rounds_newest_first(session):
         apps = select(Application.id).where(Application.round_id == review_round.id)
         summaries.append(
             RoundSummary(
@@ -102,44 +88,6 @@ def admin_overview(session: Session) -> list[RoundSummary]:
     return summaries
 
 
-def city_overview(session: Session, *, city_id: int) -> tuple[City, list[CitySummary]]:
-    """The city's applications in every round still taking or reviewing applications."""
-    city = session.get(City, city_id)
-    summaries = []
-    rounds = select(Round).where(Round.stage != RoundStage.DRAFT).order_by(Round.year.desc(), Round.id.desc())
-    for review_round in session.exec(rounds):
-        applications = list(
-            session.exec(
-                select(Application)
-                .where(Application.round_id == review_round.id, Application.city_id == city_id)
-                .order_by(Application.code)
-            )
-        )
-        submitted = sum(a.status == ApplicationStatus.SUBMITTED for a in applications)
-        summaries.append(CitySummary(review_round, applications, submitted, review_round.city_quota))
-    return city, summaries
-
-
-def expert_overview(session: Session, *, expert_id: int) -> ExpertSummary:
-    """How many of the expert's sheets are untouched, drafted or submitted, and the next deadline."""
-    rows = session.execute(
-        select(ScoreSheet.status, sa.func.count())
-        .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
-        .where(ScoreSheet.expert_id == expert_id, Assignment.state == AssignmentState.ACTIVE)
-        .group_by(ScoreSheet.status)
-    ).all()
-    deadline = session.execute(
-        select(sa.func.min(Round.scoring_deadline))
-        .join(ScoreSheet, ScoreSheet.round_id == Round.id)
-        .where(
-            ScoreSheet.expert_id == expert_id,
-            ScoreSheet.status != SheetStatus.SUBMITTED,
-            Round.stage == RoundStage.SCORING,
-        )
-    ).scalar_one()
-    return ExpertSummary(session.get(Expert, expert_id), dict(rows), deadline)
-
-
 def audit_overview(session: Session, *, recent: int = 20) -> AuditSummary:
     """The size and integrity of the audit chain, its newest events, and the rounds to inspect."""
     events = list(session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(recent)))
@@ -147,5 +95,5 @@ def audit_overview(session: Session, *, recent: int = 20) -> AuditSummary:
         events=_count(session, select(sa.func.count()).select_from(AuditEvent)),
         chain_ok=not audit.verify(session),
         recent=events,
-        rounds=list(session.exec(select(Round).order_by(Round.year.desc(), Round.id.desc()))),
+        rounds=_rounds_newest_first(session),
     )

@@ -1,13 +1,14 @@
-"""Scoring progress: counts per application and expert, overdue experts, reminders and the outbox."""
+"""Scoring progress: counts per application and expert, overdue experts, reminders and the outbox; the
+sheets the centre lists and the expert's own counts."""
 
 from datetime import timedelta
 
 import pytest
 from sqlmodel import func, select
 
-from review_app.models import Notification, Round, ScoreSheet, SheetStatus
+from review_app.models import Notification, Round, ScoreSheet, SheetStatus, User
 from review_app.models._base import utcnow
-from review_app.services.review import progress
+from review_app.services.review import progress, workspace
 
 pytestmark = pytest.mark.demo
 
@@ -62,3 +63,21 @@ def test_the_auditor_sees_progress_but_cannot_remind(client, auth, users, sessio
     assert some_expert.code in page and some_expert.name not in page  # codes only: names are for the centre
     assert auth.post(f"/admin/rounds/{demo_round.id}/progress/remind").status_code == 403
     assert session.exec(select(func.count()).select_from(Notification)).one() == 0
+
+
+def test_the_score_sheet_page_and_the_progress_page_read_the_same_sheets(session, demo_round):
+    board = progress.round_progress(session, review_round=demo_round)
+    stored = session.exec(select(func.count()).select_from(ScoreSheet).where(ScoreSheet.round_id == demo_round.id))
+    assert board.counts[""] == len(board.rows) == stored.one()
+    for status in SheetStatus:
+        assert board.counts[status.value] == sum(getattr(row.counts, status.value) for row in board.applications)
+    drafts = progress.round_progress(session, review_round=demo_round, status="draft").rows
+    assert len(drafts) == board.counts["draft"] and all(r.active and r.sheet.status == "draft" for r in drafts)
+
+
+def test_the_experts_dashboard_counts_their_active_sheets(session, demo_round):
+    user = session.exec(select(User).where(User.expert_id.is_not(None)).order_by(User.id)).first()
+    board = workspace.dashboard(session, user=user)
+    sheets = session.exec(select(ScoreSheet).where(ScoreSheet.expert_id == user.expert_id)).all()
+    assert sheets and sum(board.summary.by_status.values()) == sum(len(w.active) for w in board.rounds) == len(sheets)
+    assert board.summary.expert.id == user.expert_id

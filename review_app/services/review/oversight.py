@@ -1,38 +1,26 @@
-"""The centre's side of the score sheets: the progress board (per application and per expert, overdue
-first), reopening a submitted sheet with a reason, and extending the scoring deadline; the experts
-concerned are told (services.notify)."""
+"""The centre's actions while experts score: reopening a submitted sheet with a reason, extending the
+scoring deadline, and reminding the experts with open sheets. The experts concerned are told
+(platform.notify: mailed when SMTP is configured, else kept in the outbox, and always on their dashboard);
+what the centre reads about the sheets is review.progress."""
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from ...models import (
-    Application,
-    Assignment,
-    AssignmentState,
-    Expert,
-    Round,
-    RoundStage,
-    ScoreSheet,
-    SheetStatus,
-    User,
-)
+from ...models import Application, Expert, Round, RoundStage, ScoreSheet, SheetStatus, User
 from ...models._base import utcnow
 from ..compliance import audit
 from ..platform import notify
-from .sheets import MAX_REASON_LENGTH, ReviewError, deadline_passed, local_time
+from .progress import ExpertProgress, round_progress
+from .sheets import ReviewError, checked_reason, deadline_passed, local_time
 
 
 def reopen(session: Session, *, sheet: ScoreSheet, by: User, reason: str) -> bool:
     """Unlock a submitted sheet for its expert, with the reason (audited; the expert is told).
     Returns whether the scoring deadline has passed (the centre then needs to extend it too)."""
-    reason = reason.strip()
-    if not reason:
-        raise ReviewError(_("Please give the reason for reopening the sheet."))
-    if len(reason) > MAX_REASON_LENGTH:
-        raise ReviewError(_("The reason is too long (at most %(n)d characters).", n=MAX_REASON_LENGTH))
+    reason = checked_reason(reason, missing=_("Please give the reason for reopening the sheet."))
     if sheet.status != SheetStatus.SUBMITTED:
         raise ReviewError(_("Only a submitted sheet can be reopened."))
     sheet.status = SheetStatus.DRAFT
@@ -50,10 +38,9 @@ def reopen(session: Session, *, sheet: ScoreSheet, by: User, reason: str) -> boo
         round_id=sheet.round_id,
         details={"reason": reason, "expert": expert.code, "application": application.code},
     )
-    account = session.exec(select(User).where(User.expert_id == expert.id)).first()
     notify.send(
         session,
-        user=account,
+        user=session.exec(select(User).where(User.expert_id == expert.id)).first(),
         email=expert.email,
         kind="reopened",
         round_id=sheet.round_id,
@@ -90,91 +77,68 @@ def extend_deadline(session: Session, *, round_id: int, by: User, deadline: date
         round_id=review_round.id,
         details={"old": old.isoformat() if old else None, "new": deadline.isoformat()},
     )
-    pending = session.exec(
-        select(Expert, User)
-        .join(User, User.expert_id == Expert.id, isouter=True)
-        .where(
-            Expert.id.in_(
-                select(ScoreSheet.expert_id)
-                .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
-                .where(
-                    ScoreSheet.round_id == review_round.id,
-                    ScoreSheet.status != SheetStatus.SUBMITTED,
-                    Assignment.state == AssignmentState.ACTIVE,
-                )
-            )
-        )
-    ).all()
-    for expert, account in pending:
-        notify.send(
-            session,
-            user=account,
-            email=expert.email,
-            kind="deadline",
-            round_id=review_round.id,
-            subject=_("The scoring deadline has been extended"),
-            body=_(
+    return _tell_experts_with_open_sheets(
+        session,
+        review_round,
+        kind="deadline",
+        compose=lambda row: (
+            _("The scoring deadline has been extended"),
+            _(
                 "The scoring deadline of %(round)s is now %(when)s. Please submit your open score sheets in time.",
                 round=review_round.name,
                 when=local_time(deadline),
             ),
+        ),
+    )
+
+
+def remind(session: Session, *, review_round: Round, by: User | None) -> int:
+    """Send every expert with open sheets a reminder; returns how many experts were reminded."""
+    deadline = review_round.scoring_deadline
+    reminded = _tell_experts_with_open_sheets(
+        session,
+        review_round,
+        kind="reminder",
+        compose=lambda row: (
+            _("Reminder: %(n)d application(s) await your score", n=row.counts.open),
+            _(
+                "Dear %(name)s, %(n)d application(s) of %(round)s still await your score. Deadline: %(when)s.",
+                name=row.expert.name,
+                n=row.counts.open,
+                round=review_round.name,
+                when=deadline.isoformat(timespec="minutes") if deadline else "—",
+            ),
+        ),
+    )
+    audit.record(
+        session,
+        action="progress.remind",
+        by=by,
+        target=review_round,
+        round_id=review_round.id,
+        details={"experts": reminded},
+    )
+    return reminded
+
+
+def _tell_experts_with_open_sheets(
+    session: Session, review_round: Round, *, kind: str, compose: Callable[[ExpertProgress], tuple[str, str]]
+) -> int:
+    """Send each expert with untouched or drafted sheets on an active panel seat the message `compose`
+    writes for them (subject, body), in the progress board's order (overdue first); returns how many."""
+    pending = [row for row in round_progress(session, review_round=review_round).experts if row.counts.open]
+    accounts = {
+        u.expert_id: u for u in session.exec(select(User).where(User.expert_id.in_([row.expert.id for row in pending])))
+    }
+    for row in pending:
+        subject, body = compose(row)
+        notify.send(
+            session,
+            user=accounts.get(row.expert.id),  # None while the expert has no account yet
+            email=row.expert.email,
+            kind=kind,
+            round_id=review_round.id,
+            subject=subject,
+            body=body,
         )
     return len(pending)
-
-
-@dataclass(frozen=True)
-class ProgressRow:
-    sheet: ScoreSheet
-    application: Application
-    expert: Expert
-    state: AssignmentState
-
-
-def progress(session: Session, *, review_round: Round, status: str = "") -> list[ProgressRow]:
-    """Every sheet of the round for the centre, by application then expert; `status` filters:
-    a SheetStatus value, or "recused" for the replacement list."""
-    query = (
-        select(ScoreSheet, Application, Expert, Assignment.state)
-        .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
-        .join(Application, Application.id == ScoreSheet.application_id)
-        .join(Expert, Expert.id == ScoreSheet.expert_id)
-        .where(ScoreSheet.round_id == review_round.id)
-        .order_by(Application.code, Expert.code)
-    )
-    if status == "recused":
-        query = query.where(Assignment.state == AssignmentState.RECUSED)
-    elif status in {s.value for s in SheetStatus}:
-        query = query.where(ScoreSheet.status == status, Assignment.state == AssignmentState.ACTIVE)
-    return [ProgressRow(*row) for row in session.exec(query).all()]
-
-
-@dataclass(frozen=True)
-class RoundProgress:
-    round: Round
-    rows: list[ProgressRow]
-    counts: dict[str, int]
-    deadline_passed: bool
-
-
-def round_progress(session: Session, *, round_id: int, status: str = "") -> RoundProgress | None:
-    """The centre's view of a round's sheets, with counts per status and the replacement list's size."""
-    review_round = session.get(Round, round_id)
-    if review_round is None:
-        return None
-    everything = progress(session, review_round=review_round)
-    counts = {"": len(everything), "recused": sum(r.state == AssignmentState.RECUSED for r in everything)}
-    for s in SheetStatus:
-        counts[s.value] = sum(r.state == AssignmentState.ACTIVE and r.sheet.status == s for r in everything)
-    rows = everything if not status else progress(session, review_round=review_round, status=status)
-    return RoundProgress(review_round, rows, counts, deadline_passed(review_round))
-
-
-def sheet_for_admin(session: Session, *, sheet_id: int) -> ProgressRow | None:
-    row = session.exec(
-        select(ScoreSheet, Application, Expert, Assignment.state)
-        .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
-        .join(Application, Application.id == ScoreSheet.application_id)
-        .join(Expert, Expert.id == ScoreSheet.expert_id)
-        .where(ScoreSheet.id == sheet_id)
-    ).first()
-    return ProgressRow(*row) if row else None

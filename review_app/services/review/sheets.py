@@ -1,9 +1,11 @@
-"""The expert's review: the pledge, the conflict declaration, score sheets (drafts, submission, lock),
-and the centre's reopening of a sheet and extension of the scoring deadline.
+"""A score sheet's rules: when its expert may change it, saving a draft, submitting it, and what it still
+needs before it can be submitted.
 
 Never lose a score: every save is checked against the sheet's `version` (a conditional UPDATE), so a
 stale tab cannot silently overwrite a newer draft; a refused entry is reported by field and the valid
-rest of the save is kept. A submitted sheet is locked until the centre reopens it.
+rest of the save is kept. A submitted sheet is locked until the centre reopens it (review.oversight).
+The pledge and the conflict declaration come first (review.declarations); what the expert sees is
+review.workspace.
 """
 
 from dataclasses import dataclass, field
@@ -17,17 +19,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from ...models import (
-    Application,
-    ApplicationMember,
     Assignment,
     AssignmentState,
-    Attachment,
-    City,
-    Conflict,
     ConflictDeclaration,
-    ConflictSource,
     Criterion,
-    Organisation,
     PledgeAcceptance,
     Round,
     RoundStage,
@@ -37,10 +32,8 @@ from ...models import (
     User,
 )
 from ...models._base import utcnow
-from .. import dashboard as dashboard_service
 from ..compliance import audit
 from ..errors import ServiceError
-from ..platform import notify
 from ..rounds import criteria_of
 
 MIN_COMMENT_LENGTH = 30
@@ -56,188 +49,19 @@ class StaleSheet(ReviewError):
     """The sheet was saved later elsewhere (another tab or device): the save was refused."""
 
 
-# Reading ----------------------------------------------------------------------------------------
+# When the sheet can be changed ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SheetRow:
-    sheet: ScoreSheet
-    application: Application
-    state: AssignmentState
-
-
-@dataclass(frozen=True)
-class RoundWork:
-    """One round of the expert's work: the pledge, the sheets, the deadline."""
-
-    round: Round
-    pledge_accepted_at: datetime | None
-    rows: list[SheetRow]
-    deadline_passed: bool
-
-    @property
-    def active(self) -> list[SheetRow]:
-        return [r for r in self.rows if r.state == AssignmentState.ACTIVE]
-
-    @property
-    def submitted(self) -> int:
-        return sum(r.sheet.status == SheetStatus.SUBMITTED for r in self.active)
-
-
-def workspace(session: Session, *, expert_id: int) -> list[RoundWork]:
-    """The expert's rounds with their own sheets only, newest round first."""
-    rows = session.exec(
-        select(ScoreSheet, Application, Assignment.state)
-        .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
-        .join(Application, Application.id == ScoreSheet.application_id)
-        .where(ScoreSheet.expert_id == expert_id)
-        .order_by(ScoreSheet.round_id.desc(), Application.code)
-    ).all()
-    by_round: dict[int, list[SheetRow]] = {}
-    for sheet, application, state in rows:
-        by_round.setdefault(sheet.round_id, []).append(SheetRow(sheet, application, state))
-    work = []
-    for round_id, sheet_rows in by_round.items():
-        review_round = session.get(Round, round_id)
-        pledge = _pledge(session, round_id=round_id, expert_id=expert_id)
-        work.append(
-            RoundWork(
-                round=review_round,
-                pledge_accepted_at=pledge.accepted_at if pledge else None,
-                rows=sheet_rows,
-                deadline_passed=deadline_passed(review_round),
-            )
-        )
-    return work
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    summary: "dashboard_service.ExpertSummary"
-    rounds: list[RoundWork]
-    messages: list
-
-
-def dashboard(session: Session, *, user: User) -> Dashboard:
-    """The expert's landing page: counts, rounds with their sheets, and the newest messages."""
-    return Dashboard(
-        summary=dashboard_service.expert_overview(session, expert_id=user.expert_id),
-        rounds=workspace(session, expert_id=user.expert_id),
-        messages=notify.recent_for(session, user_id=user.id),
-    )
-
-
-def expert_round(session: Session, *, round_id: int, expert_id: int) -> Round | None:
-    """The round when the expert has work in it, else None (the view answers 404)."""
-    has_sheet = session.exec(
-        select(ScoreSheet.id).where(ScoreSheet.round_id == round_id, ScoreSheet.expert_id == expert_id).limit(1)
+def pledge_of(session: Session, *, round_id: int, expert_id: int) -> PledgeAcceptance | None:
+    """The expert's acceptance of the round's pledge, or None: no sheet is written before it."""
+    return session.exec(
+        select(PledgeAcceptance).where(PledgeAcceptance.round_id == round_id, PledgeAcceptance.expert_id == expert_id)
     ).first()
-    return session.get(Round, round_id) if has_sheet else None
 
 
-def sheet_for_expert(session: Session, *, sheet_id: int, expert_id: int | None) -> ScoreSheet | None:
-    """The sheet when it is this expert's own, else None (the view answers 404)."""
-    sheet = session.get(ScoreSheet, sheet_id)
-    if sheet is None or expert_id is None or sheet.expert_id != expert_id:
-        return None
-    return sheet
-
-
-@dataclass(frozen=True)
-class Member:
-    org: Organisation
-    unit_type: str
-
-
-@dataclass(frozen=True)
-class SheetContext:
-    """Everything the sheet page shows: the application, its materials, the criteria and the scores."""
-
-    sheet: ScoreSheet
-    assignment: Assignment
-    round: Round
-    application: Application
-    city: City
-    lead: Organisation
-    members: list[Member]
-    attachments: list[Attachment]
-    criteria: list[Criterion]
-    points: dict[int, Decimal]
-    pledge_accepted: bool
-    blocked: str | None  # why the sheet cannot be edited now, or None
-
-    @property
-    def needs_pledge(self) -> bool:
-        return not self.pledge_accepted
-
-    @property
-    def needs_declaration(self) -> bool:
-        return self.sheet.declaration is None
-
-    @property
-    def withdrawn(self) -> bool:
-        return self.assignment.state != AssignmentState.ACTIVE
-
-    @property
-    def agreement_clauses(self) -> list[str]:
-        return [c for c in self.application.agreement_clauses.split(";") if c]
-
-    @property
-    def max_total(self) -> int:
-        return sum(c.max_points for c in self.criteria)
-
-
-def sheet_context(session: Session, sheet: ScoreSheet) -> SheetContext:
-    """What the sheet page shows; the sheet, its panel seat, round, application, city and lead in one query
-    (the page every expert opens most)."""
-    assignment, review_round, application, city, lead = session.exec(
-        select(Assignment, Round, Application, City, Organisation)
-        .join(Round, Round.id == Assignment.round_id)
-        .join(Application, Application.id == Assignment.application_id)
-        .join(City, City.id == Application.city_id)
-        .join(Organisation, Organisation.id == Application.lead_org_id)
-        .where(Assignment.id == sheet.assignment_id)
-    ).one()
-    members = [
-        Member(org, member.unit_type)
-        for member, org in session.exec(
-            select(ApplicationMember, Organisation)
-            .join(Organisation, Organisation.id == ApplicationMember.org_id)
-            .where(ApplicationMember.application_id == application.id)
-            .order_by(ApplicationMember.position, ApplicationMember.id)
-        )
-    ]
-    return SheetContext(
-        sheet=sheet,
-        assignment=assignment,
-        round=review_round,
-        application=application,
-        city=city,
-        lead=lead,
-        members=members,
-        attachments=list(
-            session.exec(select(Attachment).where(Attachment.application_id == application.id).order_by(Attachment.id))
-        ),
-        criteria=criteria_of(session, review_round.id),
-        points=stored_points(session, sheet.id),
-        pledge_accepted=_pledge(session, round_id=sheet.round_id, expert_id=sheet.expert_id) is not None,
-        blocked=edit_blocker(session, sheet),
-    )
-
-
-def attachment_for_expert(session: Session, *, sheet: ScoreSheet, attachment_id: int) -> Attachment | None:
-    """An attachment of the sheet's application, while the expert is still on its panel."""
-    attachment = session.get(Attachment, attachment_id)
-    assignment = session.get(Assignment, sheet.assignment_id)
-    if attachment is None or attachment.application_id != sheet.application_id:
-        return None
-    if assignment.state != AssignmentState.ACTIVE or sheet.declaration != ConflictDeclaration.NONE_DECLARED:
-        return None
-    return attachment
-
-
-def stored_points(session: Session, sheet_id: int) -> dict[int, Decimal]:
-    return {i.criterion_id: i.points for i in session.exec(select(ScoreItem).where(ScoreItem.sheet_id == sheet_id))}
+def require_pledge(session: Session, sheet: ScoreSheet) -> None:
+    if pledge_of(session, round_id=sheet.round_id, expert_id=sheet.expert_id) is None:
+        raise ReviewError(_("Please accept the review pledge first."))
 
 
 def deadline_passed(review_round: Round, now: datetime | None = None) -> bool:
@@ -251,109 +75,55 @@ def edit_blocker(session: Session, sheet: ScoreSheet) -> str | None:
     if assignment.state != AssignmentState.ACTIVE:
         return _("You have withdrawn from this application; its sheet is closed.")
     if sheet.status == SheetStatus.SUBMITTED:
-        return _("This sheet was submitted on %(when)s and is locked.", when=_when(sheet.submitted_at))
+        return _("This sheet was submitted on %(when)s and is locked.", when=local_time(sheet.submitted_at))
     if review_round.stage != RoundStage.SCORING:
         return _("Scoring is not open in this round.")
     if deadline_passed(review_round):
         return _(
             "The scoring deadline (%(when)s) has passed; the sheet can no longer be changed. "
             "Please contact the provincial centre if you need more time.",
-            when=_when(review_round.scoring_deadline),
+            when=local_time(review_round.scoring_deadline),
         )
     return None
 
 
-def _when(moment: datetime | None) -> str:
+def local_time(moment: datetime | None) -> str:
     return format_datetime(moment, "yyyy-MM-dd HH:mm") if moment else "—"
 
 
-local_time = _when
-
-
-def missing_for(session: Session, context: SheetContext) -> list[str]:
-    """What the sheet, as saved, still needs before it can be submitted."""
-    return _missing(context.criteria, context.points, context.sheet)
-
-
-def _pledge(session: Session, *, round_id: int, expert_id: int) -> PledgeAcceptance | None:
-    return session.exec(
-        select(PledgeAcceptance).where(PledgeAcceptance.round_id == round_id, PledgeAcceptance.expert_id == expert_id)
-    ).first()
-
-
-# The pledge and the declaration -------------------------------------------------------------------
-
-
-def accept_pledge(session: Session, *, review_round: Round, expert_id: int, by: User) -> PledgeAcceptance:
-    """Record that the expert accepted the round's 评审承诺书 (once; accepting again changes nothing)."""
-    existing = _pledge(session, round_id=review_round.id, expert_id=expert_id)
-    if existing is not None:
-        return existing
-    pledge = PledgeAcceptance(round_id=review_round.id, expert_id=expert_id, accepted_at=utcnow())
-    session.add(pledge)
-    session.flush()
-    audit.record(
-        session,
-        action="pledge.accept",
-        by=by,
-        target=pledge,
-        round_id=review_round.id,
-        details={"expert_id": expert_id, "pledge_text": review_round.pledge_text},
-    )
-    return pledge
-
-
-def declare(session: Session, *, sheet: ScoreSheet, by: User, conflict: bool, reason: str = "") -> None:
-    """The expert's declaration on opening the application: no conflict, or a conflict (申请回避).
-
-    A declared conflict withdraws the expert: the assignment becomes RECUSED (the centre's replacement
-    list), the conflict is recorded with source `declared`, and the sheet is closed.
-    """
-    if _pledge(session, round_id=sheet.round_id, expert_id=sheet.expert_id) is None:
-        raise ReviewError(_("Please accept the review pledge first."))
-    if sheet.declaration is not None:
-        raise ReviewError(_("You have already made your declaration for this application."))
-    blocker = edit_blocker(session, sheet)
-    if blocker:
-        raise ReviewError(blocker)
+def checked_reason(reason: str, *, missing: str) -> str:
+    """The reason given for a declared conflict or a reopening, trimmed; ReviewError(`missing`) when
+    empty, or when too long."""
     reason = reason.strip()
-    if conflict:
-        if not reason:
-            raise ReviewError(_("Please give the reason for your conflict of interest."))
-        if len(reason) > MAX_REASON_LENGTH:
-            raise ReviewError(_("The reason is too long (at most %(n)d characters).", n=MAX_REASON_LENGTH))
-        assignment = session.get(Assignment, sheet.assignment_id)
-        assignment.state = AssignmentState.RECUSED
-        sheet.declaration = ConflictDeclaration.CONFLICT
-        sheet.declaration_reason = reason
-        conflict_row = Conflict(
-            expert_id=sheet.expert_id,
-            application_id=sheet.application_id,
-            source=ConflictSource.DECLARED,
-            reason=reason,
-            created_by_id=by.id,
+    if not reason:
+        raise ReviewError(missing)
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ReviewError(_("The reason is too long (at most %(n)d characters).", n=MAX_REASON_LENGTH))
+    return reason
+
+
+# What is on the sheet ------------------------------------------------------------------------------
+
+
+def score_items(session: Session, sheet_id: int) -> dict[int, ScoreItem]:
+    """The sheet's stored scores by criterion id."""
+    return {i.criterion_id: i for i in session.exec(select(ScoreItem).where(ScoreItem.sheet_id == sheet_id))}
+
+
+def stored_points(session: Session, sheet_id: int) -> dict[int, Decimal]:
+    return {criterion_id: item.points for criterion_id, item in score_items(session, sheet_id).items()}
+
+
+def missing_for(criteria: list[Criterion], stored: dict[int, object], sheet: ScoreSheet) -> list[str]:
+    """What the sheet, as saved (`stored` scores by criterion id), still needs before it can be submitted."""
+    needs = [_("no score for “%(title)s”", title=c.title) for c in criteria if c.id not in stored]
+    if len(sheet.comment) < MIN_COMMENT_LENGTH:
+        needs.append(
+            _("the comment needs at least %(n)d characters (now %(m)d)", n=MIN_COMMENT_LENGTH, m=len(sheet.comment))
         )
-        session.add(conflict_row)
-        session.flush()
-        audit.record(
-            session,
-            action="sheet.declare_conflict",
-            by=by,
-            target=sheet,
-            round_id=sheet.round_id,
-            details={"application_id": sheet.application_id, "assignment_id": assignment.id, "reason": reason},
-        )
-    else:
-        sheet.declaration = ConflictDeclaration.NONE_DECLARED
-        audit.record(
-            session,
-            action="sheet.declare_none",
-            by=by,
-            target=sheet,
-            round_id=sheet.round_id,
-            details={"application_id": sheet.application_id},
-        )
-    sheet.version += 1
+    if sheet.recommend is None:
+        needs.append(_("choose 推荐 or 不推荐"))
+    return needs
 
 
 # Saving and submitting ----------------------------------------------------------------------------
@@ -427,7 +197,7 @@ def save(session: Session, *, sheet: ScoreSheet, by: User, entries: Entries, ver
     recommend = {"yes": True, "no": False}.get(entries.recommend or "")
 
     _claim_version(session, sheet, version, status=SheetStatus.DRAFT)
-    stored = {i.criterion_id: i for i in session.exec(select(ScoreItem).where(ScoreItem.sheet_id == sheet.id))}
+    stored = score_items(session, sheet.id)
     for criterion_id, value in values.items():
         item = stored.get(criterion_id)
         if value is None and item is not None:
@@ -451,13 +221,13 @@ def save(session: Session, *, sheet: ScoreSheet, by: User, entries: Entries, ver
         round_id=sheet.round_id,
         details={
             "version": sheet.version,
-            "points": {str(k): str(v.points) for k, v in sorted(stored.items())},
+            "points": _points_detail(stored),
             "recommend": recommend,
             "comment_length": len(comment),
             "refused": sorted(errors),
         },
     )
-    return SaveOutcome(sheet, errors, _missing(criteria, stored, sheet))
+    return SaveOutcome(sheet, errors, missing_for(criteria, stored, sheet))
 
 
 def submit(session: Session, *, sheet: ScoreSheet, by: User, version: int) -> bool:
@@ -467,10 +237,10 @@ def submit(session: Session, *, sheet: ScoreSheet, by: User, version: int) -> bo
         return False
     _check_writable(session, sheet)
     criteria = criteria_of(session, sheet.round_id)
-    stored = {i.criterion_id: i for i in session.exec(select(ScoreItem).where(ScoreItem.sheet_id == sheet.id))}
-    missing = _missing(criteria, stored, sheet)
-    if missing:
-        raise ReviewError(_("The sheet cannot be submitted yet: %(what)s", what="；".join(missing)))
+    stored = score_items(session, sheet.id)
+    needs = missing_for(criteria, stored, sheet)
+    if needs:
+        raise ReviewError(_("The sheet cannot be submitted yet: %(what)s", what="；".join(needs)))
     try:
         _claim_version(session, sheet, version, status=SheetStatus.SUBMITTED)
     except StaleSheet:
@@ -490,27 +260,20 @@ def submit(session: Session, *, sheet: ScoreSheet, by: User, version: int) -> bo
         details={
             "version": sheet.version,
             "total": str(sheet.total),
-            "points": {str(k): str(v.points) for k, v in sorted(stored.items())},
+            "points": _points_detail(stored),
             "recommend": sheet.recommend,
         },
     )
     return True
 
 
-def _missing(criteria: list[Criterion], stored: dict[int, ScoreItem], sheet: ScoreSheet) -> list[str]:
-    missing = [_("no score for “%(title)s”", title=c.title) for c in criteria if c.id not in stored]
-    if len(sheet.comment) < MIN_COMMENT_LENGTH:
-        missing.append(
-            _("the comment needs at least %(n)d characters (now %(m)d)", n=MIN_COMMENT_LENGTH, m=len(sheet.comment))
-        )
-    if sheet.recommend is None:
-        missing.append(_("choose 推荐 or 不推荐"))
-    return missing
+def _points_detail(stored: dict[int, ScoreItem]) -> dict[str, str]:
+    """The scores as the audit trail records them."""
+    return {str(k): str(v.points) for k, v in sorted(stored.items())}
 
 
 def _check_writable(session: Session, sheet: ScoreSheet) -> None:
-    if _pledge(session, round_id=sheet.round_id, expert_id=sheet.expert_id) is None:
-        raise ReviewError(_("Please accept the review pledge first."))
+    require_pledge(session, sheet)
     if sheet.declaration != ConflictDeclaration.NONE_DECLARED and sheet.status != SheetStatus.SUBMITTED:
         assignment = session.get(Assignment, sheet.assignment_id)
         if assignment.state == AssignmentState.ACTIVE:
@@ -539,7 +302,7 @@ def _claim_version(session: Session, sheet: ScoreSheet, version: int, *, status:
             _(
                 "This sheet was saved later in another window or on another device (%(when)s). "
                 "The latest saved version is shown; your entries of this window were not saved.",
-                when=_when(sheet.saved_at),
+                when=local_time(sheet.saved_at),
             )
         )
     # The UPDATE bypassed the ORM: tell the loaded sheet its new state without reading it back.

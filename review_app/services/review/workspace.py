@@ -1,0 +1,230 @@
+"""What the expert sees: their dashboard (counts, rounds with their own sheets, messages), and the score
+sheet page with the application's materials. Only the expert's own sheets: another expert's sheet, or
+an application not assigned to them, is None here and a 404 in the view."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from ...models import (
+    Application,
+    ApplicationMember,
+    Assignment,
+    AssignmentState,
+    Attachment,
+    City,
+    ConflictDeclaration,
+    Criterion,
+    Expert,
+    Organisation,
+    Round,
+    RoundStage,
+    ScoreSheet,
+    SheetStatus,
+    User,
+)
+from ..platform import notify
+from ..rounds import criteria_of
+from .progress import SheetRow, sheet_rows
+from .sheets import deadline_passed, edit_blocker, missing_for, pledge_of, stored_points
+
+# The dashboard ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundWork:
+    """One round of the expert's work: the pledge, the sheets, the deadline."""
+
+    round: Round
+    pledge_accepted_at: datetime | None
+    rows: list[SheetRow]
+    deadline_passed: bool
+
+    @property
+    def active(self) -> list[SheetRow]:
+        return [r for r in self.rows if r.active]
+
+    @property
+    def submitted(self) -> int:
+        return sum(r.sheet.status == SheetStatus.SUBMITTED for r in self.active)
+
+
+@dataclass(frozen=True)
+class ExpertSummary:
+    """How many of the expert's active sheets are untouched, drafted or submitted, and the next deadline
+    of a round still scoring where a sheet of theirs is not submitted."""
+
+    expert: Expert
+    by_status: dict[SheetStatus, int] = field(default_factory=dict)
+    next_deadline: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    summary: ExpertSummary
+    rounds: list[RoundWork]
+    messages: list
+
+
+def workspace(session: Session, *, expert_id: int) -> list[RoundWork]:
+    """The expert's rounds with their own sheets only, newest round first."""
+    rows = sheet_rows(
+        session, ScoreSheet.expert_id == expert_id, order_by=(ScoreSheet.round_id.desc(), Application.code)
+    )
+    by_round: dict[int, list[SheetRow]] = {}
+    for row in rows:
+        by_round.setdefault(row.sheet.round_id, []).append(row)
+    work = []
+    for round_id, round_rows in by_round.items():
+        review_round = session.get(Round, round_id)
+        pledge = pledge_of(session, round_id=round_id, expert_id=expert_id)
+        work.append(
+            RoundWork(
+                round=review_round,
+                pledge_accepted_at=pledge.accepted_at if pledge else None,
+                rows=round_rows,
+                deadline_passed=deadline_passed(review_round),
+            )
+        )
+    return work
+
+
+def dashboard(session: Session, *, user: User) -> Dashboard:
+    """The expert's landing page: counts, rounds with their sheets, and the newest messages."""
+    rounds = workspace(session, expert_id=user.expert_id)
+    deadlines = [
+        w.round.scoring_deadline
+        for w in rounds
+        if w.round.stage == RoundStage.SCORING
+        and w.round.scoring_deadline is not None
+        and any(r.sheet.status != SheetStatus.SUBMITTED for r in w.rows)
+    ]
+    return Dashboard(
+        summary=ExpertSummary(
+            expert=session.get(Expert, user.expert_id),
+            by_status=dict(Counter(r.sheet.status for w in rounds for r in w.active)),
+            next_deadline=min(deadlines, default=None),
+        ),
+        rounds=rounds,
+        messages=notify.recent_for(session, user_id=user.id),
+    )
+
+
+def expert_round(session: Session, *, round_id: int, expert_id: int) -> Round | None:
+    """The round when the expert has work in it, else None (the view answers 404)."""
+    has_sheet = session.exec(
+        select(ScoreSheet.id).where(ScoreSheet.round_id == round_id, ScoreSheet.expert_id == expert_id).limit(1)
+    ).first()
+    return session.get(Round, round_id) if has_sheet else None
+
+
+# The score sheet page -----------------------------------------------------------------------------
+
+
+def sheet_for_expert(session: Session, *, sheet_id: int, expert_id: int | None) -> ScoreSheet | None:
+    """The sheet when it is this expert's own, else None (the view answers 404)."""
+    sheet = session.get(ScoreSheet, sheet_id)
+    if sheet is None or expert_id is None or sheet.expert_id != expert_id:
+        return None
+    return sheet
+
+
+@dataclass(frozen=True)
+class Member:
+    org: Organisation
+    unit_type: str
+
+
+@dataclass(frozen=True)
+class SheetContext:
+    """Everything the sheet page shows: the application, its materials, the criteria and the scores."""
+
+    sheet: ScoreSheet
+    assignment: Assignment
+    round: Round
+    application: Application
+    city: City
+    lead: Organisation
+    members: list[Member]
+    attachments: list[Attachment]
+    criteria: list[Criterion]
+    points: dict[int, Decimal]
+    pledge_accepted: bool
+    blocked: str | None  # why the sheet cannot be edited now, or None
+
+    @property
+    def needs_pledge(self) -> bool:
+        return not self.pledge_accepted
+
+    @property
+    def needs_declaration(self) -> bool:
+        return self.sheet.declaration is None
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.assignment.state != AssignmentState.ACTIVE
+
+    @property
+    def agreement_clauses(self) -> list[str]:
+        return [c for c in self.application.agreement_clauses.split(";") if c]
+
+    @property
+    def max_total(self) -> int:
+        return sum(c.max_points for c in self.criteria)
+
+    @property
+    def missing(self) -> list[str]:
+        """What the sheet, as saved, still needs before it can be submitted."""
+        return missing_for(self.criteria, self.points, self.sheet)
+
+
+def sheet_context(session: Session, sheet: ScoreSheet) -> SheetContext:
+    """What the sheet page shows; the sheet, its panel seat, round, application, city and lead in one query
+    (the page every expert opens most)."""
+    assignment, review_round, application, city, lead = session.exec(
+        select(Assignment, Round, Application, City, Organisation)
+        .join(Round, Round.id == Assignment.round_id)
+        .join(Application, Application.id == Assignment.application_id)
+        .join(City, City.id == Application.city_id)
+        .join(Organisation, Organisation.id == Application.lead_org_id)
+        .where(Assignment.id == sheet.assignment_id)
+    ).one()
+    members = [
+        Member(org, member.unit_type)
+        for member, org in session.exec(
+            select(ApplicationMember, Organisation)
+            .join(Organisation, Organisation.id == ApplicationMember.org_id)
+            .where(ApplicationMember.application_id == application.id)
+            .order_by(ApplicationMember.position, ApplicationMember.id)
+        )
+    ]
+    return SheetContext(
+        sheet=sheet,
+        assignment=assignment,
+        round=review_round,
+        application=application,
+        city=city,
+        lead=lead,
+        members=members,
+        attachments=list(
+            session.exec(select(Attachment).where(Attachment.application_id == application.id).order_by(Attachment.id))
+        ),
+        criteria=criteria_of(session, review_round.id),
+        points=stored_points(session, sheet.id),
+        pledge_accepted=pledge_of(session, round_id=sheet.round_id, expert_id=sheet.expert_id) is not None,
+        blocked=edit_blocker(session, sheet),
+    )
+
+
+def attachment_for_expert(session: Session, *, sheet: ScoreSheet, attachment_id: int) -> Attachment | None:
+    """An attachment of the sheet's application, while the expert is still on its panel."""
+    attachment = session.get(Attachment, attachment_id)
+    assignment = session.get(Assignment, sheet.assignment_id)
+    if attachment is None or attachment.application_id != sheet.application_id:
+        return None
+    if assignment.state != AssignmentState.ACTIVE or sheet.declaration != ConflictDeclaration.NONE_DECLARED:
+        return None
+    return attachment
