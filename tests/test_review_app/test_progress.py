@@ -76,7 +76,9 @@ def test_the_score_sheet_page_and_the_progress_page_read_the_same_sheets(session
 
 
 def test_the_experts_dashboard_counts_their_active_sheets(session, demo_round):
-    user = session.exec(select(User).where(User.expert_id.is_not(None)).order_by(User.id)).first()
+    user = session.exec(
+        select(User).where(User.expert_id.in_(select(ScoreSheet.expert_id).where(ScoreSheet.round_id == demo_round.id)))
+    ).first()
     board = workspace.dashboard(session, user=user)
     sheets = session.exec(select(ScoreSheet).where(ScoreSheet.expert_id == user.expert_id)).all()
     assert sheets and sum(board.summary.by_status.values()) == sum(len(w.active) for w in board.rounds) == len(sheets)
