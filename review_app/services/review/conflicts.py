@@ -12,6 +12,8 @@ from ...models import Application, ApplicationMember, Conflict, ConflictSource, 
 from ..compliance import audit
 from ..errors import ServiceError
 
+NEWEST_FIRST = (Conflict.created_at.desc(), Conflict.id.desc())
+
 
 class ConflictError(ServiceError):
     """A conflict that cannot be recorded; the message says why, in the user's language."""
@@ -108,14 +110,7 @@ def record_conflict(
 
 
 def conflicts_of_expert(session: Session, *, expert: Expert) -> list[ConflictRow]:
-    rows = session.exec(
-        select(Conflict, Application, Organisation)
-        .join(Application, Application.id == Conflict.application_id, isouter=True)
-        .join(Organisation, Organisation.id == Conflict.org_id, isouter=True)
-        .where(Conflict.expert_id == expert.id)
-        .order_by(Conflict.created_at.desc(), Conflict.id.desc())
-    ).all()
-    return [ConflictRow(c, expert, a, o, c.source, c.reason) for c, a, o in rows]
+    return _recorded(session, Conflict.expert_id == expert.id)
 
 
 @dataclass(frozen=True)
@@ -130,14 +125,7 @@ def conflicts_of_application(session: Session, *, application_id: int) -> Applic
     application = session.get(Application, application_id)
     if application is None:
         return None
-    recorded = session.exec(
-        select(Conflict, Expert, Organisation)
-        .join(Expert, Expert.id == Conflict.expert_id)
-        .join(Organisation, Organisation.id == Conflict.org_id, isouter=True)
-        .where(Conflict.application_id == application.id)
-        .order_by(Expert.code)
-    ).all()
-    rows = [ConflictRow(c, e, application, o, c.source, c.reason) for c, e, o in recorded]
+    rows = _recorded(session, Conflict.application_id == application.id, order_by=(Expert.code,))
     org_ids = [application.lead_org_id] + list(
         session.exec(select(ApplicationMember.org_id).where(ApplicationMember.application_id == application.id))
     )
@@ -153,14 +141,24 @@ def conflicts_of_application(session: Session, *, application_id: int) -> Applic
 
 def all_conflicts(session: Session, *, application_code: str = "", limit: int = 500) -> list[ConflictRow]:
     """Recorded conflicts, newest first, optionally of one application no."""
+    code = application_code.strip()
+    return _recorded(session, *([Application.code == code] if code else []), limit=limit)
+
+
+def _recorded(
+    session: Session,
+    *conditions,
+    order_by=NEWEST_FIRST,
+    limit: int | None = None,
+) -> list[ConflictRow]:
+    """The recorded conflicts meeting `conditions`, with their expert and their application or unit."""
     statement = (
         select(Conflict, Expert, Application, Organisation)
         .join(Expert, Expert.id == Conflict.expert_id)
         .join(Application, Application.id == Conflict.application_id, isouter=True)
         .join(Organisation, Organisation.id == Conflict.org_id, isouter=True)
-        .order_by(Conflict.created_at.desc(), Conflict.id.desc())
+        .where(*conditions)
+        .order_by(*order_by)
         .limit(limit)
     )
-    if application_code.strip():
-        statement = statement.where(Application.code == application_code.strip())
     return [ConflictRow(c, e, a, o, c.source, c.reason) for c, e, a, o in session.exec(statement).all()]
