@@ -7,13 +7,16 @@ A pure library (numpy, OR-Tools); the web app translates its rows into a :class:
     violations = check(problem, result.pairs, options)                 # [] when valid
     diagnosis = diagnose(problem, options)                              # Hall-type counts, zh + en
     new = replace(problem, result.pairs, app_id, expert_id, options, rng)  # a recusal
+    affinities = pair_affinities(problem, result.pairs)                # each pair's affinity in [0, 1]
+    files = instance_files(problem)  # the instance as CSV bytes by file name; write_instance(problem, dir)
 
 Affinities are quantised to integers (score × SCALE, SCALE = 10^6) so the flow optimum is exact.
 """
 
+from .affinity import pair_affinities
 from .check import check
 from .diagnose import diagnose
-from .io import load_instance, read_pairs, write_pairs
+from .io import instance_files, load_instance, pairs_file, read_pairs, write_instance, write_pairs
 from .problem import SCALE, Application, Expert, InputError, Options, Problem, build_problem
 from .replace import Replacement, replace
 from .result import Diagnosis, Infeasible, Reason, Result, Violation
@@ -21,6 +24,7 @@ from .solve import solve
 
 __all__ = [
     "SCALE", "Application", "Diagnosis", "Expert", "Infeasible", "InputError", "Options", "Problem",
-    "Reason", "Replacement", "Result", "Violation", "build_problem", "check", "diagnose", "load_instance",
-    "read_pairs", "replace", "solve", "write_pairs",
+    "Reason", "Replacement", "Result", "Violation", "build_problem", "check", "diagnose", "instance_files",
+    "load_instance", "pair_affinities", "pairs_file", "read_pairs", "replace", "solve", "write_instance",
+    "write_pairs",
 ]

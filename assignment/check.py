@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .conflicts import candidate_pairs, exclusion_reasons, pair_scores
+from .affinity import pair_scores
+from .conflicts import candidate_pairs, exclusion_reasons
 from .prepare import REASON_ZH
 from .problem import Options, Problem, capacities
 from .result import Violation

@@ -1,4 +1,6 @@
-"""Reading and writing the CSV instance folder of design.md (UTF-8, header row).
+"""Reading and writing the CSV instance folder of design.md (UTF-8, header row): the library owns the
+format, so the web app writes its instances and pair files through :func:`instance_files` and
+:func:`pairs_file` rather than by hand.
 
 ``applications.csv``: id,title,field,lead_org,member_orgs,city (member_orgs separated by ``;``)
 ``experts.csv``: id,name,org,city,fields,max_load (fields separated by ``;``; empty max_load = default)
@@ -6,20 +8,22 @@
 ``conflicts.csv`` (optional): app_id,expert_id,reason
 ``assignment.csv`` (result), pin and forbid files: app_id,expert_id
 
-Every reading error is an :class:`InputError` naming the file and the row (header = row 1).
+Every reading error is an :class:`InputError` naming the file and the row (header = row 1). What the
+writers write, :func:`load_instance` and :func:`read_pairs` read back as the same problem and pairs.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 
-from .problem import Application, Expert, InputError, Problem, build_problem
+from .problem import SCALE, Application, Expert, InputError, Problem, build_problem
 
 APP_COLUMNS = ("id", "title", "field", "lead_org", "member_orgs", "city")
 EXPERT_COLUMNS = ("id", "name", "org", "city", "fields", "max_load")
@@ -160,12 +164,84 @@ def read_pairs(path: str | os.PathLike, problem: Problem) -> list[tuple[str, str
     return list(zip(apps, experts, strict=True))
 
 
+def _csv_bytes(columns: Sequence[str], rows: Iterable[Sequence], newline: str = "\n") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=newline)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """A reader never sees a half-written file: write aside, then rename over."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _joined(names: tuple[str, ...], idx: np.ndarray) -> list[str]:
+    return [names[i] for i in idx]
+
+
+def instance_files(problem: Problem) -> dict[str, bytes]:
+    """The problem as the files of an instance folder, by file name: applications.csv, experts.csv,
+    conflicts.csv (header only when there are none), and affinity.csv when the problem has its own
+    affinity table (absent, affinity comes from field overlap).
+
+    An application's first org is written as its lead; :func:`load_instance` refuses an empty lead.
+    """
+    apps = []
+    for a, app_id in enumerate(problem.app_ids):
+        fields = problem.app_field_names(a)
+        orgs = _joined(problem.orgs, problem.app_org_idx[problem.app_org_ptr[a] : problem.app_org_ptr[a + 1]])
+        apps.append([app_id, problem.app_titles[a], ";".join(fields), orgs[0] if orgs else "",
+                     ";".join(orgs[1:]), problem.cities[problem.app_city[a]]])
+    experts = []
+    for e, expert_id in enumerate(problem.expert_ids):
+        ptr = problem.expert_field_ptr
+        fields = _joined(problem.fields, problem.expert_field_idx[ptr[e] : ptr[e + 1]])
+        load = int(problem.expert_max_load[e])
+        experts.append([expert_id, problem.expert_names[e], problem.orgs[problem.expert_org[e]],
+                        problem.cities[problem.expert_city[e]], ";".join(fields), "" if load < 0 else load])
+    reasons = problem.conflict_reasons or ("",) * len(problem.conflicts)
+    conflicts = [[problem.app_ids[a], problem.expert_ids[e], reason]
+                 for a, e, reason in zip(problem.conflicts.app, problem.conflicts.expert, reasons, strict=True)]
+    files = {
+        "applications.csv": _csv_bytes(APP_COLUMNS, apps),
+        "experts.csv": _csv_bytes(EXPERT_COLUMNS, experts),
+        "conflicts.csv": _csv_bytes(CONFLICT_COLUMNS, conflicts),
+    }
+    if problem.affinity is not None:
+        aff = problem.affinity
+        # Scores are whole millionths (SCALE): six decimals write them exactly.
+        files["affinity.csv"] = _csv_bytes(AFFINITY_COLUMNS, (
+            [problem.app_ids[a], problem.expert_ids[e], f"{s / SCALE:.6f}"]
+            for a, e, s in zip(aff.app, aff.expert, aff.score, strict=True)))
+    return files
+
+
+def write_instance(problem: Problem, folder: str | os.PathLike) -> Path:
+    """Write the problem as an instance folder (created when missing; see :func:`instance_files`).
+
+    A stale affinity.csv is removed, so that the folder always reads back as ``problem``. Returns the folder.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = instance_files(problem)
+    for name, data in files.items():
+        _write_atomically(folder / name, data)
+    if "affinity.csv" not in files:
+        (folder / "affinity.csv").unlink(missing_ok=True)
+    return folder
+
+
+def pairs_file(rows: Iterable[Sequence], extra_columns: Sequence[str] = ()) -> bytes:
+    """An app_id,expert_id file (assignment, pins, forbids) as bytes. Each row starts with the pair; further
+    cells, named by ``extra_columns``, say more about it (a panel's state) and are ignored by readers."""
+    return _csv_bytes((*PAIR_COLUMNS, *extra_columns), rows)
+
+
 def write_pairs(path: str | os.PathLike, pairs: Iterable[tuple[str, str]]) -> None:
     """Write app_id,expert_id rows atomically: a reader never sees a half-written file."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(PAIR_COLUMNS)
-        writer.writerows(pairs)
-    os.replace(tmp, path)
+    # Lines end in CRLF here, as the command line has always written them (the csv module's default).
+    _write_atomically(Path(path), _csv_bytes(PAIR_COLUMNS, pairs, newline="\r\n"))

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conflicts import candidate_pairs, exclusion_reasons, pair_scores
+from .affinity import pair_scores
+from .conflicts import candidate_pairs, exclusion_reasons
 from .flow import FlowInput
 from .problem import Options, Pairs, Problem, capacities
 from .result import Diagnosis, Infeasible, Reason

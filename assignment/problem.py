@@ -200,6 +200,11 @@ def index_pairs(source: str, app_col: Sequence[str], expert_col: Sequence[str], 
     return result[0], result[1]
 
 
+def pair_code(problem: Problem, app: np.ndarray, expert: np.ndarray) -> np.ndarray:
+    """One int64 per position pair, ``app * n_experts + expert``: codes sort as the pairs do."""
+    return app.astype(np.int64) * max(problem.n_experts, 1) + expert
+
+
 def sort_pairs(app: np.ndarray, expert: np.ndarray, score: np.ndarray, n_experts: int) -> Pairs:
     """Pairs sorted by (app, expert), as the solver expects."""
     order = np.argsort(app.astype(np.int64) * max(n_experts, 1) + expert, kind="stable")

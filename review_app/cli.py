@@ -12,8 +12,9 @@ from .models import Role, Round, RoundKind, RoundStage, RunStatus
 from .services import rounds
 from .services.accounts import users
 from .services.assign import proposals
+from .services.assign.problem import RunChoices
 from .services.compliance import audit
-from .services.platform import jobs
+from .services.platform import jobs, storage
 from .services.results import export, rank
 
 db_group = AppGroup("db", help="Schema migrations (Alembic).")
@@ -142,7 +143,7 @@ def seed_demo() -> None:
     """Fill the database with a realistic demo round (idempotent) and print the demo logins."""
     _as_cli()
     db.upgrade(db.engine())
-    logins = demo.seed(get_session())
+    logins = demo.seed(get_session(), storage.store_for(current_app.config))
     click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
     for role, username, who in logins:
         click.echo(f"  {role:<8} {username:<16} {who}")
@@ -188,8 +189,9 @@ def assign_round(round_id: int, seed: int | None, fair: bool, balance: bool, pub
         run = proposals.propose(
             session,
             review_round=review_round,
-            choices=proposals.RunChoices(seed=seed, fair=fair, balance=balance),
+            choices=RunChoices(seed=seed, fair=fair, balance=balance),
             by=None,
+            store=storage.store_for(current_app.config),
         )
         if publish and run.status == RunStatus.PROPOSED:
             proposals.publish(session, run=run, by=None)

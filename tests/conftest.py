@@ -27,8 +27,9 @@ def _seed_demo(url: str, instance_path: str) -> None:
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x"}, instance_path=instance_path)
     with app.app_context():
         from review_app.db import get_session
+        from review_app.services.platform.storage import store_for
 
-        demo.seed(get_session())
+        demo.seed(get_session(), store_for(app.config))
     app.extensions["db_engine"].dispose()
 
 

@@ -53,6 +53,7 @@ def prepare_database(folder: Path, database_url: str | None) -> str:
     """The demo round, with one open sheet per expert (pledged, no conflict declared)."""
     from review_app import create_app, demo
     from review_app.db import get_session, upgrade
+    from review_app.services.platform.storage import store_for
     from tests.test_review_app.test_concurrency import open_sheet_per_expert
 
     url = database_url or f"sqlite:///{folder / 'template.db'}"
@@ -60,7 +61,7 @@ def prepare_database(folder: Path, database_url: str | None) -> str:
     upgrade(app.extensions["db_engine"])
     with app.app_context():
         session = get_session()
-        demo.seed(session)
+        demo.seed(session, store_for(app.config))
         open_sheet_per_expert(session)
     engine = app.extensions["db_engine"]
     if url.startswith("sqlite"):

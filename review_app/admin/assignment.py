@@ -8,7 +8,7 @@ from ..access import require_owner
 from ..db import get_session
 from ..models import Assignment, AssignmentPin, AssignmentRun, JobStatus, PinKind
 from ..services import rounds
-from ..services.assign import proposals, seats
+from ..services.assign import problem, proposals, seats
 from ..services.platform import jobs
 from .assignment_forms import PinForm, RunForm
 from .rounds import _by, _round_or_404
@@ -22,8 +22,8 @@ def assignment(round_id: int):
     return render_template(
         "admin/assignment.html",
         round=review_round,
-        diagnosis=proposals.diagnose(session, review_round=review_round),
-        fields=proposals.field_capacity(session, review_round=review_round),
+        diagnosis=problem.diagnose(session, review_round=review_round),
+        fields=problem.field_capacity(session, review_round=review_round),
         runs=proposals.runs(session, round_id=round_id),
         pins=seats.pins(session, round_id=round_id),
         replacements=seats.replacement_list(session, round_id=round_id),
@@ -39,7 +39,7 @@ def assignment_run(round_id: int):
     if not form.validate_on_submit():
         flash(_("Please correct the settings of the run."), "error")
         return redirect(url_for("admin.assignment", round_id=round_id))
-    choices = proposals.RunChoices(seed=form.seed.data, fair=form.fair.data, balance=form.balance.data)
+    choices = problem.RunChoices(seed=form.seed.data, fair=form.fair.data, balance=form.balance.data)
     try:
         job_id = proposals.start(get_session(), review_round=review_round, choices=choices, by=_by())
     except proposals.AssignError as error:

@@ -29,9 +29,11 @@ from ..models import (
 from ..models._base import utcnow
 from ..services import rounds
 from ..services.assign import proposals
+from ..services.assign.problem import RunChoices
 from ..services.compliance import audit
 from ..services.intake import credit_codes
 from ..services.platform import passwords
+from ..services.platform.storage import FolderStore
 from . import intake
 from .data import (
     BRAND_CHARS,
@@ -59,11 +61,11 @@ DIVISION = {"上海市": "310000", "杭州市": "330100", "合肥市": "340100"}
 ALL_AGREEMENT_CLAUSES = "责任落实;协同攻关;决策运行;资金筹措;知识产权;利益分配"
 
 
-def seed(session: Session) -> list[tuple[str, str, str]]:
-    """Create the demo round once (it is found by name afterwards) and return the demo logins as
-    (role, username, who) rows."""
+def seed(session: Session, store: FolderStore) -> list[tuple[str, str, str]]:
+    """Create the demo round once (it is found by name afterwards; its assignment's instance is frozen in
+    `store`, the upload store) and return the demo logins as (role, username, who) rows."""
     if session.exec(select(Round).where(Round.name == DEMO_ROUND_NAME)).first() is None:
-        _Builder(session, random.Random(DEMO_SEED)).build()
+        _Builder(session, random.Random(DEMO_SEED), store).build()
         session.commit()
     intake.seed(session, main_round_name=DEMO_ROUND_NAME)  # the formal check, and an annual round in intake
     session.commit()
@@ -71,8 +73,8 @@ def seed(session: Session) -> list[tuple[str, str, str]]:
 
 
 class _Builder:
-    def __init__(self, session: Session, rng: random.Random):
-        self.session, self.rng = session, rng
+    def __init__(self, session: Session, rng: random.Random, store: FolderStore):
+        self.session, self.rng, self.store = session, rng, store
         self.cities = {c.name: c for c in session.exec(select(City))}
         self.used_bodies: set[str] = set()
         # Every consortium has its own topic: draw (field, topic) pairs without replacement.
@@ -98,8 +100,8 @@ class _Builder:
         self._declared_conflicts(experts, applications)
         self._accounts(experts)
         self.session.flush()
-        choices = proposals.RunChoices(seed=DEMO_SEED)
-        run = proposals.propose(self.session, review_round=review_round, choices=choices, by=None)
+        choices = RunChoices(seed=DEMO_SEED)
+        run = proposals.propose(self.session, review_round=review_round, choices=choices, by=None, store=self.store)
         proposals.publish(self.session, run=run, by=None)
         self._scores_in_progress(review_round)
         audit.record(

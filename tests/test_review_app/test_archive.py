@@ -159,14 +159,17 @@ def test_the_assignment_replays_identically_from_the_archive(archived, tmp_path)
     assert replayed == recorded
 
 
-def test_the_replay_uses_the_instance_the_solver_saw(runner, session, tmp_path):
+def test_the_replay_uses_the_instance_the_solver_saw(app, runner, session, tmp_path):
     """Experts deactivated after publication do not change the replay: the instance was frozen at the solve."""
     from review_app.models import Assignment, Expert
     from review_app.services.assign import proposals
+    from review_app.services.assign.problem import RunChoices
+    from review_app.services.platform.storage import store_for
     from tests.factories import make_round_for_assignment
 
     review_round = make_round_for_assignment(session, n_applications=6, k=3)
-    run = proposals.propose(session, review_round=review_round, choices=proposals.RunChoices(seed=11), by=None)
+    choices = RunChoices(seed=11)
+    run = proposals.propose(session, review_round=review_round, choices=choices, by=None, store=store_for(app.config))
     proposals.publish(session, run=run, by=None)
     for seat in session.exec(select(Assignment).where(Assignment.run_id == run.id)).all()[:4]:
         session.get(Expert, seat.expert_id).is_active = False  # retired since

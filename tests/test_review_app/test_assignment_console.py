@@ -20,6 +20,8 @@ from review_app.models import (
     ScoreSheet,
 )
 from review_app.services.assign import proposals
+from review_app.services.assign.problem import RunChoices
+from review_app.services.platform.storage import store_for
 from tests.factories import make_round_for_assignment
 
 pytestmark = pytest.mark.demo
@@ -28,6 +30,12 @@ pytestmark = pytest.mark.demo
 @pytest.fixture
 def fresh_round(session):
     return make_round_for_assignment(session, n_applications=8, k=3)
+
+
+@pytest.fixture
+def store(app):
+    """The upload store, where a solve freezes its instance."""
+    return store_for(app.config)
 
 
 def _wait_for(session, job_id: int) -> Job:
@@ -88,9 +96,9 @@ def test_run_preview_publish(client, auth, users, session, fresh_round):
     assert {"job.assignment", "assignment.propose", "assignment.publish", "round.stage"} <= actions
 
 
-def test_the_same_seed_draws_the_same_panels(session, fresh_round):
-    first = proposals.propose(session, review_round=fresh_round, choices=proposals.RunChoices(seed=7), by=None)
-    second = proposals.propose(session, review_round=fresh_round, choices=proposals.RunChoices(seed=7), by=None)
+def test_the_same_seed_draws_the_same_panels(session, fresh_round, store):
+    first = proposals.propose(session, review_round=fresh_round, choices=RunChoices(seed=7), by=None, store=store)
+    second = proposals.propose(session, review_round=fresh_round, choices=RunChoices(seed=7), by=None, store=store)
     session.commit()
 
     def panels(run):
@@ -101,9 +109,9 @@ def test_the_same_seed_draws_the_same_panels(session, fresh_round):
     assert panels(first) == panels(second)
 
 
-def test_only_one_publication(session, fresh_round):
-    first = proposals.propose(session, review_round=fresh_round, choices=proposals.RunChoices(seed=1), by=None)
-    second = proposals.propose(session, review_round=fresh_round, choices=proposals.RunChoices(seed=2), by=None)
+def test_only_one_publication(session, fresh_round, store):
+    first = proposals.propose(session, review_round=fresh_round, choices=RunChoices(seed=1), by=None, store=store)
+    second = proposals.propose(session, review_round=fresh_round, choices=RunChoices(seed=2), by=None, store=store)
     session.commit()
     proposals.publish(session, run=first, by=None)
     session.commit()
@@ -113,8 +121,8 @@ def test_only_one_publication(session, fresh_round):
     assert session.get(AssignmentRun, second.id).status == RunStatus.SUPERSEDED
 
 
-def test_pins_and_forbids_hold_in_the_next_run(client, auth, users, session, fresh_round):
-    first = proposals.propose(session, review_round=fresh_round, choices=proposals.RunChoices(seed=3), by=None)
+def test_pins_and_forbids_hold_in_the_next_run(client, auth, users, session, fresh_round, store):
+    first = proposals.propose(session, review_round=fresh_round, choices=RunChoices(seed=3), by=None, store=store)
     session.commit()
     seat = session.exec(select(Assignment).where(Assignment.run_id == first.id)).first()
     forbidden = session.get(Expert, seat.expert_id)
@@ -138,7 +146,7 @@ def test_pins_and_forbids_hold_in_the_next_run(client, auth, users, session, fre
             },
         )
         assert response.status_code == 302
-    run = proposals.propose(session, review_round=fresh_round, choices=proposals.RunChoices(seed=3), by=None)
+    run = proposals.propose(session, review_round=fresh_round, choices=RunChoices(seed=3), by=None, store=store)
     pairs = {
         (p.application_id, p.expert_id): p for p in session.exec(select(Assignment).where(Assignment.run_id == run.id))
     }
@@ -167,8 +175,8 @@ def test_an_impossible_round_is_diagnosed(client, auth, users, session, runner):
     )
 
 
-def test_a_recusal_is_replaced_without_moving_anyone_else(client, auth, users, session, fresh_round):
-    run = proposals.propose(session, review_round=fresh_round, choices=proposals.RunChoices(seed=5), by=None)
+def test_a_recusal_is_replaced_without_moving_anyone_else(client, auth, users, session, fresh_round, store):
+    run = proposals.propose(session, review_round=fresh_round, choices=RunChoices(seed=5), by=None, store=store)
     session.commit()
     proposals.publish(session, run=run, by=None)
     session.commit()
@@ -226,7 +234,7 @@ def test_a_job_whose_process_died_shows_as_interrupted(client, auth, users, sess
     from review_app.models._base import utcnow
     from review_app.services.platform import jobs
 
-    job_id = proposals.start(session, review_round=fresh_round, choices=proposals.RunChoices(seed=1), by=None)
+    job_id = proposals.start(session, review_round=fresh_round, choices=RunChoices(seed=1), by=None)
     job = session.get(Job, job_id)
     job.status, job.created_at = JobStatus.RUNNING, utcnow() - timedelta(hours=2)  # its thread never came back
     session.commit()
@@ -256,7 +264,7 @@ def test_with_a_worker_the_job_waits_for_flask_run_jobs(app, client, auth, users
 def test_a_job_is_claimed_once(session, fresh_round):
     from review_app.services.platform import jobs
 
-    job_id = proposals.start(session, review_round=fresh_round, choices=proposals.RunChoices(seed=1), by=None)
+    job_id = proposals.start(session, review_round=fresh_round, choices=RunChoices(seed=1), by=None)
     assert jobs.claim(session, job_id) is True
     assert jobs.claim(session, job_id) is False  # a second worker (or thread) finds it taken
     session.expire_all()

@@ -163,13 +163,17 @@ def test_300_experts_submit_within_the_same_minute(app, session, database_url, t
 def test_two_admins_publishing_at_once_make_one_publication(app, session, database_url, tmp_path):
     from review_app.models import AssignmentRun, AuditEvent, RunStatus, ScoreSheet
     from review_app.services.assign import proposals
+    from review_app.services.assign.problem import RunChoices
+    from review_app.services.platform.storage import store_for
     from tests.conftest import PASSWORD
     from tests.factories import make_round_for_assignment, make_user
 
     review_round = make_round_for_assignment(session, n_applications=8, k=3)
     with app.test_request_context():
         runs = [
-            proposals.propose(session, review_round=review_round, choices=proposals.RunChoices(seed=seed), by=None)
+            proposals.propose(
+                session, review_round=review_round, choices=RunChoices(seed=seed), by=None, store=store_for(app.config)
+            )
             for seed in (7, 8)
         ]
     make_user(session, "admin1", "admin")

@@ -100,11 +100,15 @@ def test_killed_during_an_assignment_publication(app, session, database_url, tmp
     from review_app.demo import DEMO_PASSWORD
     from review_app.models import AssignmentRun, Round, RoundStage, RunStatus, ScoreSheet
     from review_app.services.assign import proposals
+    from review_app.services.assign.problem import RunChoices
+    from review_app.services.platform.storage import store_for
     from tests.factories import make_round_for_assignment
 
     review_round = make_round_for_assignment(session, n_applications=8, k=3)
     with app.test_request_context():
-        run = proposals.propose(session, review_round=review_round, choices=proposals.RunChoices(seed=3), by=None)
+        run = proposals.propose(
+            session, review_round=review_round, choices=RunChoices(seed=3), by=None, store=store_for(app.config)
+        )
     session.commit()
     session.rollback()  # hold no transaction while the server writes
 

@@ -22,7 +22,7 @@ from ...models import (
     User,
 )
 from ..compliance import audit
-from .proposals import AssignError, RunChoices, build_pool, options_for
+from .problem import AssignError, RunChoices, build_pool, options_for
 
 
 def set_pin(

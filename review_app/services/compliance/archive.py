@@ -26,6 +26,8 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+import assignment
+
 from ...models import (
     Application,
     ApplicationMember,
@@ -41,6 +43,7 @@ from ...models import (
     User,
 )
 from ...models._base import utcnow
+from ..assign import problem as assign_problem
 from ..assign import proposals
 from ..errors import ServiceError
 from ..intake import eligibility
@@ -100,16 +103,18 @@ def _assignment_files(session: Session, review_round: Round, store: FolderStore)
         return {}, None
     files: dict[str, bytes] = {}
     # The instance the solver saw, frozen when it ran; rebuilt from today's pool only for older runs.
-    frozen = proposals.frozen_instance(store, run)
+    frozen = assign_problem.frozen_instance(store, run)
     files.update(
-        frozen if frozen is not None else proposals.instance_files(proposals.build_pool(session, review_round).problem)
+        frozen
+        if frozen is not None
+        else assign_problem.instance_files(assign_problem.build_pool(session, review_round).problem)
     )
     options = json.loads(run.options_json or "{}")
     pins, forbids = options.get("pins") or [], options.get("forbids") or []
     if pins:
-        files["assignment/pins.csv"] = proposals.csv_bytes(("app_id", "expert_id"), pins)
+        files["assignment/pins.csv"] = assignment.pairs_file(pins)
     if forbids:
-        files["assignment/forbids.csv"] = proposals.csv_bytes(("app_id", "expert_id"), forbids)
+        files["assignment/forbids.csv"] = assignment.pairs_file(forbids)
     rows = session.exec(
         select(Assignment, Application.code, Expert.code)
         .join(Application, Application.id == Assignment.application_id)
@@ -125,13 +130,13 @@ def _assignment_files(session: Session, review_round: Round, store: FolderStore)
         )
     }
     solved = sorted((code, expert) for seat, code, expert in rows if str(seat.id) not in added)
-    files["assignment/assignment.csv"] = proposals.csv_bytes(("app_id", "expert_id"), solved)
-    files["assignment/panels.csv"] = proposals.csv_bytes(
-        ("app_id", "expert_id", "state", "affinity", "pinned", "added_by_replacement"),
+    files["assignment/assignment.csv"] = assignment.pairs_file(solved)
+    files["assignment/panels.csv"] = assignment.pairs_file(
         sorted(
             [code, expert, seat.state.value, round(seat.affinity, 6), int(seat.pinned), int(str(seat.id) in added)]
             for seat, code, expert in rows
         ),
+        extra_columns=("state", "affinity", "pinned", "added_by_replacement"),
     )
     command = replay_command(options, run.seed, pins=bool(pins), forbids=bool(forbids))
     files["assignment/run.json"] = _json(

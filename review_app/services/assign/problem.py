@@ -1,0 +1,201 @@
+"""A round's assignment problem: the rows the solver sees, the options it solves under, and the instance
+it saw, frozen in the upload store so that the archive replays the solve whatever the pool becomes.
+
+Ids in the problem are application codes (申报编号) and expert codes (专家编号), so the library's diagnosis
+names what the centre knows. This module and `proposals` are the only translators between the database and
+the `assignment` library; the instance's file format is the library's (`assignment.instance_files`).
+"""
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+import assignment
+
+from ...models import (
+    Application,
+    ApplicationMember,
+    ApplicationStatus,
+    AssignmentPin,
+    AssignmentRun,
+    City,
+    Conflict,
+    Expert,
+    PinKind,
+    Round,
+)
+from ..errors import ServiceError
+from ..intake import eligibility
+from ..platform.storage import FolderStore
+
+#: Where the instance's files sit inside the frozen zip and the round archive.
+INSTANCE_FOLDER = "assignment/instance"
+
+
+class AssignError(ServiceError):
+    """An assignment request that cannot be honoured; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A round's assignment problem and the rows behind its ids."""
+
+    problem: assignment.Problem
+    applications: dict[str, Application]  # by code
+    experts: dict[str, Expert]  # by code
+
+
+def build_pool(session: Session, review_round: Round, *, keep_expert_id: int | None = None) -> Pool:
+    """The round's submitted applications that passed the formal check, and the active expert pool
+    (plus `keep_expert_id` even if inactive: an expert leaving a seat must be known to the solver)."""
+    cities = {c.id: c.name for c in session.exec(select(City))}
+    failing = eligibility.failing_application_ids(session, round_id=review_round.id)
+    applications = [
+        a
+        for a in session.exec(
+            select(Application)
+            .where(Application.round_id == review_round.id, Application.status == ApplicationStatus.SUBMITTED)
+            .order_by(Application.code)
+        )
+        if a.id not in failing
+    ]
+    by_id = {a.id: a for a in applications}
+    members: dict[int, list[str]] = {}
+    for member in session.exec(select(ApplicationMember).where(ApplicationMember.application_id.in_(list(by_id)))):
+        members.setdefault(member.application_id, []).append(str(member.org_id))
+    experts = list(
+        session.exec(select(Expert).where(sa.or_(Expert.is_active, Expert.id == keep_expert_id)).order_by(Expert.code))
+    )
+    expert_by_id = {e.id: e for e in experts}
+    conflicts = [
+        c
+        for c in session.exec(select(Conflict).where(Conflict.application_id.in_(list(by_id))))
+        if c.expert_id in expert_by_id
+    ]
+    problem = assignment.build_problem(
+        [
+            assignment.Application(
+                id=a.code,
+                field=a.field,
+                lead_org=str(a.lead_org_id),
+                member_orgs=tuple(members.get(a.id, ())),
+                city=cities[a.city_id],
+                title=a.title,
+            )
+            for a in applications
+        ],
+        [
+            assignment.Expert(
+                id=e.code,
+                org=str(e.org_id) if e.org_id else f"expert-{e.id}",
+                city=e.city,
+                fields=tuple(e.field_list),
+                max_load=e.max_load,
+                name=e.name,
+            )
+            for e in experts
+        ],
+        conflicts=(
+            [by_id[c.application_id].code for c in conflicts],
+            [expert_by_id[c.expert_id].code for c in conflicts],
+            [c.reason or c.source.value for c in conflicts],
+        ),
+    )
+    return Pool(problem, {a.code: a for a in applications}, {e.code: e for e in experts})
+
+
+def instance_files(problem: assignment.Problem) -> dict[str, bytes]:
+    """The solver's problem as the library's instance files (design.md, "Assignment instance"), by their
+    path in the archive."""
+    return {f"{INSTANCE_FOLDER}/{name}": data for name, data in assignment.instance_files(problem).items()}
+
+
+def freeze_instance(store: FolderStore, problem: assignment.Problem) -> str:
+    """Keep the instance a solve used (a zip of its CSV files) in the upload store; returns its SHA-256, so
+    that the archive replays the solve on what the solver saw, whatever the pool becomes later."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(instance_files(problem).items()):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data)
+    return store.put(buffer.getvalue())
+
+
+def frozen_instance(store: FolderStore, run: AssignmentRun) -> dict[str, bytes] | None:
+    """The instance files frozen when `run` was solved, or None for a run from before freezing."""
+    digest = json.loads(run.options_json or "{}").get("instance_sha256")
+    if not digest or not store.exists(digest):
+        return None
+    with zipfile.ZipFile(store.path(digest)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+@dataclass(frozen=True)
+class FieldCapacity:
+    """Seats a field's applications need against what its experts can give at most (conflicts and
+    experts shared between fields make the true figure smaller: the diagnosis checks it exactly)."""
+
+    field: str
+    applications: int
+    seats: int
+    experts: int
+    capacity: int
+
+    @property
+    def short(self) -> int:
+        return max(self.seats - self.capacity, 0)
+
+
+def field_capacity(session: Session, *, review_round: Round) -> list[FieldCapacity]:
+    """Per field of the round's applications: seats needed (k per application) and the most its active
+    experts can review (each up to their max load, and no more than the field's applications)."""
+    pool = build_pool(session, review_round)
+    k = review_round.experts_per_application
+    apps_by_field: dict[str, int] = {}
+    for application in pool.applications.values():
+        apps_by_field[application.field] = apps_by_field.get(application.field, 0) + 1
+    rows = []
+    for field_name, n_apps in sorted(apps_by_field.items(), key=lambda item: (-item[1], item[0])):
+        experts = [e for e in pool.experts.values() if field_name in e.field_list]
+        capacity = sum(min(e.max_load or review_round.max_load, n_apps) for e in experts)
+        rows.append(FieldCapacity(field_name, n_apps, k * n_apps, len(experts), capacity))
+    return rows
+
+
+@dataclass(frozen=True)
+class RunChoices:
+    """What the admin chooses for one solve, beyond the round's own settings."""
+
+    seed: int | None = None
+    fair: bool = False
+    balance: bool = False
+
+
+def options_for(session: Session, review_round: Round, pool: Pool, choices: RunChoices) -> assignment.Options:
+    """The solver options: the round's settings, the admin's pins and forbids, and the run's choices."""
+    pins, forbids = [], []
+    for pin in session.exec(select(AssignmentPin).where(AssignmentPin.round_id == review_round.id)):
+        application, expert = session.get(Application, pin.application_id), session.get(Expert, pin.expert_id)
+        if application.code in pool.applications and expert.code in pool.experts:
+            (pins if pin.kind == PinKind.PIN else forbids).append((application.code, expert.code))
+    return assignment.Options(
+        k=review_round.experts_per_application,
+        max_load=review_round.max_load,
+        min_load=review_round.min_load,
+        org_diverse=review_round.org_diverse,
+        avoid_same_city=review_round.avoid_same_city,
+        pins=tuple(pins),
+        forbids=tuple(forbids),
+        fair=choices.fair,
+        balance=choices.balance,
+        seed=choices.seed,
+    )
+
+
+def diagnose(session: Session, *, review_round: Round, choices: RunChoices = RunChoices()) -> assignment.Diagnosis:
+    """Whether the round can be assigned as set up and, if not, which applications or fields fall short."""
+    pool = build_pool(session, review_round)
+    return assignment.diagnose(pool.problem, options_for(session, review_round, pool, choices))
