@@ -179,27 +179,27 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _joined(names: tuple[str, ...], idx: np.ndarray) -> list[str]:
-    return [names[i] for i in idx]
+def _names(names: tuple[str, ...], ptr: np.ndarray, idx: np.ndarray, row: int) -> list[str]:
+    """The names listed for one row of a CSR list (an application's orgs, an expert's fields)."""
+    return [names[i] for i in idx[ptr[row] : ptr[row + 1]]]
 
 
 def instance_files(problem: Problem) -> dict[str, bytes]:
     """The problem as the files of an instance folder, by file name: applications.csv, experts.csv,
-    conflicts.csv (header only when there are none), and affinity.csv when the problem has its own
-    affinity table (absent, affinity comes from field overlap).
+    conflicts.csv (header only when there are none), and affinity.csv only when the problem has an
+    affinity table of its own (without one, affinity comes from field overlap).
 
     An application's first org is written as its lead; :func:`load_instance` refuses an empty lead.
     """
     apps = []
     for a, app_id in enumerate(problem.app_ids):
         fields = problem.app_field_names(a)
-        orgs = _joined(problem.orgs, problem.app_org_idx[problem.app_org_ptr[a] : problem.app_org_ptr[a + 1]])
+        orgs = _names(problem.orgs, problem.app_org_ptr, problem.app_org_idx, a)
         apps.append([app_id, problem.app_titles[a], ";".join(fields), orgs[0] if orgs else "",
                      ";".join(orgs[1:]), problem.cities[problem.app_city[a]]])
     experts = []
     for e, expert_id in enumerate(problem.expert_ids):
-        ptr = problem.expert_field_ptr
-        fields = _joined(problem.fields, problem.expert_field_idx[ptr[e] : ptr[e + 1]])
+        fields = _names(problem.fields, problem.expert_field_ptr, problem.expert_field_idx, e)
         load = int(problem.expert_max_load[e])
         experts.append([expert_id, problem.expert_names[e], problem.orgs[problem.expert_org[e]],
                         problem.cities[problem.expert_city[e]], ";".join(fields), "" if load < 0 else load])

@@ -5,8 +5,6 @@ The solver's result is stored as a proposal the centre previews; publishing make
 built in `problem`; the instance it saw is frozen in the upload store the caller passes in.
 """
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 
@@ -38,15 +36,6 @@ from ..compliance import audit
 from ..platform import jobs
 from ..platform.storage import FolderStore, store_for
 from .problem import AssignError, RunChoices, build_pool, freeze_instance, options_for
-
-
-def csv_bytes(header, rows) -> bytes:
-    """A UTF-8 CSV file with a header row (the archive's other files, until they move to platform.csvfiles)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
 
 
 def start(session: Session, *, review_round: Round, choices: RunChoices, by: User | None) -> int:

@@ -44,7 +44,6 @@ from ...models import (
 )
 from ...models._base import utcnow
 from ..assign import problem as assign_problem
-from ..assign import proposals
 from ..errors import ServiceError
 from ..intake import eligibility
 from ..platform.csvfiles import csv_bytes
