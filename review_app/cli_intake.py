@@ -1,5 +1,5 @@
 """`flask import-applications` and `flask formal-check` (design.md, "Command line"): thin wrappers over
-services.intake and services.eligibility, one-line errors, exit codes."""
+services.intake and services.check, one-line errors, exit codes."""
 
 import click
 from flask.cli import with_appcontext
@@ -59,13 +59,13 @@ def formal_check(round_id: int, out: str) -> None:
     """
     from pathlib import Path
 
-    from .services.intake import eligibility
+    from .services.check import report, runner
 
     _as_cli()
     session = get_session()
     review_round = _round(session, round_id)
-    if review_round.stage in eligibility.CHECKABLE_STAGES:
-        summary = eligibility.run_check(session, review_round=review_round, by=None)
+    if review_round.stage in runner.CHECKABLE_STAGES:
+        summary = runner.run_check(session, review_round=review_round, by=None)
         session.commit()
         click.echo(
             f"checked {summary.applications} application(s): {summary.failed} with a failed rule, "
@@ -74,7 +74,7 @@ def formal_check(round_id: int, out: str) -> None:
         )
     else:
         click.echo(f"round in stage {review_round.stage}: the check is frozen; writing the stored verdicts", err=True)
-    data = eligibility.report_csv(session, round_id=review_round.id)
+    data = report.report_csv(session, round_id=review_round.id)
     try:
         Path(out).write_bytes(data)
     except OSError as error:

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from .models import RoundStage, Verdict
 from .services.intake.applications import ATTACHMENT_KIND_LABEL
-from .services.intake.eligibility import RULE_TITLES
+from .services.intake.rules import RULE_TITLES
 
 VERDICT = {
     Verdict.PASS: _l("Pass"),

@@ -12,7 +12,8 @@ from ..access import require_owner
 from ..db import get_session
 from ..models import Verdict
 from ..services import rounds
-from ..services.intake import eligibility
+from ..services.check import report, runner
+from ..services.intake.rules import RULES
 from .round_forms import OverrideForm
 from .routes import bp
 
@@ -21,7 +22,7 @@ def _filters() -> dict:
     rule = request.args.get("rule", "")
     verdict = request.args.get("verdict", "")
     return {
-        "rule": rule if rule in eligibility.RULES else None,
+        "rule": rule if rule in RULES else None,
         "verdict": Verdict(verdict) if verdict in set(Verdict) else None,
         "city_id": request.args.get("city", type=int),
     }
@@ -30,9 +31,9 @@ def _filters() -> dict:
 @bp.route("/rounds/<int:round_id>/check")
 def round_check(round_id: int):
     filters = _filters()
-    board = eligibility.board(get_session(), round_id=round_id, **filters)
+    board = runner.board(get_session(), round_id=round_id, **filters)
     require_owner(board is not None)
-    return render_template("admin/check.html", board=board, filters=filters, rules=eligibility.RULES)
+    return render_template("admin/check.html", board=board, filters=filters, rules=RULES)
 
 
 @bp.route("/rounds/<int:round_id>/check/run", methods=["POST"])
@@ -41,8 +42,8 @@ def run_check(round_id: int):
     review_round = rounds.get_round(session, round_id)
     require_owner(review_round is not None)
     try:
-        summary = eligibility.run_check(session, review_round=review_round, by=current_user._get_current_object())
-    except eligibility.CheckError as error:
+        summary = runner.run_check(session, review_round=review_round, by=current_user._get_current_object())
+    except runner.CheckError as error:
         session.rollback()
         flash(str(error), "error")
     else:
@@ -62,21 +63,21 @@ def run_check(round_id: int):
 @bp.route("/checks/<int:result_id>/override", methods=["GET", "POST"])
 def override_check(result_id: int):
     session = get_session()
-    row = eligibility.result_row(session, result_id=result_id)
+    row = runner.result_row(session, result_id=result_id)
     require_owner(row is not None)
     form = OverrideForm()
     if request.method == "GET":
         form.verdict.data = row.effective.value
     elif form.validate_on_submit():
         try:
-            eligibility.override(
+            runner.override(
                 session,
                 result_id=result_id,
                 verdict=Verdict(form.verdict.data),
                 reason=form.reason.data,
                 by=current_user._get_current_object(),
             )
-        except eligibility.CheckError as error:
+        except runner.CheckError as error:
             session.rollback()
             flash(str(error), "error")
         else:
@@ -91,6 +92,6 @@ def check_export(round_id: int):
     session = get_session()
     review_round = rounds.get_round(session, round_id)
     require_owner(review_round is not None)
-    data = eligibility.report_csv(session, round_id=round_id)
+    data = report.report_csv(session, round_id=round_id)
     filename = f"形式审查结果_{review_round.year}_{review_round.id}.csv"
     return send_file(io.BytesIO(data), mimetype="text/csv", download_name=filename, as_attachment=True)

@@ -20,8 +20,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..services.intake import credit_codes, notice
 from ..services.intake.applications import ApplicationInput, MemberInput
-from ..services.intake.eligibility import CODE_PROBLEM
 from ..services.intake.organisations import normalise_code
+from ..services.intake.rules import CODE_PROBLEM
 
 
 def _code_error(code: str) -> str | None:

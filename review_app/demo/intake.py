@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 from ..models import Application, CheckResult, City, Consortium, Organisation, Round, RoundKind, RoundStage
 from ..models._base import utcnow
 from ..services import rounds
-from ..services.intake import credit_codes, eligibility
+from ..services.check import runner as check_runner
+from ..services.intake import credit_codes
 
 ANNUAL_ROUND_NAME = "2026年度江苏省创新联合体年度自评"
 ANNUAL_SEED = 20260701
@@ -34,7 +35,7 @@ def seed(session: Session, *, main_round_name: str) -> None:
     """Check the main demo round once, and open the annual round once."""
     main = session.exec(select(Round).where(Round.name == main_round_name)).first()
     if main is not None and not _checked(session, main):
-        eligibility.run_check(session, review_round=main, by=None, allow_frozen=True)
+        check_runner.run_check(session, review_round=main, by=None, allow_frozen=True)
     if session.exec(select(Round).where(Round.name == ANNUAL_ROUND_NAME)).first() is None:
         _annual_round(session, random.Random(ANNUAL_SEED))
 

@@ -255,7 +255,7 @@ def transitions(session: Session, review_round: Round) -> list[Transition]:
 def blockers(session: Session, review_round: Round, to_stage: RoundStage) -> list[str]:
     """Why the round may not move to `to_stage` now (in the user's language); empty when it may."""
     from ..models import AssignmentRun, RankingRun, RunStatus
-    from .intake import eligibility
+    from .check import runner as check_runner
 
     if to_stage not in TRANSITIONS[review_round.stage]:
         return [_("A round cannot move from this stage to that one.")]
@@ -277,7 +277,7 @@ def blockers(session: Session, review_round: Round, to_stage: RoundStage) -> lis
         if submitted is None:
             found.append(_("No application has been submitted or imported yet."))
     elif to_stage == RoundStage.ASSIGNMENT:
-        if not eligibility.is_current(session, review_round=review_round):
+        if not check_runner.is_current(session, review_round=review_round):
             found.append(_("Run the formal check first: it has not run since the applications last changed."))
     elif to_stage == RoundStage.FORMAL_CHECK and review_round.stage == RoundStage.ASSIGNMENT:
         published = session.exec(
@@ -343,7 +343,7 @@ def get_round(session: Session, round_id: int) -> Round | None:
 def round_page(session: Session, *, round_id: int) -> RoundPage | None:
     import sqlalchemy as sa
 
-    from .intake import eligibility
+    from .check import runner as check_runner
 
     review_round = session.get(Round, round_id)
     if review_round is None:
@@ -361,5 +361,5 @@ def round_page(session: Session, *, round_id: int) -> RoundPage | None:
         transitions=transitions(session, review_round),
         applications=sum(statuses.values()),
         submitted=statuses.get(ApplicationStatus.SUBMITTED, 0),
-        check_current=eligibility.is_current(session, review_round=review_round),
+        check_current=check_runner.is_current(session, review_round=review_round),
     )

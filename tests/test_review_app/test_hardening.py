@@ -247,7 +247,7 @@ def test_the_application_import_refuses_a_bomb(app, session, auth, users, monkey
 @pytest.mark.demo
 def test_formula_injection_is_neutralised_in_the_check_report(app, session):
     from review_app.models import Application, CheckResult, Verdict
-    from review_app.services.intake import eligibility
+    from review_app.services.check import report
 
     result = session.exec(select(CheckResult)).first()
     result.override_verdict = list(Verdict)[0]
@@ -255,7 +255,7 @@ def test_formula_injection_is_neutralised_in_the_check_report(app, session):
     round_id = session.get(Application, result.application_id).round_id
     session.commit()
     with app.test_request_context():
-        text = eligibility.report_csv(session, round_id=round_id)
+        text = report.report_csv(session, round_id=round_id)
     assert "HYPERLINK" in text.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

@@ -5,9 +5,10 @@ import re
 
 from sqlmodel import select
 
-from review_app.models import Application, AuditEvent, City, Consortium, Criterion, Round, RoundStage
+from review_app.models import Application, AuditEvent, CheckResult, City, Consortium, Criterion, Round, RoundStage
 from review_app.services import rounds
-from review_app.services.intake import applications, eligibility
+from review_app.services.check import runner as check_runner
+from review_app.services.intake import applications
 from tests.intake_factories import make_city_application, make_round, make_unit
 
 
@@ -92,12 +93,12 @@ def test_stage_guards(app, session, users):
         rounds.advance(session, review_round=review_round, to_stage=RoundStage.FORMAL_CHECK, by=users["admin"])
         # no assignment before the check is done
         assert rounds.blockers(session, review_round, RoundStage.ASSIGNMENT)[0].startswith("请先运行形式审查")
-        eligibility.run_check(session, review_round=review_round, by=users["admin"])
+        check_runner.run_check(session, review_round=review_round, by=users["admin"])
         assert rounds.blockers(session, review_round, RoundStage.ASSIGNMENT) == []
         # a change after the check makes it stale again
         make_city_application(session, review_round, code="A2", city="苏州市")
         assert rounds.blockers(session, review_round, RoundStage.ASSIGNMENT)
-        eligibility.run_check(session, review_round=review_round, by=users["admin"])
+        check_runner.run_check(session, review_round=review_round, by=users["admin"])
         rounds.advance(session, review_round=review_round, to_stage=RoundStage.ASSIGNMENT, by=users["admin"])
         assert rounds.blockers(session, review_round, RoundStage.SCORING) == ["请先发布专家分配。"]
         assert rounds.blockers(session, review_round, RoundStage.PUBLISHED) == ["轮次不能从当前阶段转到该阶段。"]
@@ -159,9 +160,9 @@ def test_check_page_filters_override_and_export_match_the_cli(app, client, auth,
     page = client.get(f"/admin/rounds/{review_round.id}/check?rule=R3").text
     assert page.count('class="check-row"') == 2
     result_id = session.exec(
-        select(eligibility.CheckResult.id)
-        .join(Application, Application.id == eligibility.CheckResult.application_id)
-        .where(Application.code == "A2", eligibility.CheckResult.rule == "R3")
+        select(CheckResult.id)
+        .join(Application, Application.id == CheckResult.application_id)
+        .where(Application.code == "A2", CheckResult.rule == "R3")
     ).one()
     response = auth.post(f"/admin/checks/{result_id}/override", {"verdict": "pass", "reason": ""})
     assert response.status_code == 200  # the reason is required

@@ -28,8 +28,8 @@ from ...models import (
     PinKind,
     Round,
 )
+from ..check import runner as check_runner
 from ..errors import ServiceError
-from ..intake import eligibility
 from ..platform.storage import FolderStore
 
 #: Where the instance's files sit inside the frozen zip and the round archive.
@@ -53,7 +53,7 @@ def build_pool(session: Session, review_round: Round, *, keep_expert_id: int | N
     """The round's submitted applications that passed the formal check, and the active expert pool
     (plus `keep_expert_id` even if inactive: an expert leaving a seat must be known to the solver)."""
     cities = {c.id: c.name for c in session.exec(select(City))}
-    failing = eligibility.failing_application_ids(session, round_id=review_round.id)
+    failing = check_runner.failing_application_ids(session, round_id=review_round.id)
     applications = [
         a
         for a in session.exec(

@@ -44,8 +44,8 @@ from ...models import (
 )
 from ...models._base import utcnow
 from ..assign import problem as assign_problem
+from ..check import report as check_report
 from ..errors import ServiceError
-from ..intake import eligibility
 from ..platform.csvfiles import csv_bytes
 from ..platform.storage import FolderStore
 from ..results import export, rank, selection
@@ -281,7 +281,7 @@ def build(session: Session, *, review_round: Round, store: FolderStore, by: User
     files: dict[str, bytes] = {}
     application_files, missing = _application_files(session, review_round, store)
     files.update(application_files)
-    files["formal_check.csv"] = eligibility.report_csv(session, round_id=review_round.id)
+    files["formal_check.csv"] = check_report.report_csv(session, round_id=review_round.id)
     assignment_files, command = _assignment_files(session, review_round, store)
     files.update(assignment_files)
     files.update(_score_files(session, review_round))

@@ -34,7 +34,8 @@ from ...models import (
 from ...models._base import utcnow
 from ..compliance import audit
 from ..errors import ServiceError
-from . import notice
+from . import dossier, notice
+from .dossier import Dossier
 from .organisations import STANDING, normalise_code, set_members, upsert_organisation
 
 REQUIRED_ATTACHMENTS = {
@@ -87,21 +88,10 @@ class ApplicationInput:
 
 
 @dataclass(frozen=True)
-class MemberView:
-    member: ApplicationMember
-    org: Organisation
+class ApplicationView(Dossier):
+    """Everything an application's page shows: its dossier, and where it stands in its round."""
 
-
-@dataclass(frozen=True)
-class ApplicationView:
-    """Everything an application's page shows."""
-
-    application: Application
     round: Round
-    city: City
-    lead: Organisation
-    members: list[MemberView]
-    attachments: dict[AttachmentKind, Attachment]
     required: tuple[AttachmentKind, ...]
     checks: list[CheckResult]
     editable: bool
@@ -177,35 +167,17 @@ def city_rounds(session: Session, *, city_id: int) -> tuple[City, list[CityRound
 
 def view(session: Session, application: Application) -> ApplicationView:
     review_round = session.get(Round, application.round_id)
-    members = [
-        MemberView(m, o)
-        for m, o in session.exec(
-            select(ApplicationMember, Organisation)
-            .join(Organisation, Organisation.id == ApplicationMember.org_id)
-            .where(ApplicationMember.application_id == application.id)
-            .order_by(ApplicationMember.position, ApplicationMember.id)
-        )
-    ]
-    attachments = {
-        a.kind: a
-        for a in session.exec(
-            select(Attachment).where(Attachment.application_id == application.id).order_by(Attachment.id)
-        )
-    }
+    found = dossier.load(session, application)
     checks = list(
         session.exec(select(CheckResult).where(CheckResult.application_id == application.id).order_by(CheckResult.rule))
     )
     return ApplicationView(
-        application=application,
+        **vars(found),
         round=review_round,
-        city=session.get(City, application.city_id),
-        lead=session.get(Organisation, application.lead_org_id),
-        members=members,
-        attachments=attachments,
         required=REQUIRED_ATTACHMENTS[review_round.kind],
         checks=checks,
         editable=intake_open(review_round) and application.status == ApplicationStatus.DRAFT,
-        missing=_missing_for_submission(application, review_round, attachments),
+        missing=_missing_for_submission(application, review_round, found.attachments),
     )
 
 

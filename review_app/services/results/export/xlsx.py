@@ -10,7 +10,7 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
 
 from ....models import Application, Assignment, Expert, Organisation, RankingRun
-from ...intake import eligibility
+from ...check import report as check_report
 from ...platform.csvfiles import neutralise
 from ...rounds import criteria_of
 from .report import ranking_cells, ranking_header, ranking_report, submitted_sheets
@@ -94,8 +94,8 @@ def ranking_xlsx(session: Session, *, run: RankingRun) -> bytes:
     _sheet(
         workbook,
         _("Formal check"),
-        list(eligibility.REPORT_HEADER),
-        [list(row) for row in eligibility.report_rows(session, round_id=run.round_id)],
+        list(check_report.REPORT_HEADER),
+        [list(row) for row in check_report.report_rows(session, round_id=run.round_id)],
     )
     buffer = io.BytesIO()
     workbook.save(buffer)

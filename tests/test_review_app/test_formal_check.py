@@ -8,7 +8,9 @@ import pytest
 from sqlmodel import select
 
 from review_app.models import AuditEvent, CheckResult, Verdict
-from review_app.services.intake import credit_codes, eligibility
+from review_app.services.check import report as check_report
+from review_app.services.check import runner as check_runner
+from review_app.services.intake import credit_codes, rules
 from tests.intake_factories import make_city_application, make_round, make_unit, valid_code
 
 # Real published codes (Huawei, Alibaba China, Tencent Shenzhen, and two more), and broken variants.
@@ -23,8 +25,8 @@ KNOWN_INVALID = {
 
 def verdicts(session, review_round, code=None) -> dict:
     """{(application code, rule): (verdict, message)} after running the check."""
-    eligibility.run_check(session, review_round=review_round, by=None)
-    rows = eligibility.table(session, round_id=review_round.id)
+    check_runner.run_check(session, review_round=review_round, by=None)
+    rows = check_runner.table(session, round_id=review_round.id)
     return {(r.application.code, r.result.rule): (r.effective, r.result.message) for r in rows}
 
 
@@ -48,7 +50,7 @@ def test_credit_codes_known_valid_and_invalid():
 def test_a_clean_application_passes_every_rule(app, session, rnd):
     make_city_application(session, rnd, code="A1")
     found = verdicts(session, rnd)
-    assert {rule for _c, rule in found} == set(eligibility.RULES)
+    assert {rule for _c, rule in found} == set(rules.RULES)
     assert all(v == Verdict.PASS for v, _m in found.values()), found
 
 
@@ -188,8 +190,8 @@ def test_failing_applications_stay_with_their_reasons_and_reruns_keep_one_row_ea
     verdicts(session, rnd)
     verdicts(session, rnd)
     rows = session.exec(select(CheckResult)).all()
-    assert len(rows) == len(eligibility.RULES)
-    assert eligibility.counts(session, round_id=rnd.id) == {"checked": 1, "pass": 0, "warn": 0, "fail": 1}
+    assert len(rows) == len(rules.RULES)
+    assert check_runner.counts(session, round_id=rnd.id) == {"checked": 1, "pass": 0, "warn": 0, "fail": 1}
 
 
 def test_override_needs_a_reason_is_audited_and_survives_a_rerun(app, session, rnd, users):
@@ -197,9 +199,9 @@ def test_override_needs_a_reason_is_audited_and_survives_a_rerun(app, session, r
     verdicts(session, rnd)
     result = session.exec(select(CheckResult).where(CheckResult.rule == "R3")).one()
     with app.test_request_context():
-        with pytest.raises(eligibility.CheckError):
-            eligibility.override(session, result_id=result.id, verdict=Verdict.PASS, reason=" ", by=users["admin"])
-        eligibility.override(
+        with pytest.raises(check_runner.CheckError):
+            check_runner.override(session, result_id=result.id, verdict=Verdict.PASS, reason=" ", by=users["admin"])
+        check_runner.override(
             session, result_id=result.id, verdict=Verdict.PASS, reason="经核实审计报告收入为10.2亿元", by=users["admin"]
         )
     session.commit()
@@ -207,8 +209,8 @@ def test_override_needs_a_reason_is_audited_and_survives_a_rerun(app, session, r
     assert event.actor == "admin1" and "10.2亿元" in event.details
     found = verdicts(session, rnd)
     assert found[("A1", "R3")][0] == Verdict.PASS  # the override holds: the facts did not change
-    assert eligibility.failing_application_ids(session, round_id=rnd.id) == set()
-    row = eligibility.report_rows(session, round_id=rnd.id)[3]
+    assert check_runner.failing_application_ids(session, round_id=rnd.id) == set()
+    row = check_report.report_rows(session, round_id=rnd.id)[3]
     assert row[:3] == ("A1", "R3", "通过") and "人工改判" in row[3] and "10.2亿元" in row[3]
 
 
@@ -217,9 +219,11 @@ def test_an_override_is_cleared_when_the_facts_change(app, session, rnd, users):
     verdicts(session, rnd)
     result = session.exec(select(CheckResult).where(CheckResult.rule == "R3")).one()
     with app.test_request_context():
-        eligibility.override(session, result_id=result.id, verdict=Verdict.PASS, reason="核实后通过", by=users["admin"])
+        check_runner.override(
+            session, result_id=result.id, verdict=Verdict.PASS, reason="核实后通过", by=users["admin"]
+        )
     application.revenue_2025 = Decimal("12")
-    summary = eligibility.run_check(session, review_round=rnd, by=None)
+    summary = check_runner.run_check(session, review_round=rnd, by=None)
     assert summary.overrides_cleared == 1
     assert session.get(CheckResult, result.id).override_verdict is None
 
@@ -228,7 +232,7 @@ def test_the_report_csv_has_the_contract_columns(app, session, rnd):
     make_city_application(session, rnd, code="A2", revenue="1")
     make_city_application(session, rnd, code="A1")
     verdicts(session, rnd)
-    data = eligibility.report_csv(session, round_id=rnd.id)
+    data = check_report.report_csv(session, round_id=rnd.id)
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == ["申报编号", "规则", "结果", "说明"]
@@ -241,8 +245,8 @@ def test_the_report_csv_has_the_contract_columns(app, session, rnd):
 def test_the_check_is_frozen_once_scoring_begins(app, session, rnd):
     make_city_application(session, rnd, code="A1")
     rnd.stage = "scoring"
-    with app.test_request_context(), pytest.raises(eligibility.CheckError):
-        eligibility.run_check(session, review_round=rnd, by=None)
+    with app.test_request_context(), pytest.raises(check_runner.CheckError):
+        check_runner.run_check(session, review_round=rnd, by=None)
 
 
 def test_valid_codes_made_for_tests_are_valid():

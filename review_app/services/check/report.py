@@ -1,0 +1,35 @@
+"""The formal-check report of design.md: one row per application and rule with the effective verdict and
+its reason, in Chinese whatever the reader's language, as CSV (the page's export, `flask formal-check`,
+the archive) or as rows (the results workbook)."""
+
+from sqlmodel import Session
+
+from ...models import Verdict
+from ..platform.csvfiles import csv_bytes
+from .runner import table
+
+# The words of the report (design.md): fixed, whatever the reader's language.
+VERDICT_TEXT = {Verdict.PASS: "通过", Verdict.FAIL: "不通过", Verdict.WARN: "提示"}
+REPORT_HEADER = ("申报编号", "规则", "结果", "说明")
+
+
+def report_rows(session: Session, *, round_id: int) -> list[tuple[str, str, str, str]]:
+    """The report of design.md: one row per application and rule, the effective verdict, and the
+    reason (with the override's reason after it when an admin overrode the verdict)."""
+    rows = []
+    for row in table(session, round_id=round_id):
+        result = row.result
+        message = result.message
+        if result.override_verdict is not None:
+            message = (
+                f"{message}（人工改判：原结果{VERDICT_TEXT[result.verdict]}，改为{VERDICT_TEXT[result.override_verdict]}；"
+                f"理由：{result.override_reason}）"
+            )
+        rows.append((row.application.code, result.rule, VERDICT_TEXT[row.effective], message))
+    return rows
+
+
+def report_csv(session: Session, *, round_id: int) -> bytes:
+    """The report as CSV bytes, UTF-8 with a byte order mark so that Excel reads the Chinese; text that a
+    spreadsheet would run as a formula (an override reason typed as "=…") is neutralised."""
+    return csv_bytes(REPORT_HEADER, report_rows(session, round_id=round_id))

@@ -1,0 +1,263 @@
+"""Running the formal check (形式审查) on a round and reading its verdicts: the rules R0–R9 of
+services.intake.rules on every submitted application, the verdicts stored, whether they are current,
+the admin's table and counts, and overrides.
+
+An admin may override one verdict with a written reason; the computed verdict stays beside it. Nothing is
+ever dropped: a failing application keeps its row and its reasons.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlmodel import Session, select
+
+from ...models import Application, ApplicationStatus, CheckResult, City, Round, RoundStage, User, Verdict
+from ...models._base import utcnow
+from ..compliance import audit
+from ..errors import ServiceError
+from ..intake import rules
+
+# The check may run (and verdicts be overridden) until scoring begins; after that it is frozen.
+CHECKABLE_STAGES = (RoundStage.INTAKE, RoundStage.FORMAL_CHECK, RoundStage.ASSIGNMENT)
+REPORT_LOCALE = "zh_CN"
+MIN_REASON_LENGTH = 4
+
+
+class CheckError(ServiceError):
+    """A check request that cannot be honoured; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    applications: int
+    failed: int
+    warned: int
+    overrides_cleared: int
+
+
+@dataclass(frozen=True)
+class TableRow:
+    result: CheckResult
+    application: Application
+    city: str
+
+    @property
+    def effective(self) -> Verdict:
+        return self.result.override_verdict or self.result.verdict
+
+
+# Running ---------------------------------------------------------------------------------------
+
+
+def run_check(session: Session, *, review_round: Round, by: User | None, allow_frozen: bool = False) -> CheckSummary:
+    """Run every rule on every submitted application of the round and store the verdicts.
+
+    An override survives a re-run when the computed verdict it overrode is unchanged; otherwise it
+    is cleared (the facts changed under it) and the audit event counts it. Verdicts of applications
+    no longer submitted (withdrawn by their city) are removed: they are not part of the check.
+    """
+    if review_round.stage not in CHECKABLE_STAGES and not allow_frozen:  # allow_frozen: the demo seed only
+        raise CheckError(_("The formal check can run from city intake until scoring begins."))
+    dossiers, facts = rules.load(session, review_round)
+    with force_locale(REPORT_LOCALE):
+        findings = {d.application.id: rules.evaluate(d, facts) for d in dossiers}
+    app_ids = list(session.exec(select(Application.id).where(Application.round_id == review_round.id)))
+    existing = {
+        (r.application_id, r.rule): r
+        for r in session.exec(select(CheckResult).where(CheckResult.application_id.in_(app_ids)))
+    }
+    now = utcnow()
+    cleared = 0
+    for app_id, app_findings in findings.items():
+        for finding in app_findings:
+            result = existing.pop((app_id, finding.rule), None)
+            if result is None:
+                result = CheckResult(application_id=app_id, rule=finding.rule, verdict=finding.verdict)
+                session.add(result)
+            elif result.override_verdict is not None and result.verdict != finding.verdict:
+                result.override_verdict, result.override_reason, result.overridden_by_id = None, None, None
+                cleared += 1
+            result.verdict, result.message, result.checked_at = finding.verdict, finding.message, now
+    for stale in existing.values():
+        session.delete(stale)
+    summary = CheckSummary(
+        applications=len(findings),
+        failed=sum(any(f.verdict == Verdict.FAIL for f in fs) for fs in findings.values()),
+        warned=sum(any(f.verdict == Verdict.WARN for f in fs) for fs in findings.values()),
+        overrides_cleared=cleared,
+    )
+    session.flush()
+    audit.record(
+        session,
+        action="check.run",
+        by=by,
+        target=review_round,
+        round_id=review_round.id,
+        details=summary.__dict__,
+    )
+    return summary
+
+
+def is_current(session: Session, *, review_round: Round) -> bool:
+    """True when every submitted application has all its verdicts and nothing in the round changed
+    since the last run (R1 and R2 depend on the other applications, so any change counts)."""
+    app_ids = select(Application.id).where(Application.round_id == review_round.id)
+    last_check = session.execute(
+        select(sa.func.min(CheckResult.checked_at)).where(CheckResult.application_id.in_(app_ids))
+    ).scalar_one()
+    last_change = session.execute(
+        select(sa.func.max(Application.updated_at)).where(Application.round_id == review_round.id)
+    ).scalar_one()
+    submitted = session.execute(
+        select(sa.func.count()).where(
+            Application.round_id == review_round.id, Application.status == ApplicationStatus.SUBMITTED
+        )
+    ).scalar_one()
+    results = session.execute(
+        select(sa.func.count())
+        .select_from(CheckResult)
+        .join(Application, Application.id == CheckResult.application_id)
+        .where(Application.round_id == review_round.id, Application.status == ApplicationStatus.SUBMITTED)
+    ).scalar_one()
+    if submitted == 0 or last_check is None or results != submitted * len(rules.RULES):
+        return False
+    return last_change is None or _aware(last_check) >= _aware(last_change)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# Reading and overriding ------------------------------------------------------------------------
+
+
+def table(
+    session: Session,
+    *,
+    round_id: int,
+    rule: str | None = None,
+    verdict: Verdict | None = None,
+    city_id: int | None = None,
+    application_id: int | None = None,
+) -> list[TableRow]:
+    """The verdicts of a round, by application code then rule; filters use the effective verdict."""
+    query = (
+        select(CheckResult, Application, City.name)
+        .join(Application, Application.id == CheckResult.application_id)
+        .join(City, City.id == Application.city_id)
+        .where(Application.round_id == round_id)
+        .order_by(Application.code, CheckResult.rule)
+    )
+    if rule:
+        query = query.where(CheckResult.rule == rule)
+    if city_id:
+        query = query.where(Application.city_id == city_id)
+    if application_id:
+        query = query.where(Application.id == application_id)
+    if verdict:
+        effective = sa.func.coalesce(CheckResult.override_verdict, CheckResult.verdict)
+        query = query.where(effective == verdict.value)
+    return [TableRow(result, application, city) for result, application, city in session.exec(query)]
+
+
+def counts(session: Session, *, round_id: int) -> dict[str, int]:
+    """How many applications pass, carry a warning, or fail (their worst effective verdict)."""
+    worst: dict[int, Verdict] = {}
+    order = {Verdict.PASS: 0, Verdict.WARN: 1, Verdict.FAIL: 2}
+    for row in table(session, round_id=round_id):
+        current = worst.get(row.application.id, Verdict.PASS)
+        worst[row.application.id] = max(current, row.effective, key=order.__getitem__)
+    tally = Counter(worst.values())
+    return {
+        "checked": len(worst),
+        "pass": tally[Verdict.PASS],
+        "warn": tally[Verdict.WARN],
+        "fail": tally[Verdict.FAIL],
+    }
+
+
+def failing_application_ids(session: Session, *, round_id: int) -> set[int]:
+    """Applications with at least one effective 不通过: the assignment leaves them out."""
+    return {r.application.id for r in table(session, round_id=round_id, verdict=Verdict.FAIL)}
+
+
+def override(session: Session, *, result_id: int, verdict: Verdict, reason: str, by: User) -> CheckResult:
+    """Replace one computed verdict with the admin's, for a written reason (audited). Choosing the
+    computed verdict again removes the override."""
+    result = session.get(CheckResult, result_id)
+    if result is None:
+        raise CheckError(_("No such verdict."))
+    application = session.get(Application, result.application_id)
+    review_round = session.get(Round, application.round_id)
+    if review_round.stage not in CHECKABLE_STAGES:
+        raise CheckError(_("Verdicts can no longer be changed once scoring has begun."))
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise CheckError(_("Write the reason for the override (at least %(n)d characters).", n=MIN_REASON_LENGTH))
+    before = result.override_verdict or result.verdict
+    if verdict == result.verdict:
+        result.override_verdict, result.overridden_by_id = None, None
+        result.override_reason = None
+    else:
+        result.override_verdict, result.override_reason, result.overridden_by_id = verdict, reason, by.id
+    audit.record(
+        session,
+        action="check.override",
+        by=by,
+        target=result,
+        round_id=review_round.id,
+        details={
+            "application": application.code,
+            "rule": result.rule,
+            "computed": result.verdict,
+            "before": before,
+            "after": verdict,
+            "reason": reason,
+        },
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class Board:
+    """The admin's check page: the filtered table, the counts and whether the check is up to date."""
+
+    round: Round
+    rows: list[TableRow]
+    counts: dict[str, int]
+    current: bool
+    checkable: bool
+    cities: list[City]
+
+
+def board(
+    session: Session,
+    *,
+    round_id: int,
+    rule: str | None = None,
+    verdict: Verdict | None = None,
+    city_id: int | None = None,
+) -> Board | None:
+    review_round = session.get(Round, round_id)
+    if review_round is None:
+        return None
+    return Board(
+        round=review_round,
+        rows=table(session, round_id=round_id, rule=rule, verdict=verdict, city_id=city_id),
+        counts=counts(session, round_id=round_id),
+        current=is_current(session, review_round=review_round),
+        checkable=review_round.stage in CHECKABLE_STAGES,
+        cities=list(session.exec(select(City).order_by(City.code))),
+    )
+
+
+def result_row(session: Session, *, result_id: int) -> TableRow | None:
+    result = session.get(CheckResult, result_id)
+    if result is None:
+        return None
+    application = session.get(Application, result.application_id)
+    return TableRow(result, application, session.get(City, application.city_id).name)

@@ -1,0 +1,84 @@
+"""The application dossier: the one read-model of an application with what is read about it.
+
+A dossier is the application row (which carries the city's opinion: the recommendation, necessity and
+feasibility texts) with its city, its lead unit, its member units in their order, and its current
+attachment of each kind. The city's page, the formal check, the expert's sheet and the exports all read
+applications through it, so they show the same members in the same order; `load_all` loads any number of
+applications in three queries.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, select
+
+from ...models import Application, ApplicationMember, Attachment, AttachmentKind, City, Organisation
+from . import notice
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member unit: its membership (unit type, position) and the unit itself."""
+
+    member: ApplicationMember
+    org: Organisation
+
+    @property
+    def unit_type(self) -> str:
+        return self.member.unit_type
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """One application with its city, lead unit, members and attachments."""
+
+    application: Application
+    city: City
+    lead: Organisation
+    members: list[Member]
+    attachments: dict[AttachmentKind, Attachment]  # the current file of each kind
+
+    @property
+    def agreement_clauses(self) -> list[str]:
+        """The co-construction agreement's clauses as stored, in the notice's order."""
+        return notice.split_clauses(self.application.agreement_clauses or "")
+
+    def units(self) -> list[tuple[str, Organisation]]:
+        """The lead unit then the members, each with its role, for messages that name a unit."""
+        return [(str(_l("lead unit")), self.lead)] + [(str(_l("member unit")), m.org) for m in self.members]
+
+
+def load(session: Session, application: Application) -> Dossier:
+    """The dossier of one application."""
+    return load_all(session, [application])[0]
+
+
+def load_all(session: Session, applications: Sequence[Application]) -> list[Dossier]:
+    """The dossiers of these applications, in their order, in three queries whatever their number."""
+    ids = [a.id for a in applications]
+    heads = {
+        app_id: (city, lead)
+        for app_id, city, lead in session.exec(
+            select(Application.id, City, Organisation)
+            .join(City, City.id == Application.city_id)
+            .join(Organisation, Organisation.id == Application.lead_org_id)
+            .where(Application.id.in_(ids))
+        )
+    }
+    members: dict[int, list[Member]] = defaultdict(list)
+    for member, org in session.exec(
+        select(ApplicationMember, Organisation)
+        .join(Organisation, Organisation.id == ApplicationMember.org_id)
+        .where(ApplicationMember.application_id.in_(ids))
+        .order_by(ApplicationMember.application_id, ApplicationMember.position, ApplicationMember.id)
+    ):
+        members[member.application_id].append(Member(member, org))
+    # A new upload replaces the file of its kind; by id order, the latest one wins should two remain.
+    attachments: dict[int, dict[AttachmentKind, Attachment]] = defaultdict(dict)
+    for attachment in session.exec(
+        select(Attachment).where(Attachment.application_id.in_(ids)).order_by(Attachment.id)
+    ):
+        attachments[attachment.application_id][attachment.kind] = attachment
+    return [Dossier(a, *heads[a.id], members[a.id], attachments[a.id]) for a in applications]
