@@ -4,7 +4,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .models import RoundStage, Verdict
-from .services.intake.applications import ATTACHMENT_KIND_LABEL
+from .services.intake.attachments import ATTACHMENT_KIND_LABEL
 from .services.intake.rules import RULE_TITLES
 
 VERDICT = {

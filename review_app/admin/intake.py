@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..access import require_owner
 from ..db import get_session
 from ..services import rounds
-from ..services.intake import applications, importer
+from ..services.intake import attachments, centre, importer
 from ..services.platform import storage
 from .round_forms import ImportForm
 from .routes import bp
@@ -21,21 +21,21 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.route("/rounds/<int:round_id>/applications")
 def round_applications(round_id: int):
     city = request.args.get("city", type=int)
-    listing = applications.round_listing(get_session(), round_id=round_id, city_id=city)
+    listing = centre.round_listing(get_session(), round_id=round_id, city_id=city)
     require_owner(listing is not None)
     return render_template("admin/applications.html", listing=listing, city=city)
 
 
 @bp.route("/applications/<int:application_id>")
 def application_detail(application_id: int):
-    page = applications.view_by_id(get_session(), application_id=application_id)
+    page = centre.view_by_id(get_session(), application_id=application_id)
     require_owner(page is not None)
     return render_template("admin/application.html", page=page)
 
 
 @bp.route("/attachments/<int:attachment_id>")
 def attachment_download(attachment_id: int):
-    attachment = applications.attachment_for(get_session(), attachment_id=attachment_id, city_id=None)
+    attachment = attachments.attachment_for(get_session(), attachment_id=attachment_id, city_id=None)
     require_owner(attachment is not None)
     path = storage.store_for(current_app.config).path(attachment.sha256)
     return send_file(path, mimetype="application/pdf", download_name=attachment.filename, as_attachment=True)

@@ -1,6 +1,6 @@
 """The city science bureau's portal: its own city only.
 
-Every view loads the application through `applications.for_city`, which answers None for another
+Every view loads the application through `access.for_city`, which answers None for another
 city's application: GET and POST alike then get a 404, so ids reveal nothing.
 """
 
@@ -13,8 +13,8 @@ from .. import intake_labels
 from ..access import guard, require_owner
 from ..db import get_session
 from ..models import AttachmentKind, Role
-from ..services.intake import applications
-from ..services.intake.applications import ApplicationError
+from ..services.intake import access, annual, applications, attachments
+from ..services.intake.access import ApplicationError
 from ..services.platform import storage
 from ..services.results import publication
 from ..web import EmptyForm
@@ -30,7 +30,7 @@ def _by():
 
 
 def _own(application_id: int):
-    application = applications.for_city(get_session(), application_id=application_id, city_id=current_user.city_id)
+    application = access.for_city(get_session(), application_id=application_id, city_id=current_user.city_id)
     require_owner(application is not None)
     return application
 
@@ -77,7 +77,7 @@ def _rows_changed(form: ApplicationForm) -> bool:
 @bp.route("/rounds/<int:round_id>/applications/new", methods=["GET", "POST"])
 def new_application(round_id: int):
     session = get_session()
-    review_round = applications.round_for_city(session, round_id=round_id)
+    review_round = access.round_for_city(session, round_id=round_id)
     require_owner(review_round is not None)
     form = ApplicationForm()
     if request.method == "POST" and not _rows_changed(form) and form.validate_on_submit():
@@ -99,10 +99,10 @@ def new_application(round_id: int):
 def annual_report(round_id: int, consortium_id: int):
     """Open (on first use) the annual self-evaluation report of one of the city's consortia."""
     session = get_session()
-    review_round = applications.round_for_city(session, round_id=round_id)
+    review_round = access.round_for_city(session, round_id=round_id)
     require_owner(review_round is not None)
     try:
-        report = applications.annual_report(
+        report = annual.annual_report(
             session, review_round=review_round, consortium_id=consortium_id, city_id=current_user.city_id, by=_by()
         )
     except ApplicationError as error:
@@ -167,10 +167,10 @@ def upload(application_id: int):
     if upload_file is None or not upload_file.filename or kind not in set(AttachmentKind):
         flash(_("Choose a PDF file to upload."), "error")
         return redirect(url_for("city.application", application_id=application_id))
-    max_bytes = current_app.config.get("UPLOAD_MAX_BYTES", applications.DEFAULT_MAX_UPLOAD_BYTES)
+    max_bytes = current_app.config.get("UPLOAD_MAX_BYTES", attachments.DEFAULT_MAX_UPLOAD_BYTES)
     data = upload_file.stream.read(max_bytes + 1)
     return _act(
-        lambda s: applications.add_attachment(
+        lambda s: attachments.add_attachment(
             s,
             application=application,
             kind=AttachmentKind(kind),
@@ -180,7 +180,7 @@ def upload(application_id: int):
             max_bytes=max_bytes,
             by=_by(),
         ),
-        _("The file %(name)s is uploaded.", name=applications.clean_filename(upload_file.filename)),
+        _("The file %(name)s is uploaded.", name=attachments.clean_filename(upload_file.filename)),
         application_id,
     )
 
@@ -222,7 +222,7 @@ def delete(application_id: int):
 
 @bp.route("/attachments/<int:attachment_id>")
 def attachment_download(attachment_id: int):
-    attachment = applications.attachment_for(get_session(), attachment_id=attachment_id, city_id=current_user.city_id)
+    attachment = attachments.attachment_for(get_session(), attachment_id=attachment_id, city_id=current_user.city_id)
     require_owner(attachment is not None)
     path = storage.store_for(current_app.config).path(attachment.sha256)
     return send_file(path, mimetype="application/pdf", download_name=attachment.filename, as_attachment=True)

@@ -10,7 +10,7 @@ from sqlmodel import select
 from review_app.models import Application, ApplicationMember, Attachment, AuditEvent, Consortium, RoundStage
 from review_app.models._base import utcnow
 from review_app.services import rounds
-from review_app.services.intake import applications
+from review_app.services.intake import attachments
 from tests.intake_factories import make_city_application, make_round, make_unit, pdf_bytes, valid_code
 
 KINDS = ("application_form", "construction_plan", "agreement", "recommendation")
@@ -260,12 +260,12 @@ def test_annual_reports_are_uploaded_and_submitted_by_the_consortiums_city(app, 
 
 def test_pdf_problem_and_filename_cleaning(app):
     with app.test_request_context():
-        assert applications.pdf_problem(pdf_bytes()) is None
-        assert applications.pdf_problem(b"") == "文件为空。"
-        assert "不完整" in applications.pdf_problem(b"%PDF-1.7\n1 0 obj")
-    assert applications.clean_filename("C:\\Users\\张三\\申请书.pdf") == "申请书.pdf"
-    assert applications.clean_filename("../../etc/passwd") == "passwd"
-    assert applications.clean_filename("\x00\n") == "attachment.pdf"
+        assert attachments.pdf_problem(pdf_bytes()) is None
+        assert attachments.pdf_problem(b"") == "文件为空。"
+        assert "不完整" in attachments.pdf_problem(b"%PDF-1.7\n1 0 obj")
+    assert attachments.clean_filename("C:\\Users\\张三\\申请书.pdf") == "申请书.pdf"
+    assert attachments.clean_filename("../../etc/passwd") == "passwd"
+    assert attachments.clean_filename("\x00\n") == "attachment.pdf"
 
 
 @pytest.mark.demo

@@ -8,7 +8,7 @@ from sqlmodel import select
 from review_app.models import Application, AuditEvent, CheckResult, City, Consortium, Criterion, Round, RoundStage
 from review_app.services import rounds
 from review_app.services.check import runner as check_runner
-from review_app.services.intake import applications
+from review_app.services.intake.annual import annual_report
 from tests.intake_factories import make_city_application, make_round, make_unit
 
 
@@ -128,13 +128,13 @@ def test_an_annual_round_opens_one_report_per_existing_consortium(app, session, 
         annual = make_round(session, name="2026年度自评", kind="annual_evaluation", stage="draft")
         rounds.advance(session, review_round=annual, to_stage=RoundStage.INTAKE, by=users["admin"])
         for consortium in session.exec(select(Consortium)).all():
-            report = applications.annual_report(
+            report = annual_report(
                 session, review_round=annual, consortium_id=consortium.id, city_id=consortium.city_id, by=None
             )
             assert report.code == f"ZP2026{consortium.id:04d}"
         # a city asking for another city's consortium gets nothing
         assert (
-            applications.annual_report(
+            annual_report(
                 session, review_round=annual, consortium_id=consortium.id, city_id=city_ids["南京市"], by=None
             )
             is None
