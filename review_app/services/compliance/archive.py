@@ -30,14 +30,11 @@ import assignment
 
 from ...models import (
     Application,
-    ApplicationMember,
     Assignment,
     AssignmentRun,
     Attachment,
     AuditEvent,
-    City,
     Expert,
-    Organisation,
     Round,
     RunStatus,
     User,
@@ -46,6 +43,7 @@ from ...models._base import utcnow
 from ..assign import problem as assign_problem
 from ..check import report as check_report
 from ..errors import ServiceError
+from ..intake import dossier
 from ..platform.csvfiles import csv_bytes
 from ..platform.storage import FolderStore
 from ..results import export, rank, selection
@@ -208,41 +206,27 @@ def _ranking_files(session: Session, review_round: Round) -> dict[str, bytes]:
     }
 
 
-def _org(orgs: dict, org_id: int | None) -> Organisation:
-    return orgs.get(org_id) or Organisation(name="", credit_code="", kind="", city="")
-
-
 def _application_files(session: Session, review_round: Round, store: FolderStore) -> tuple[dict[str, bytes], list]:
-    cities = {c.id: c.name for c in session.exec(select(City))}
     apps = list(
         session.exec(select(Application).where(Application.round_id == review_round.id).order_by(Application.code))
     )
-    orgs = {o.id: o for o in session.exec(select(Organisation))}
+    dossiers = dossier.load_all(session, apps)
     files: dict[str, bytes] = {}
     missing: list[str] = []
     files["applications/applications.csv"] = csv_bytes(
         ("code", "title", "field", "city", "lead_org", "lead_credit_code", "status"),
         [
-            [
-                a.code,
-                a.title,
-                a.field,
-                cities.get(a.city_id, ""),
-                _org(orgs, a.lead_org_id).name,
-                _org(orgs, a.lead_org_id).credit_code,
-                a.status.value,
-            ]
-            for a in apps
+            [d.application.code, d.application.title, d.application.field, d.city.name, d.lead.name,
+             d.lead.credit_code, d.application.status.value]
+            for d in dossiers
         ],
     )
-    by_id = {a.id: a for a in apps}
-    members = session.exec(select(ApplicationMember).where(ApplicationMember.application_id.in_(list(by_id)))).all()
     files["applications/members.csv"] = csv_bytes(
         ("code", "org", "credit_code"),
-        sorted(
-            [by_id[m.application_id].code, _org(orgs, m.org_id).name, _org(orgs, m.org_id).credit_code] for m in members
-        ),
+        sorted([d.application.code, m.org.name, m.org.credit_code] for d in dossiers for m in d.members),
     )
+    by_id = {a.id: a for a in apps}
+    # Every file ever uploaded goes in, not only the current one of each kind: the archive is the history.
     for attachment in session.exec(
         select(Attachment).where(Attachment.application_id.in_(list(by_id))).order_by(Attachment.id)
     ):

@@ -11,7 +11,6 @@ from sqlmodel import Session, select
 
 from ...models import (
     Application,
-    ApplicationMember,
     Assignment,
     AssignmentState,
     Attachment,
@@ -26,6 +25,8 @@ from ...models import (
     SheetStatus,
     User,
 )
+from ..intake import dossier
+from ..intake.dossier import Dossier, Member
 from ..platform import notify
 from ..rounds import criteria_of
 from .progress import SheetRow, sheet_rows
@@ -133,23 +134,13 @@ def sheet_for_expert(session: Session, *, sheet_id: int, expert_id: int | None) 
 
 
 @dataclass(frozen=True)
-class Member:
-    org: Organisation
-    unit_type: str
-
-
-@dataclass(frozen=True)
 class SheetContext:
     """Everything the sheet page shows: the application, its materials, the criteria and the scores."""
 
     sheet: ScoreSheet
     assignment: Assignment
     round: Round
-    application: Application
-    city: City
-    lead: Organisation
-    members: list[Member]
-    attachments: list[Attachment]
+    dossier: Dossier  # the application as every other page reads it
     criteria: list[Criterion]
     points: dict[int, Decimal]
     pledge_accepted: bool
@@ -168,8 +159,28 @@ class SheetContext:
         return self.assignment.state != AssignmentState.ACTIVE
 
     @property
+    def application(self) -> Application:
+        return self.dossier.application
+
+    @property
+    def city(self) -> City:
+        return self.dossier.city
+
+    @property
+    def lead(self) -> Organisation:
+        return self.dossier.lead
+
+    @property
+    def members(self) -> list[Member]:
+        return self.dossier.members
+
+    @property
+    def attachments(self) -> list[Attachment]:
+        return list(self.dossier.attachments.values())
+
+    @property
     def agreement_clauses(self) -> list[str]:
-        return [c for c in self.application.agreement_clauses.split(";") if c]
+        return self.dossier.agreement_clauses
 
     @property
     def max_total(self) -> int:
@@ -182,36 +193,19 @@ class SheetContext:
 
 
 def sheet_context(session: Session, sheet: ScoreSheet) -> SheetContext:
-    """What the sheet page shows; the sheet, its panel seat, round, application, city and lead in one query
-    (the page every expert opens most)."""
-    assignment, review_round, application, city, lead = session.exec(
-        select(Assignment, Round, Application, City, Organisation)
+    """What the sheet page shows (the page every expert opens most): the seat and round in one query, the
+    application through its dossier."""
+    assignment, review_round, application = session.exec(
+        select(Assignment, Round, Application)
         .join(Round, Round.id == Assignment.round_id)
         .join(Application, Application.id == Assignment.application_id)
-        .join(City, City.id == Application.city_id)
-        .join(Organisation, Organisation.id == Application.lead_org_id)
         .where(Assignment.id == sheet.assignment_id)
     ).one()
-    members = [
-        Member(org, member.unit_type)
-        for member, org in session.exec(
-            select(ApplicationMember, Organisation)
-            .join(Organisation, Organisation.id == ApplicationMember.org_id)
-            .where(ApplicationMember.application_id == application.id)
-            .order_by(ApplicationMember.position, ApplicationMember.id)
-        )
-    ]
     return SheetContext(
         sheet=sheet,
         assignment=assignment,
         round=review_round,
-        application=application,
-        city=city,
-        lead=lead,
-        members=members,
-        attachments=list(
-            session.exec(select(Attachment).where(Attachment.application_id == application.id).order_by(Attachment.id))
-        ),
+        dossier=dossier.load(session, application),
         criteria=criteria_of(session, review_round.id),
         points=stored_points(session, sheet.id),
         pledge_accepted=pledge_of(session, round_id=sheet.round_id, expert_id=sheet.expert_id) is not None,

@@ -10,10 +10,8 @@ from sqlmodel import Session, select
 
 from ....models import (
     Application,
-    City,
     Criterion,
     Expert,
-    Organisation,
     RankingRun,
     Round,
     ScoreItem,
@@ -21,6 +19,7 @@ from ....models import (
     SheetStatus,
 )
 from ...errors import ServiceError
+from ...intake import dossier
 from ...rounds import criteria_of
 from .. import rank
 
@@ -59,18 +58,18 @@ def ranking_report(session: Session, *, run: RankingRun) -> RankingReport:
     review_round = session.get(Round, run.round_id)
     criteria = criteria_of(session, run.round_id)
     means = rank.criterion_means(session, round_id=run.round_id)
-    cities = {c.id: c.name for c in session.exec(select(City))}
+    ranked_rows = rank.results(session, run=run)
+    dossiers = dossier.load_all(session, [ranked.application for ranked in ranked_rows])
     rows = []
-    for ranked in rank.results(session, run=run):
+    for ranked, application_dossier in zip(ranked_rows, dossiers, strict=True):
         application, result = ranked.application, ranked.result
-        lead = session.get(Organisation, application.lead_org_id)
         rows.append(
             RankingRow(
                 rank=result.rank,
                 code=application.code,
                 title=application.title,
-                city=cities[application.city_id],
-                lead=lead.name,
+                city=application_dossier.city.name,
+                lead=application_dossier.lead.name,
                 field=application.field,
                 score=result.score,
                 ci_low=result.ci_low,
