@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from .db import get_session
 from .services.compliance import audit
-from .services.review import pool
+from .services.review import pool_import
 
 
 @click.command("import-experts")
@@ -22,11 +22,11 @@ def import_experts(file: Path) -> None:
         raise click.ClickException(f"{file}: {error.strerror or error}") from None
     session = get_session()
     try:
-        result = pool.import_experts(session, filename=file.name, data=data, by=None)
-    except pool.PoolImportError as error:
+        result = pool_import.import_experts(session, filename=file.name, data=data, by=None)
+    except pool_import.ImportRejected as error:
         session.rollback()
         for problem in error.problems:
-            click.echo(str(problem), err=True)
+            click.echo(pool_import.problem_line(problem), err=True)
         raise click.ClickException(str(error)) from None
     session.commit()
     click.echo(f"experts: {result.created} created, {result.updated} updated, {result.unchanged} unchanged")

@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..access import require_owner
 from ..db import get_session
 from ..services import rounds
-from ..services.intake import attachments, centre, importer
+from ..services.intake import attachments, centre, importer, template
 from ..services.platform import storage
 from .round_forms import ImportForm
 from .routes import bp
@@ -43,7 +43,7 @@ def attachment_download(attachment_id: int):
 
 @bp.route("/import-template.xlsx")
 def import_template():
-    data = importer.template_workbook()
+    data = template.template_workbook()
     return send_file(io.BytesIO(data), mimetype=XLSX, download_name="创新联合体申报导入模板.xlsx", as_attachment=True)
 
 

@@ -12,7 +12,7 @@ from ..db import get_session
 from ..models import ConflictSource
 from ..services.compliance import privacy
 from ..services.platform.csvfiles import csv_bytes
-from ..services.review import pool
+from ..services.review import pool, pool_import
 from ..services.review.activation import ActivationError, issue_activation, issue_missing_activations
 from ..services.review.conflicts import ConflictError, all_conflicts, conflicts_of_application, record_conflict
 from ..web import EmptyForm
@@ -52,8 +52,8 @@ def import_experts():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            result = pool.import_experts(session, filename=upload.filename or "", data=upload.read(), by=_me())
-        except pool.PoolImportError as error:
+            result = pool_import.import_experts(session, filename=upload.filename or "", data=upload.read(), by=_me())
+        except pool_import.ImportRejected as error:
             session.rollback()
             flash(str(error), "error")
             problems = error.problems

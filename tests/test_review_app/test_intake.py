@@ -8,11 +8,11 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import func, select
 
 from review_app.models import Application, ApplicationMember, AuditEvent, Organisation
-from review_app.services.intake import importer
+from review_app.services.intake import importer, template
 from tests.intake_factories import ALL_CLAUSES, make_round
 
-APP_HEADER = [c.header for c in importer.APPLICATION_COLUMNS]
-MEMBER_HEADER = [c.header for c in importer.MEMBER_COLUMNS]
+APP_HEADER = [c.header for c in template.APPLICATION_COLUMNS]
+MEMBER_HEADER = [c.header for c in template.MEMBER_COLUMNS]
 LEAD_A, LEAD_B = "914403001922038216", "91330100799655058B"
 UNI, FIRM, BAD_CODE = "9144030071526726XG", "91110108551385082Q", "91110108551385082R"
 
@@ -108,7 +108,7 @@ def snapshot(session):
 
 def test_the_template_has_the_contract_headers_and_dropdowns(app):
     with app.test_request_context():
-        data = importer.template_workbook()
+        data = template.template_workbook()
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames[:2] == ["申请", "成员单位"]
     assert [c.value for c in wb["申请"][1]] == APP_HEADER

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from review_app.models import AuditEvent, Conflict, ConflictSource, Expert, Organisation, User
 from review_app.services.intake import credit_codes
-from review_app.services.review import pool
+from review_app.services.review import pool_import
 from tests.factories import make_application, make_org, make_scoring_round
 
 HEADER = [
@@ -53,7 +53,7 @@ def counts(session):
 
 
 def test_a_good_sheet_imports_every_expert_and_a_second_import_changes_nothing(session):
-    result = pool.import_experts(session, filename="专家库.xlsx", data=workbook(GOOD_ROWS), by=None)
+    result = pool_import.import_experts(session, filename="专家库.xlsx", data=workbook(GOOD_ROWS), by=None)
     session.commit()
     assert (result.created, result.updated, result.unchanged) == (3, 0, 0)
     experts = {e.code: e for e in session.exec(select(Expert))}
@@ -63,13 +63,13 @@ def test_a_good_sheet_imports_every_expert_and_a_second_import_changes_nothing(s
     assert experts["P003"].max_load == 8 and experts["P002"].max_load is None
     assert experts["P001"].org_id == experts["P003"].org_id  # one employer, by credit code
     before = counts(session)
-    again = pool.import_experts(session, filename="专家库.xlsx", data=workbook(GOOD_ROWS), by=None)
+    again = pool_import.import_experts(session, filename="专家库.xlsx", data=workbook(GOOD_ROWS), by=None)
     session.commit()
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
     assert counts(session) == before
     changed = [list(r) for r in GOOD_ROWS]
     changed[1][6] = "正高级工程师"
-    third = pool.import_experts(session, filename="专家库.xlsx", data=workbook(changed), by=None)
+    third = pool_import.import_experts(session, filename="专家库.xlsx", data=workbook(changed), by=None)
     assert (third.created, third.updated, third.unchanged) == (0, 1, 2)
     assert len(session.exec(select(AuditEvent).where(AuditEvent.action == "experts.import")).all()) == 3
 
@@ -81,12 +81,12 @@ def test_a_bad_sheet_imports_nothing_and_names_every_bad_row_in_chinese(session)
         ["P005", "赵敏", "南京大学", bad_check, "南京市", "软件", "", "八", "", "not-an-email"],  # row 6
         ["P001", "重复", "东南大学", CODE_A, "南京市", "软件", "", "", "", ""],  # row 7: code again
     ]
-    with pytest.raises(pool.PoolImportError) as caught:
-        pool.import_experts(session, filename="专家库.xlsx", data=workbook(rows), by=None)
+    with pytest.raises(pool_import.ImportRejected) as caught:
+        pool_import.import_experts(session, filename="专家库.xlsx", data=workbook(rows), by=None)
     session.rollback()
     found = {(p.row, p.column) for p in caught.value.problems}
     assert found == {(5, "姓名"), (6, "单位统一社会信用代码"), (6, "最大评审数"), (6, "邮箱"), (7, "专家编号")}
-    messages = [str(p) for p in caught.value.problems]
+    messages = [pool_import.problem_line(p) for p in caught.value.problems]
     assert "工作表 专家库，第 5 行，“姓名”列：必填项为空" in messages
     assert any("第 6 行" in m and "校验码错误" in m for m in messages)
     assert any("第 7 行" in m and "第 2 行" in m for m in messages)
@@ -95,19 +95,19 @@ def test_a_bad_sheet_imports_nothing_and_names_every_bad_row_in_chinese(session)
 
 def test_a_missing_column_or_sheet_is_reported(session):
     header = [h for h in HEADER if h != "专业领域"]
-    with pytest.raises(pool.PoolImportError) as caught:
-        pool.import_experts(session, filename="x.xlsx", data=workbook([], header=header), by=None)
+    with pytest.raises(pool_import.ImportRejected) as caught:
+        pool_import.import_experts(session, filename="x.xlsx", data=workbook([], header=header), by=None)
     assert [(p.row, p.column) for p in caught.value.problems] == [(1, "专业领域")]
-    with pytest.raises(pool.PoolImportError) as caught:
-        pool.import_experts(session, filename="x.xlsx", data=workbook(GOOD_ROWS, sheet="Sheet1"), by=None)
+    with pytest.raises(pool_import.ImportRejected) as caught:
+        pool_import.import_experts(session, filename="x.xlsx", data=workbook(GOOD_ROWS, sheet="Sheet1"), by=None)
     assert "没有名为“专家库”的表" in str(caught.value.problems[0])
-    with pytest.raises(pool.PoolImportError):
-        pool.import_experts(session, filename="x.xlsx", data=b"not a workbook", by=None)
+    with pytest.raises(pool_import.ImportRejected):
+        pool_import.import_experts(session, filename="x.xlsx", data=b"not a workbook", by=None)
 
 
 def test_a_csv_with_the_same_header_imports_too(session):
     text = ",".join(HEADER) + "\n" + "P010,周杰,南京大学," + CODE_A + ",南京市,软件;人工智能,教授,5,13800000000,\n"
-    result = pool.import_experts(session, filename="pool.csv", data=text.encode("gb18030"), by=None)
+    result = pool_import.import_experts(session, filename="pool.csv", data=text.encode("gb18030"), by=None)
     assert result.created == 1
 
 
@@ -240,7 +240,7 @@ def test_the_pool_pages_need_the_admin(client, auth, users):
 
 
 def test_accounts_are_created_from_the_pool(client, auth, session, users):
-    pool.import_experts(session, filename="p.xlsx", data=workbook(GOOD_ROWS), by=None)
+    pool_import.import_experts(session, filename="p.xlsx", data=workbook(GOOD_ROWS), by=None)
     session.commit()
     auth.login("admin1")
     expert = session.exec(select(Expert).where(Expert.code == "P001")).one()

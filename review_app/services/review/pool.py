@@ -1,14 +1,10 @@
-"""The expert pool (专家库): import from Excel, add and edit experts (their conflicts of interest are in
-services.conflicts, their accounts' activation links in services.activation).
+"""The expert pool (专家库): the rules an expert's values must meet, listing the pool, adding and
+editing experts, marking them inactive (the import from a file is pool_import; experts' conflicts of
+interest are in conflicts, their accounts' activation links in activation).
 
-The import is all or nothing and idempotent: every row is checked first, a file with any bad row
-changes nothing and names every problem (sheet, row, column, reason, in Chinese); importing the same
-file again changes nothing. Experts are matched by 专家编号, employers by their credit code.
+Experts are matched by 专家编号, employers by their credit code.
 """
 
-import csv
-import hashlib
-import io
 import re
 import secrets
 from dataclasses import dataclass
@@ -23,26 +19,27 @@ from ...models._base import utcnow
 from ..compliance import audit
 from ..errors import ServiceError
 from ..intake import credit_codes
-from ..platform import workbooks
+from ..platform.tables import Column, cell_text
 from .activation import ACTIVATION
 from .conflicts import ConflictRow, conflicts_of_expert
 
-SHEET = "专家库"
-COLUMNS = (
-    "专家编号",
-    "姓名",
-    "工作单位",
-    "单位统一社会信用代码",
-    "所在城市",
-    "专业领域",
-    "职称",
-    "最大评审数",
-    "手机",
-    "邮箱",
+# An expert's values by the 专家库 sheet's headers (design.md); the form uses the same names. An imported
+# file's header row must have the required columns and may leave the others out.
+COLUMNS = tuple(
+    Column(header, header, required, max_length=length, may_be_absent=not required)
+    for header, required, length in (
+        ("专家编号", True, 32),
+        ("姓名", True, 64),
+        ("工作单位", True, 200),
+        ("单位统一社会信用代码", True, None),
+        ("所在城市", False, 32),
+        ("专业领域", True, None),  # each field at most 64 characters
+        ("职称", False, 64),
+        ("最大评审数", False, None),
+        ("手机", False, 32),
+        ("邮箱", False, 128),
+    )
 )
-REQUIRED = ("专家编号", "姓名", "工作单位", "单位统一社会信用代码", "专业领域")
-MAX_ROWS = 20_000
-LENGTHS = {"专家编号": 32, "姓名": 64, "工作单位": 200, "所在城市": 32, "职称": 64, "手机": 32, "邮箱": 128}
 FIELD_SEPARATORS = re.compile(r"[;；、,，]")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^[0-9+\-() ]{5,32}$")
@@ -50,31 +47,6 @@ PHONE = re.compile(r"^[0-9+\-() ]{5,32}$")
 
 class PoolError(ServiceError):
     """A request about the pool that cannot be honoured; the message is shown to the user."""
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    sheet: str
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return _(
-            "sheet %(sheet)s, row %(row)d, column %(column)s: %(reason)s",
-            sheet=self.sheet,
-            row=self.row,
-            column=self.column or "—",
-            reason=self.reason,
-        )
-
-
-class PoolImportError(PoolError):
-    """The file was not imported; `problems` names every bad row."""
-
-    def __init__(self, problems: list[RowProblem]):
-        self.problems = problems
-        super().__init__(_("Nothing was imported: %(n)d problem(s) found.", n=len(problems)))
 
 
 @dataclass(frozen=True)
@@ -93,95 +65,19 @@ class ExpertData:
     email: str | None
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    updated: int
-    unchanged: int
-
-
-# Reading and checking ----------------------------------------------------------------------------
-
-
-def read_table(filename: str, data: bytes) -> tuple[list[tuple[int, dict[str, object]]], list[RowProblem]]:
-    """The rows of the 专家库 sheet (xlsx) or of a CSV file, as (row number, {column: value})."""
-    name = (filename or "").lower()
-    if name.endswith(".csv"):
-        return _read_csv(data)
-    if name.endswith(".xlsx"):
-        return _read_xlsx(data)
-    return [], [RowProblem(SHEET, 0, "", _("only .xlsx and .csv files can be imported"))]
-
-
-def _read_xlsx(data: bytes):
-    from openpyxl import load_workbook
-
-    problem = workbooks.xlsx_problem(data)
-    if problem:
-        return [], [RowProblem(SHEET, 0, "", problem)]
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        return [], [RowProblem(SHEET, 0, "", _("the file cannot be read as an Excel workbook (.xlsx)"))]
-    try:
-        if SHEET not in workbook.sheetnames:
-            return [], [RowProblem(SHEET, 0, "", _("the workbook has no sheet named %(name)s", name=SHEET))]
-        rows = list(workbook[SHEET].iter_rows(values_only=True, max_row=MAX_ROWS + 2))
-    finally:
-        workbook.close()
-    return _table(rows)
-
-
-def _read_csv(data: bytes):
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        return [], [RowProblem(SHEET, 0, "", _("the file is neither UTF-8 nor GBK/GB18030 text"))]
-    return _table(list(csv.reader(io.StringIO(text))))
-
-
-def _table(rows: list) -> tuple[list[tuple[int, dict[str, object]]], list[RowProblem]]:
-    if not rows:
-        return [], [RowProblem(SHEET, 1, "", _("the sheet is empty"))]
-    header = [str(h).strip() if h is not None else "" for h in rows[0]]
-    missing = [c for c in COLUMNS if c in REQUIRED and c not in header]
-    if missing:
-        return [], [RowProblem(SHEET, 1, c, _("the column is missing from the header row")) for c in missing]
-    if len(rows) > MAX_ROWS + 1:
-        return [], [RowProblem(SHEET, MAX_ROWS + 2, "", _("more than %(n)d rows", n=MAX_ROWS))]
-    index = {c: header.index(c) for c in COLUMNS if c in header}
-    table = []
-    for number, row in enumerate(rows[1:], start=2):
-        values = {c: (row[i] if i < len(row) else None) for c, i in index.items()}
-        if all(_text(v) == "" for v in values.values()):
-            continue
-        table.append((number, values))
-    return table, []
-
-
-def _text(value: object) -> str:
-    """A cell as text: Excel numbers without a trailing .0 (phone numbers, codes)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+# Checking ----------------------------------------------------------------------------------------
 
 
 def check_row(values: dict[str, object]) -> tuple[ExpertData | None, list[tuple[str, str]]]:
     """The row as ExpertData, or the (column, reason) pairs that stop it."""
     problems: list[tuple[str, str]] = []
-    text = {c: _text(values.get(c)) for c in COLUMNS}
-    for column in REQUIRED:
-        if not text[column]:
-            problems.append((column, _("a required cell is empty")))
-    for column, limit in LENGTHS.items():
-        if len(text[column]) > limit:
-            problems.append((column, _("longer than %(n)d characters", n=limit)))
+    text = {c.key: cell_text(values.get(c.key)) for c in COLUMNS}
+    for column in COLUMNS:
+        if column.required and not text[column.key]:
+            problems.append((column.header, _("a required cell is empty")))
+    for column in COLUMNS:
+        if column.max_length is not None and len(text[column.key]) > column.max_length:
+            problems.append((column.header, _("longer than %(n)d characters", n=column.max_length)))
     code = text["单位统一社会信用代码"].upper().replace(" ", "")
     if code:
         problem = credit_codes.problem(code)
@@ -234,62 +130,6 @@ def _credit_problem(code: str, problem: str) -> str:
     return reasons[problem]
 
 
-# Importing -----------------------------------------------------------------------------------------
-
-
-def import_experts(session: Session, *, filename: str, data: bytes, by: User | None) -> ImportResult:
-    """Import the pool: all or nothing, idempotent. Raises PoolImportError listing every bad row."""
-    table, problems = read_table(filename, data)
-    rows: list[ExpertData] = []
-    seen: dict[str, int] = {}
-    for number, values in table:
-        row, row_problems = check_row(values)
-        problems += [RowProblem(SHEET, number, column, reason) for column, reason in row_problems]
-        if row is None:
-            continue
-        if row.code in seen:
-            problems.append(
-                RowProblem(
-                    SHEET, number, "专家编号", _("%(code)s is also in row %(row)d", code=row.code, row=seen[row.code])
-                )
-            )
-            continue
-        seen[row.code] = number
-        rows.append(row)
-    if not problems and not rows:
-        problems.append(RowProblem(SHEET, 2, "", _("the sheet is empty")))
-    if problems:
-        raise PoolImportError(problems)
-
-    created, updated, unchanged = [], [], []
-    existing = {e.code: e for e in session.exec(select(Expert).where(Expert.code.in_(list(seen))))}
-    for row in rows:
-        expert = existing.get(row.code)
-        if expert is None:
-            expert = Expert(code=row.code, name=row.name)
-            session.add(expert)
-            created.append(row.code)
-            _apply(session, expert, row)
-        elif _apply(session, expert, row):
-            updated.append(row.code)
-        else:
-            unchanged.append(row.code)
-    session.flush()
-    audit.record(
-        session,
-        action="experts.import",
-        by=by,
-        details={
-            "file": filename,
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "created": created[:200],
-            "updated": updated[:200],
-            "unchanged": len(unchanged),
-        },
-    )
-    return ImportResult(len(created), len(updated), len(unchanged))
-
-
 def _org(session: Session, *, credit_code: str, name: str, city: str) -> Organisation:
     org = session.exec(select(Organisation).where(Organisation.credit_code == credit_code)).first()
     if org is None:
@@ -299,7 +139,7 @@ def _org(session: Session, *, credit_code: str, name: str, city: str) -> Organis
     return org
 
 
-def _apply(session: Session, expert: Expert, row: ExpertData) -> bool:
+def write_expert(session: Session, expert: Expert, row: ExpertData) -> bool:
     """Write the row's values on the expert; True when something changed."""
     org = _org(session, credit_code=row.org_credit_code, name=row.org_name, city=row.city)
     values = {
@@ -431,7 +271,7 @@ def save_expert(session: Session, *, expert: Expert | None, data: ExpertData, by
     if creating:
         expert = Expert(code=data.code, name=data.name)
         session.add(expert)
-    changed = _apply(session, expert, data)
+    changed = write_expert(session, expert, data)
     session.flush()
     if creating or changed:
         audit.record(

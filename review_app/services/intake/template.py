@@ -1,0 +1,109 @@
+"""The application import template (design.md, "Application import template"): its two sheets and
+their columns, which the import reads, and the .xlsx workbook the centre hands out: Chinese headers,
+dropdowns for the enumerations, codes kept as text, and a sheet of instructions."""
+
+import io
+
+from ..platform.tables import Column
+from . import notice
+
+APPLICATION_SHEET, MEMBER_SHEET, HELP_SHEET = "申请", "成员单位", "填写说明"
+APPLICATION_COLUMNS = (
+    Column("申报编号", "code", True, ("code", "application_code"), 32),
+    Column("创新联合体名称", "title", True, ("title", "consortium"), 200),
+    Column("技术领域", "field", True, ("field",), 64),
+    Column("所属设区市", "city", True, ("city",), 32),
+    Column("牵头单位名称", "lead_name", True, ("lead_name", "lead_org"), 200),
+    Column("牵头单位统一社会信用代码", "lead_code", True, ("lead_credit_code", "lead_code"), 32),
+    Column("牵头单位类型", "lead_kind", True, ("lead_kind",), 32),
+    Column("2025年销售收入(亿元)", "revenue", False, ("revenue_2025", "revenue"), 32),
+    Column("2025年研发投入强度(%)", "rd", False, ("rd_intensity_2025", "rd_intensity"), 32),
+    Column("共建协议条款", "clauses", False, ("agreement_clauses",), 200),
+    Column("市科技局推荐意见", "opinion", False, ("city_opinion", "opinion"), 5000),
+)
+MEMBER_COLUMNS = (
+    Column("申报编号", "code", True, ("code", "application_code"), 32),
+    Column("单位名称", "name", True, ("name", "org_name"), 200),
+    Column("统一社会信用代码", "credit_code", True, ("credit_code",), 32),
+    Column("单位类型", "unit_type", True, ("unit_type",), 32),
+    Column("所在省份", "province", True, ("province",), 32),
+    Column("所在城市", "city", False, ("city",), 32),
+    Column("信用状况", "standing", True, ("credit_standing", "standing"), 8),
+)
+SHEETS = {APPLICATION_SHEET: APPLICATION_COLUMNS, MEMBER_SHEET: MEMBER_COLUMNS}
+
+
+def template_workbook() -> bytes:
+    """The import template: both sheets with their Chinese headers, dropdowns for the enumerations,
+    text format for codes (so Excel keeps long numbers as written), and a sheet of instructions."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook()
+    header_font, header_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="0B5CAB")
+    dropdowns = {
+        APPLICATION_SHEET: {"所属设区市": notice.CITIES, "牵头单位类型": notice.LEAD_KINDS},
+        MEMBER_SHEET: {
+            "单位类型": notice.UNIT_TYPES,
+            "信用状况": notice.CREDIT_STANDINGS,
+            "所在省份": notice.PROVINCES_HINT,
+        },
+    }
+    text_columns = {"申报编号", "牵头单位统一社会信用代码", "统一社会信用代码"}
+    for i, (name, columns) in enumerate(SHEETS.items()):
+        sheet = workbook.active if i == 0 else workbook.create_sheet()
+        sheet.title = name
+        for col, column in enumerate(columns, start=1):
+            cell = sheet.cell(row=1, column=col, value=column.header)
+            cell.font, cell.fill = header_font, header_fill
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            letter = cell.column_letter
+            sheet.column_dimensions[letter].width = max(12, min(40, len(column.header) * 2 + 4))
+            if column.header in text_columns:
+                for row in range(2, 1001):
+                    sheet.cell(row=row, column=col).number_format = "@"
+            if column.header in dropdowns[name]:
+                allowed = dropdowns[name][column.header]
+                strict = column.header != "所在省份"  # other provinces may be typed in
+                validation = DataValidation(
+                    type="list",
+                    formula1='"' + ",".join(allowed) + '"',
+                    allow_blank=not column.required,
+                    showErrorMessage=strict,
+                    errorTitle="输入有误",
+                    error="请从下拉列表中选择。",
+                    showInputMessage=True,
+                    promptTitle=column.header,
+                    prompt="请从下拉列表中选择" + ("" if strict else "，也可填写其他省份"),
+                )
+                validation.add(f"{letter}2:{letter}1000")
+                sheet.add_data_validation(validation)
+        sheet.freeze_panes = "A2"
+        sheet.row_dimensions[1].height = 30
+    help_sheet = workbook.create_sheet(HELP_SHEET)
+    help_sheet.column_dimensions["A"].width = 110
+    for row, line in enumerate(_help_lines(), start=1):
+        help_sheet.cell(row=row, column=1, value=line).alignment = Alignment(wrap_text=True)
+    help_sheet["A1"].font = Font(bold=True, size=14)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _help_lines() -> list[str]:
+    return [
+        "江苏省创新联合体申报导入模板 填写说明",
+        "1. “申请”表每行一个申报，“成员单位”表每行一个成员单位，两表以“申报编号”对应；表头请勿修改。",
+        "2. 牵头单位类型：" + "、".join(notice.LEAD_KINDS) + "。",
+        "3. 共建协议条款：填写协议覆盖的机制，以“;”或“、”分隔：" + "、".join(notice.AGREEMENT_CLAUSES) + "。",
+        "4. 单位类型：" + "、".join(notice.UNIT_TYPES) + "；信用状况：良好 或 失信。",
+        "5. 销售收入单位为亿元，研发投入强度单位为%（填 3.5 表示 3.5%）；统一社会信用代码为18位。",
+        "6. 导入时全部校验：任何一行有误则整份文件不导入，并列出每一处错误（表、行、列、原因）。",
+        "7. 同一文件重复导入不会产生重复数据：申报按申报编号、单位按统一社会信用代码识别。",
+        "8. 也可导入 CSV（UTF-8 或 GBK 编码）：每个 CSV 文件为一张表，以表头识别是“申请”表还是“成员单位”表，"
+        "两个文件一同上传。",
+        "示例（申请）：2026320501 | 江苏省第三代半导体创新联合体 | 集成电路 | 苏州市 | 苏州华芯半导体股份有限公司 | "
+        "91320500MA1XXXXXXX | 龙头企业 | 35.6 | 4.2 | 责任落实;协同攻关;决策运行;资金筹措;知识产权;利益分配 | 同意推荐",
+        "示例（成员单位）：2026320501 | 苏州大学 | 12320000466007613E | 高校 | 江苏省 | 苏州市 | 良好",
+    ]
