@@ -4,6 +4,7 @@ A blueprint declares its audience once (`guard(bp, roles=..., readers=...)`); th
 every one of its views, so a new route cannot forget it. `readers` may only read (GET/HEAD): that is
 how the auditor sees everything and changes nothing. Ownership (a city's own applications, an
 expert's own sheets) is checked by the services that load the object, through `require_owner`.
+`current_actor()` names the logged-in user for the services' `by=`.
 """
 
 from collections.abc import Iterable
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
-from .models import Role
+from .models import Role, User
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 
@@ -37,3 +38,8 @@ def require_owner(allowed: bool) -> None:
     """Refuse with 404 (not 403, so ids of other cities' objects reveal nothing) unless `allowed`."""
     if not allowed:
         abort(404)
+
+
+def current_actor() -> User:
+    """The logged-in user as the row itself (not Flask-Login's proxy): the `by=` of every service call."""
+    return current_user._get_current_object()

@@ -1,7 +1,11 @@
 """App-wide web plumbing: the user loader, per-request audit context, security headers, errors,
-the landing redirect, the language switch and the health check."""
+the landing redirect, the language switch, the health check, and `attempt`, the one error path of
+the views (commit, or roll back and tell the user why)."""
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, get_locale
@@ -10,12 +14,15 @@ from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
+from sqlmodel import Session
 
 from . import db, labels
+from .access import current_actor
 from .extensions import login_manager
 from .models import Role
 from .services.accounts import identity, users
 from .services.compliance import audit
+from .services.errors import ServiceError
 
 DASHBOARDS = {
     Role.ADMIN: "admin.dashboard",
@@ -39,6 +46,37 @@ class EmptyForm(FlaskForm):
     """A CSRF token and nothing else, for buttons that post (logout, language)."""
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What `attempt` did: true when the change is committed (`value` is the service's answer), false
+    when the service refused it (`error`, already flashed and rolled back)."""
+
+    value: T | None = None
+    error: ServiceError | None = None
+
+    def __bool__(self) -> bool:
+        return self.error is None
+
+
+def attempt(change: Callable[[Session], T], *, quiet: bool = False) -> Outcome[T]:
+    """Run one change on the request's session: commit it; or, when a service refuses (`ServiceError`),
+    roll back and flash the refusal (`quiet`: leave the telling to the caller, e.g. in a JSON answer).
+    Any other error is a bug and propagates (a 500, rolled back)."""
+    session = db.get_session()
+    try:
+        value = change(session)
+    except ServiceError as error:
+        session.rollback()
+        if not quiet:
+            flash(str(error), "error")
+        return Outcome(error=error)
+    session.commit()
+    return Outcome(value=value)
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page says why already
@@ -56,7 +94,7 @@ def init_app(app: Flask) -> None:
         now = time.time()
         reason = identity.session_expired(session.get("login_at"), session.get("seen_at"), now)
         if reason:
-            user = current_user._get_current_object()
+            user = current_actor()
             audit.record(db.get_session(), action="logout.timeout", by=user, target=user, details={"reason": reason})
             db.get_session().commit()
             logout_user()

@@ -1,17 +1,16 @@
 """Accounts (等保): who can log in, when they last did and from where, locks after failed logins
-(unlocked here) and the second factor (reset here when a phone is lost). Registered on admin.routes.bp."""
+(unlocked here) and the second factor (reset here when a phone is lost). Registered on admin.blueprint.bp."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from ..access import require_owner
+from ..access import current_actor, require_owner
 from ..db import get_session
 from ..models import User
 from ..services.accounts import identity
 from ..services.compliance import privacy
 from ..web import EmptyForm
-from .routes import bp
+from .blueprint import bp
 
 
 @bp.route("/accounts")
@@ -30,7 +29,7 @@ def _user(user_id: int) -> User:
 def unlock_account(user_id: int):
     session = get_session()
     user = _user(user_id)
-    identity.unlock(session, user=user, by=current_user._get_current_object())
+    identity.unlock(session, user=user, by=current_actor())
     session.commit()
     flash(_("%(name)s is unlocked.", name=user.username), "success")
     return redirect(url_for("admin.accounts"))
@@ -40,7 +39,7 @@ def unlock_account(user_id: int):
 def reset_second_factor(user_id: int):
     session = get_session()
     user = _user(user_id)
-    identity.reset_second_factor(session, user=user, by=current_user._get_current_object())
+    identity.reset_second_factor(session, user=user, by=current_actor())
     session.commit()
     flash(_("%(name)s sets up the second factor again at the next login.", name=user.username), "success")
     return redirect(url_for("admin.accounts"))
@@ -68,7 +67,7 @@ def _audit_identity_views(response):
     if request.method == "GET" and response.status_code == 200 and request.endpoint in IDENTITY_VIEWS:
         session = get_session()
         privacy.record_identity_view(
-            session, by=current_user._get_current_object(), what=request.endpoint, context=request.view_args or {}
+            session, by=current_actor(), what=request.endpoint, context=request.view_args or {}
         )
         session.commit()
     return response

@@ -1,24 +1,24 @@
 """The centre's assignment console: diagnose, run (as a job), preview, pin or forbid, publish, replace.
-Registered on the console's blueprint (admin.routes.bp)."""
+Registered on the console's blueprint (admin.blueprint.bp)."""
 
 from flask import current_app, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from ..access import require_owner
+from ..access import current_actor, require_owner
 from ..db import get_session
 from ..models import Assignment, AssignmentPin, AssignmentRun, JobStatus, PinKind
-from ..services import rounds
 from ..services.assign import problem, proposals, seats
 from ..services.platform import jobs
+from ..web import attempt
 from .assignment_forms import PinForm, RunForm
-from .rounds import _by, _round_or_404
-from .routes import bp
+from .blueprint import bp
+from .lookups import round_or_404
 
 
 @bp.route("/rounds/<int:round_id>/assignment")
 def assignment(round_id: int):
     session = get_session()
-    review_round = _round_or_404(round_id)
+    review_round = round_or_404(round_id)
     return render_template(
         "admin/assignment.html",
         round=review_round,
@@ -34,19 +34,17 @@ def assignment(round_id: int):
 
 @bp.route("/rounds/<int:round_id>/assignment/run", methods=["POST"])
 def assignment_run(round_id: int):
-    review_round = _round_or_404(round_id)
+    review_round = round_or_404(round_id)
     form = RunForm()
     if not form.validate_on_submit():
         flash(_("Please correct the settings of the run."), "error")
         return redirect(url_for("admin.assignment", round_id=round_id))
     choices = problem.RunChoices(seed=form.seed.data, fair=form.fair.data, balance=form.balance.data)
-    try:
-        job_id = proposals.start(get_session(), review_round=review_round, choices=choices, by=_by())
-    except proposals.AssignError as error:
-        flash(str(error), "error")
+    started = attempt(lambda s: proposals.start(s, review_round=review_round, choices=choices, by=current_actor()))
+    if not started:
         return redirect(url_for("admin.assignment", round_id=round_id))
-    jobs.dispatch(current_app._get_current_object(), job_id)
-    return redirect(url_for("admin.job", job_id=job_id))
+    jobs.dispatch(current_app._get_current_object(), started.value)
+    return redirect(url_for("admin.job", job_id=started.value))
 
 
 @bp.route("/jobs/<int:job_id>")
@@ -78,7 +76,7 @@ def _run_or_404(round_id: int, run_id: int) -> AssignmentRun:
 
 @bp.route("/rounds/<int:round_id>/assignment/runs/<int:run_id>")
 def assignment_preview(round_id: int, run_id: int):
-    review_round = _round_or_404(round_id)
+    review_round = round_or_404(round_id)
     run = _run_or_404(round_id, run_id)
     return render_template(
         "admin/assignment_run.html", round=review_round, preview=proposals.preview(get_session(), run=run)
@@ -87,41 +85,34 @@ def assignment_preview(round_id: int, run_id: int):
 
 @bp.route("/rounds/<int:round_id>/assignment/runs/<int:run_id>/publish", methods=["POST"])
 def assignment_publish(round_id: int, run_id: int):
-    _round_or_404(round_id)
+    round_or_404(round_id)
     run = _run_or_404(round_id, run_id)
-    session = get_session()
-    try:
-        count = proposals.publish(session, run=run, by=_by())
-    except (proposals.AssignError, rounds.RoundError) as error:
-        session.rollback()
-        flash(str(error), "error")
+    published = attempt(lambda s: proposals.publish(s, run=run, by=current_actor()))
+    if not published:
         return redirect(url_for("admin.assignment_preview", round_id=round_id, run_id=run_id))
-    session.commit()
-    flash(_("The assignment is published: %(n)d score sheets are waiting for the experts.", n=count), "success")
+    flash(
+        _("The assignment is published: %(n)d score sheets are waiting for the experts.", n=published.value), "success"
+    )
     return redirect(url_for("admin.assignment", round_id=round_id))
 
 
 @bp.route("/rounds/<int:round_id>/assignment/pins", methods=["POST"])
 def assignment_pin(round_id: int):
-    review_round = _round_or_404(round_id)
+    review_round = round_or_404(round_id)
     form = PinForm()
-    session = get_session()
     if form.validate_on_submit():
-        try:
-            seats.set_pin(
-                session,
+        pinned = attempt(
+            lambda s: seats.set_pin(
+                s,
                 review_round=review_round,
                 application_code=form.application_code.data.strip(),
                 expert_code=form.expert_code.data.strip(),
                 kind=PinKind(form.kind.data),
                 reason=form.reason.data,
-                by=_by(),
+                by=current_actor(),
             )
-        except proposals.AssignError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
+        )
+        if pinned:
             flash(_("Saved. Run the assignment again to apply it."), "success")
     else:
         flash(_("An application no., an expert code and a reason are all required."), "error")
@@ -130,32 +121,27 @@ def assignment_pin(round_id: int):
 
 @bp.route("/rounds/<int:round_id>/assignment/pins/<int:pin_id>/delete", methods=["POST"])
 def assignment_unpin(round_id: int, pin_id: int):
-    _round_or_404(round_id)
+    round_or_404(round_id)
     session = get_session()
     pin = session.get(AssignmentPin, pin_id)
     require_owner(pin is not None and pin.round_id == round_id)
-    seats.remove_pin(session, pin=pin, by=_by())
+    seats.remove_pin(session, pin=pin, by=current_actor())
     session.commit()
     return redirect(url_for("admin.assignment", round_id=round_id))
 
 
 @bp.route("/rounds/<int:round_id>/assignment/seats/<int:seat_id>/replace", methods=["POST"])
 def assignment_replace(round_id: int, seat_id: int):
-    _round_or_404(round_id)
+    round_or_404(round_id)
     session = get_session()
     seat = session.get(Assignment, seat_id)
     require_owner(seat is not None and seat.round_id == round_id)
-    try:
-        new_seat = seats.replace(session, seat=seat, by=_by())
-    except proposals.AssignError as error:
-        session.rollback()
-        flash(str(error), "error")
-    else:
-        session.commit()
+    replaced = attempt(lambda s: seats.replace(s, seat=seat, by=current_actor()))
+    if replaced:
         flash(
             _(
                 "Replaced: expert %(code)s takes the seat; nobody else moved.",
-                code=seats.expert_code(session, new_seat),
+                code=seats.expert_code(session, replaced.value),
             ),
             "success",
         )

@@ -1,21 +1,21 @@
 """The centre's formal-check screens: the verdict table with filters, running the check, overriding a
 verdict for a written reason, and the CSV export (the same bytes as `flask formal-check`).
-Registered on the console's blueprint (admin.routes.bp)."""
+Registered on the console's blueprint (admin.blueprint.bp)."""
 
 import io
 
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from ..access import require_owner
+from ..access import current_actor, require_owner
 from ..db import get_session
 from ..models import Verdict
-from ..services import rounds
 from ..services.check import report, runner
 from ..services.intake.rules import RULES
+from ..web import attempt
+from .blueprint import bp
+from .lookups import round_or_404
 from .round_forms import OverrideForm
-from .routes import bp
 
 
 def _filters() -> dict:
@@ -38,16 +38,10 @@ def round_check(round_id: int):
 
 @bp.route("/rounds/<int:round_id>/check/run", methods=["POST"])
 def run_check(round_id: int):
-    session = get_session()
-    review_round = rounds.get_round(session, round_id)
-    require_owner(review_round is not None)
-    try:
-        summary = runner.run_check(session, review_round=review_round, by=current_user._get_current_object())
-    except runner.CheckError as error:
-        session.rollback()
-        flash(str(error), "error")
-    else:
-        session.commit()
+    review_round = round_or_404(round_id)
+    checked = attempt(lambda s: runner.run_check(s, review_round=review_round, by=current_actor()))
+    if checked:
+        summary = checked.value
         flash(
             _(
                 "Checked %(n)d application(s): %(failed)d with a failed rule, %(warned)d with a warning.",
@@ -69,19 +63,11 @@ def override_check(result_id: int):
     if request.method == "GET":
         form.verdict.data = row.effective.value
     elif form.validate_on_submit():
-        try:
-            runner.override(
-                session,
-                result_id=result_id,
-                verdict=Verdict(form.verdict.data),
-                reason=form.reason.data,
-                by=current_user._get_current_object(),
+        if attempt(
+            lambda s: runner.override(
+                s, result_id=result_id, verdict=Verdict(form.verdict.data), reason=form.reason.data, by=current_actor()
             )
-        except runner.CheckError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
+        ):
             flash(_("The verdict is changed and the reason recorded."), "success")
             return redirect(url_for("admin.round_check", round_id=row.application.round_id))
     return render_template("admin/override.html", row=row, form=form)
@@ -89,9 +75,7 @@ def override_check(result_id: int):
 
 @bp.route("/rounds/<int:round_id>/check.csv")
 def check_export(round_id: int):
-    session = get_session()
-    review_round = rounds.get_round(session, round_id)
-    require_owner(review_round is not None)
-    data = report.report_csv(session, round_id=round_id)
+    review_round = round_or_404(round_id)
+    data = report.report_csv(get_session(), round_id=round_id)
     filename = f"形式审查结果_{review_round.year}_{review_round.id}.csv"
     return send_file(io.BytesIO(data), mimetype="text/csv", download_name=filename, as_attachment=True)

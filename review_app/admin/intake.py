@@ -1,19 +1,19 @@
 """The centre's intake screens: the round's applications, one application, its PDFs, the Excel template
-and the import. Registered on the console's blueprint (admin.routes.bp)."""
+and the import. Registered on the console's blueprint (admin.blueprint.bp)."""
 
 import io
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from ..access import require_owner
+from ..access import current_actor, require_owner
 from ..db import get_session
-from ..services import rounds
 from ..services.intake import attachments, centre, importer, template
 from ..services.platform import storage
+from ..web import attempt
+from .blueprint import bp
+from .lookups import round_or_404
 from .round_forms import ImportForm
-from .routes import bp
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -49,23 +49,18 @@ def import_template():
 
 @bp.route("/rounds/<int:round_id>/import", methods=["GET", "POST"])
 def round_import(round_id: int):
-    review_round = rounds.get_round(get_session(), round_id)
-    require_owner(review_round is not None)
+    review_round = round_or_404(round_id)
     form = ImportForm()
     problems = []
     if form.validate_on_submit():
-        session = get_session()
         files = [(f.filename or "upload", f.read()) for f in (form.file.data, form.second.data) if f]
-        try:
-            result = importer.import_files(
-                session, review_round=review_round, files=files, by=current_user._get_current_object()
-            )
-        except importer.ImportRejected as rejected:
-            session.rollback()
-            problems = rejected.problems
-            flash(str(rejected), "error")
+        imported = attempt(
+            lambda s: importer.import_files(s, review_round=review_round, files=files, by=current_actor())
+        )
+        if not imported:
+            problems = getattr(imported.error, "problems", [])
         else:
-            session.commit()
+            result = imported.value
             flash(
                 _(
                     "Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged application(s).",

@@ -1,32 +1,27 @@
 """The centre's expert pool: import, add and edit experts, mark them inactive, conflicts per expert and
-per application, and expert accounts with one-time activation links. Registered on admin.routes.bp."""
+per application, and expert accounts with one-time activation links. Registered on admin.blueprint.bp."""
 
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from ..access import require_owner
+from ..access import current_actor, require_owner
 from ..db import get_session
 from ..models import ConflictSource
 from ..services.compliance import privacy
 from ..services.platform.csvfiles import csv_bytes
 from ..services.review import pool, pool_import
-from ..services.review.activation import ActivationError, issue_activation, issue_missing_activations
-from ..services.review.conflicts import ConflictError, all_conflicts, conflicts_of_application, record_conflict
-from ..web import EmptyForm
+from ..services.review.activation import issue_activation, issue_missing_activations
+from ..services.review.conflicts import all_conflicts, conflicts_of_application, record_conflict
+from ..web import EmptyForm, attempt
+from .blueprint import bp
 from .pool_forms import CONFLICT_SOURCE_LABEL, ActiveForm, ConflictForm, ExpertForm, ImportExpertsForm
-from .routes import bp
 
 
 @bp.context_processor
 def _labels():
     return {"CONFLICT_SOURCE_LABEL": CONFLICT_SOURCE_LABEL}
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _link(token: str) -> str:
@@ -39,7 +34,7 @@ def experts():
     show = request.args.get("show", "active")
     session = get_session()
     rows = pool.pool(session, query=query, show=show)
-    privacy.record_identity_view(session, by=_me(), what="expert pool", count=len(rows))
+    privacy.record_identity_view(session, by=current_actor(), what="expert pool", count=len(rows))
     session.commit()
     return render_template("admin/experts.html", rows=rows, query=query, show=show, import_form=ImportExpertsForm())
 
@@ -51,14 +46,14 @@ def import_experts():
     problems = []
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            result = pool_import.import_experts(session, filename=upload.filename or "", data=upload.read(), by=_me())
-        except pool_import.ImportRejected as error:
-            session.rollback()
-            flash(str(error), "error")
-            problems = error.problems
+        filename, data = upload.filename or "", upload.read()
+        imported = attempt(
+            lambda s: pool_import.import_experts(s, filename=filename, data=data, by=current_actor())
+        )
+        if not imported:
+            problems = getattr(imported.error, "problems", [])
         else:
-            session.commit()
+            result = imported.value
             flash(
                 _(
                     "Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged expert(s).",
@@ -90,12 +85,12 @@ def edit_expert(expert_id: int):
 def _edit(expert):
     session = get_session()
     form = ExpertForm()
-    if not privacy.may_reveal(_me()):
+    if not privacy.may_reveal(current_actor()):
         abort(403)  # the form holds the unmasked contact details: the admin's only
     if request.method == "GET" and expert is not None:
         detail = pool.expert_detail(session, expert=expert)
         form.process(data=detail.form_data)
-        privacy.reveal(session, expert=expert, by=_me())
+        privacy.reveal(session, expert=expert, by=current_actor())
         session.commit()
     if form.validate_on_submit():
         values = {
@@ -110,15 +105,12 @@ def _edit(expert):
             "手机": form.phone.data,
             "邮箱": form.email.data,
         }
-        try:
-            saved = pool.save_expert(session, expert=expert, data=pool.expert_data_from(values), by=_me())
-        except pool.PoolError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
+        saved = attempt(
+            lambda s: pool.save_expert(s, expert=expert, data=pool.expert_data_from(values), by=current_actor())
+        )
+        if saved:
             flash(_("Saved."), "success")
-            return redirect(url_for("admin.expert", expert_id=saved.id))
+            return redirect(url_for("admin.expert", expert_id=saved.value.id))
     return render_template("admin/expert_form.html", form=form, expert=expert)
 
 
@@ -127,7 +119,7 @@ def expert(expert_id: int):
     session = get_session()
     found = pool.get_expert(session, expert_id)
     require_owner(found is not None)
-    me = _me()
+    me = current_actor()
     if request.args.get("reveal") and privacy.may_reveal(me):
         contact = privacy.reveal(session, expert=found, by=me)
     else:
@@ -150,7 +142,7 @@ def set_active(expert_id: int):
     require_owner(found is not None)
     form = ActiveForm()
     if form.validate_on_submit():
-        pool.set_active(session, expert=found, active=form.active.data, by=_me())
+        pool.set_active(session, expert=found, active=form.active.data, by=current_actor())
         session.commit()
         flash(
             _("The expert is back in the pool.") if form.active.data else _("The expert is marked inactive."), "success"
@@ -165,22 +157,19 @@ def add_conflict(expert_id: int):
     require_owner(found is not None)
     form = ConflictForm()
     if form.validate_on_submit():
-        try:
-            added = record_conflict(
-                session,
+        added = attempt(
+            lambda s: record_conflict(
+                s,
                 expert=found,
-                by=_me(),
+                by=current_actor(),
                 source=ConflictSource(form.source.data),
                 reason=form.reason.data,
                 application_code=form.application_code.data or "",
                 org_credit_code=form.org_credit_code.data or "",
             )
-        except ConflictError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
-            flash(_("Conflict recorded (%(n)d row(s)).", n=added), "success")
+        )
+        if added:
+            flash(_("Conflict recorded (%(n)d row(s)).", n=added.value), "success")
     else:
         flash(_("Please give the reason for the conflict."), "error")
     return redirect(url_for("admin.expert", expert_id=expert_id))
@@ -194,14 +183,10 @@ def activation_link(expert_id: int):
     require_owner(found is not None)
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("admin.expert", expert_id=expert_id))
-    try:
-        issued = issue_activation(session, expert=found, by=_me(), link_for=_link)
-    except ActivationError as error:
-        session.rollback()
-        flash(str(error), "error")
+    issued = attempt(lambda s: issue_activation(s, expert=found, by=current_actor(), link_for=_link))
+    if not issued:
         return redirect(url_for("admin.expert", expert_id=expert_id))
-    session.commit()
-    return render_template("admin/activation.html", issued=[issued])
+    return render_template("admin/activation.html", issued=[issued.value])
 
 
 @bp.route("/experts/activations.csv", methods=["POST"])
@@ -210,7 +195,7 @@ def activation_links():
     session = get_session()
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("admin.experts"))
-    issued = issue_missing_activations(session, by=_me(), link_for=_link)
+    issued = issue_missing_activations(session, by=current_actor(), link_for=_link)
     session.commit()
     table = csv_bytes(
         ["专家编号", "姓名", "用户名", "手机", "邮箱", "激活链接", "有效期至", "已发邮件"],

@@ -1,19 +1,20 @@
 """Scoring progress: per application and per expert, reminders, the outbox. Registered on the console's
-blueprint (admin.routes.bp)."""
+blueprint (admin.blueprint.bp)."""
 
 from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from ..access import current_actor
 from ..db import get_session
 from ..services.compliance import audit
 from ..services.review import oversight, progress
-from .rounds import _by, _round_or_404
-from .routes import bp
+from .blueprint import bp
+from .lookups import round_or_404
 
 
 @bp.route("/rounds/<int:round_id>/progress")
 def round_progress(round_id: int):
-    review_round = _round_or_404(round_id)
+    review_round = round_or_404(round_id)
     return render_template(
         "admin/progress.html", progress=progress.round_progress(get_session(), review_round=review_round)
     )
@@ -21,9 +22,9 @@ def round_progress(round_id: int):
 
 @bp.route("/rounds/<int:round_id>/progress/remind", methods=["POST"])
 def progress_remind(round_id: int):
-    review_round = _round_or_404(round_id)
+    review_round = round_or_404(round_id)
     session = get_session()
-    reminded = oversight.remind(session, review_round=review_round, by=_by())
+    reminded = oversight.remind(session, review_round=review_round, by=current_actor())
     session.commit()
     flash(_("%(n)d expert(s) with open sheets were reminded.", n=reminded), "success")
     return redirect(url_for("admin.round_progress", round_id=round_id))
@@ -31,10 +32,12 @@ def progress_remind(round_id: int):
 
 @bp.route("/rounds/<int:round_id>/outbox.csv")
 def progress_outbox(round_id: int):
-    _round_or_404(round_id)
+    round_or_404(round_id)
     session = get_session()
     data = progress.outbox_csv(session, round_id=round_id)
-    audit.record(session, action="export", by=_by(), round_id=round_id, details={"list": "outbox", "format": "csv"})
+    audit.record(
+        session, action="export", by=current_actor(), round_id=round_id, details={"list": "outbox", "format": "csv"}
+    )
     session.commit()
     return Response(
         data,

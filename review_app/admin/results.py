@@ -1,18 +1,19 @@
 """Results: aggregate, read the ranking and its uncertainty, explain a place, select, approve, export.
-Registered on the console's blueprint (admin.routes.bp); the auditor reads all of it."""
+Registered on the console's blueprint (admin.blueprint.bp); the auditor reads all of it."""
 
 from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import require_owner
+from ..access import current_actor, require_owner
 from ..db import get_session
 from ..models import RankingResult, RankingRun, Role
 from ..services.compliance import audit
 from ..services.results import export, rank, selection, standings
+from ..web import attempt
+from .blueprint import bp
+from .lookups import round_or_404
 from .results_forms import AggregateForm, CutoffForm, SelectForm
-from .rounds import _by, _round_or_404
-from .routes import bp
 
 DOWNLOADS = {
     ("ranking", "xlsx"): (export.ranking_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -24,7 +25,7 @@ DOWNLOADS = {
 
 @bp.route("/rounds/<int:round_id>/results")
 def results_page(round_id: int):
-    review_round = _round_or_404(round_id)
+    review_round = round_or_404(round_id)
     data = standings.page(get_session(), review_round=review_round)
     cutoff = CutoffForm(cutoff=data.run.cutoff if data.run else None)
     return render_template(
@@ -34,20 +35,14 @@ def results_page(round_id: int):
 
 @bp.route("/rounds/<int:round_id>/results/aggregate", methods=["POST"])
 def results_aggregate(round_id: int):
-    review_round = _round_or_404(round_id)
+    review_round = round_or_404(round_id)
     form = AggregateForm()
-    session = get_session()
-    if form.validate_on_submit():
-        try:
-            rank.aggregate_round(
-                session, review_round=review_round, method=form.method.data, seed=form.seed.data or 0, by=_by()
-            )
-        except (rank.RankError, ValueError) as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
-            flash(_("The scores are aggregated."), "success")
+    if form.validate_on_submit() and attempt(
+        lambda s: rank.aggregate_round(
+            s, review_round=review_round, method=form.method.data, seed=form.seed.data, by=current_actor()
+        )
+    ):
+        flash(_("The scores are aggregated."), "success")
     return redirect(url_for("admin.results_page", round_id=round_id))
 
 
@@ -63,7 +58,7 @@ def results_cutoff(round_id: int, run_id: int):
     form = CutoffForm()
     session = get_session()
     if form.validate_on_submit():
-        chosen = selection.set_cutoff(session, run=run, cutoff=form.cutoff.data, by=_by())
+        chosen = selection.set_cutoff(session, run=run, cutoff=form.cutoff.data, by=current_actor())
         session.commit()
         flash(_("%(n)d applications are selected.", n=chosen), "success")
     else:
@@ -79,7 +74,7 @@ def results_select(round_id: int, result_id: int):
     form = SelectForm()
     if form.validate_on_submit():
         selection.set_selected(
-            session, result=result, selected=form.selected.data == "1", reason=form.reason.data, by=_by()
+            session, result=result, selected=form.selected.data == "1", reason=form.reason.data, by=current_actor()
         )
         session.commit()
         flash(_("The selection is changed and the reason recorded."), "success")
@@ -91,21 +86,14 @@ def results_select(round_id: int, result_id: int):
 @bp.route("/rounds/<int:round_id>/results/runs/<int:run_id>/approve", methods=["POST"])
 def results_approve(round_id: int, run_id: int):
     run = _run_or_404(round_id, run_id)
-    session = get_session()
-    try:
-        selection.approve(session, run=run, by=_by())
-    except selection.SelectionError as error:
-        session.rollback()
-        flash(str(error), "error")
-    else:
-        session.commit()
+    if attempt(lambda s: selection.approve(s, run=run, by=current_actor())):
         flash(_("This ranking is now the final one; the round can be published."), "success")
     return redirect(url_for("admin.results_page", round_id=round_id))
 
 
 @bp.route("/rounds/<int:round_id>/results/runs/<int:run_id>/applications/<int:application_id>")
 def results_application(round_id: int, run_id: int, application_id: int):
-    review_round = _round_or_404(round_id)
+    review_round = round_or_404(round_id)
     run = _run_or_404(round_id, run_id)
     detail = standings.application_result(
         get_session(), run=run, application_id=application_id, show_names=current_user.role == Role.ADMIN
@@ -119,15 +107,16 @@ def results_download(round_id: int, run_id: int, which: str, fmt: str):
     run = _run_or_404(round_id, run_id)
     make, mimetype = DOWNLOADS.get((which, fmt), (None, None))
     require_owner(make is not None)
-    session = get_session()
-    try:
+
+    def export_recorded(session):
         data = make(session, run=run)
-    except export.ExportError as error:
-        flash(str(error), "error")
+        details = {"list": which, "format": fmt}
+        audit.record(session, action="export", by=current_actor(), target=run, round_id=round_id, details=details)
+        return data
+
+    exported = attempt(export_recorded)
+    if not exported:
         return redirect(url_for("admin.results_page", round_id=round_id))
-    audit.record(
-        session, action="export", by=_by(), target=run, round_id=round_id, details={"list": which, "format": fmt}
-    )
-    session.commit()
+    data = exported.value
     filename = f"round{round_id}-{which}.{fmt}"
     return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

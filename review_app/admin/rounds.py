@@ -1,48 +1,35 @@
 """The centre's round screens: create a round, edit its settings and criteria sheet, move its stage.
-Registered on the console's blueprint (admin.routes.bp)."""
+Registered on the console's blueprint (admin.blueprint.bp)."""
 
 from pathlib import Path
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from ..access import require_owner
+from ..access import current_actor, require_owner
 from ..db import get_session
 from ..models import RoundKind, RoundStage
 from ..services import rounds
 from ..services.compliance import archive
 from ..services.platform import storage
+from ..web import attempt
+from .blueprint import bp
+from .lookups import round_or_404
 from .round_forms import CriteriaForm, RoundCreateForm, RoundSettingsForm, StageForm
-from .routes import bp
-
-
-def _by():
-    return current_user._get_current_object()
-
-
-def _round_or_404(round_id: int):
-    review_round = rounds.get_round(get_session(), round_id)
-    require_owner(review_round is not None)
-    return review_round
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
 def round_new():
     form = RoundCreateForm()
     if form.validate_on_submit():
-        session = get_session()
-        try:
-            review_round = rounds.create_round(
-                session, name=form.name.data, kind=RoundKind(form.kind.data), year=form.year.data, by=_by()
+        created = attempt(
+            lambda s: rounds.create_round(
+                s, name=form.name.data, kind=RoundKind(form.kind.data), year=form.year.data, by=current_actor()
             )
-        except rounds.RoundError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
+        )
+        if created:
             flash(_("The round is created with the default criteria sheet; set its deadlines next."), "success")
-            return redirect(url_for("admin.round_settings", round_id=review_round.id))
+            return redirect(url_for("admin.round_settings", round_id=created.value.id))
     return render_template("admin/round_new.html", form=form)
 
 
@@ -55,27 +42,23 @@ def round_detail(round_id: int):
 
 @bp.route("/rounds/<int:round_id>/settings", methods=["GET", "POST"])
 def round_settings(round_id: int):
-    review_round = _round_or_404(round_id)
+    review_round = round_or_404(round_id)
     form = RoundSettingsForm()
     if request.method == "GET":
         form.fill(review_round)
     elif form.validate_on_submit():
-        session = get_session()
-        try:
-            changes = rounds.update_settings(session, review_round=review_round, values=form.values(), by=_by())
-        except rounds.RoundError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
-            flash(_("Saved: %(n)d setting(s) changed.", n=len(changes)), "success")
+        changes = attempt(
+            lambda s: rounds.update_settings(s, review_round=review_round, values=form.values(), by=current_actor())
+        )
+        if changes:
+            flash(_("Saved: %(n)d setting(s) changed.", n=len(changes.value)), "success")
             return redirect(url_for("admin.round_detail", round_id=round_id))
     return render_template("admin/round_settings.html", form=form, round=review_round)
 
 
 @bp.route("/rounds/<int:round_id>/criteria", methods=["GET", "POST"])
 def round_criteria(round_id: int):
-    review_round = _round_or_404(round_id)
+    review_round = round_or_404(round_id)
     session = get_session()
     form = CriteriaForm()
     if request.method == "GET":
@@ -88,19 +71,13 @@ def round_criteria(round_id: int):
     elif form.validate_on_submit():
         if form.add_row.data:
             form.rows.append_entry()
-        else:
-            try:
-                if form.reset.data:
-                    rounds.reset_criteria(session, review_round=review_round, by=_by())
-                else:
-                    rounds.update_criteria(session, review_round=review_round, rows=form.values(), by=_by())
-            except rounds.RoundError as error:
-                session.rollback()
-                flash(str(error), "error")
-            else:
-                session.commit()
-                flash(_("The criteria sheet is saved."), "success")
-                return redirect(url_for("admin.round_detail", round_id=round_id))
+        elif attempt(
+            lambda s: rounds.reset_criteria(s, review_round=review_round, by=current_actor())
+            if form.reset.data
+            else rounds.update_criteria(s, review_round=review_round, rows=form.values(), by=current_actor())
+        ):
+            flash(_("The criteria sheet is saved."), "success")
+            return redirect(url_for("admin.round_detail", round_id=round_id))
     total = sum(row.form.max_points.data or 0 for row in form.rows if (row.form.title.data or "").strip())
     return render_template(
         "admin/round_criteria.html",
@@ -113,20 +90,17 @@ def round_criteria(round_id: int):
 
 @bp.route("/rounds/<int:round_id>/stage", methods=["POST"])
 def round_stage(round_id: int):
-    review_round = _round_or_404(round_id)
+    review_round = round_or_404(round_id)
     form = StageForm()
     if form.validate_on_submit() and form.to_stage.data in set(RoundStage):
-        session = get_session()
-        try:
-            rounds.advance(session, review_round=review_round, to_stage=RoundStage(form.to_stage.data), by=_by())
-        except rounds.RoundError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
+        if attempt(
+            lambda s: rounds.advance(
+                s, review_round=review_round, to_stage=RoundStage(form.to_stage.data), by=current_actor()
+            )
+        ):
             flash(_("The round moved to a new stage."), "success")
             if review_round.stage == RoundStage.CLOSED:
-                _write_archive(session, review_round)
+                _write_archive(get_session(), review_round)
     else:
         flash(_("A round cannot move from this stage to that one."), "error")
     return redirect(url_for("admin.round_detail", round_id=round_id))
@@ -138,7 +112,7 @@ def _write_archive(session, review_round) -> None:
     folder = config.get("ARCHIVE_DIR") or str(Path(current_app.instance_path) / "archives")
     try:
         path = archive.write(
-            session, review_round=review_round, store=storage.store_for(config), folder=folder, by=_by()
+            session, review_round=review_round, store=storage.store_for(config), folder=folder, by=current_actor()
         )
     except OSError as error:  # the round is closed; the archive can be made again with the button
         session.rollback()
@@ -152,9 +126,10 @@ def _write_archive(session, review_round) -> None:
 @bp.route("/rounds/<int:round_id>/archive", methods=["POST"])
 def round_archive(round_id: int):
     """The round's archive as a download (a zip with a SHA-256 manifest); audited."""
-    review_round = _round_or_404(round_id)
+    review_round = round_or_404(round_id)
+    store = storage.store_for(current_app.config)
     session = get_session()
-    data = archive.build(session, review_round=review_round, store=storage.store_for(current_app.config), by=_by())
+    data = archive.build(session, review_round=review_round, store=store, by=current_actor())
     session.commit()
     return Response(data, mimetype="application/zip",
                     headers={"Content-Disposition": f"attachment; filename=round-{round_id}-archive.zip"})

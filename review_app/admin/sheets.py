@@ -1,18 +1,18 @@
 """The centre's score-sheet screens: progress, the replacement list, reopening a sheet, and extending
-the scoring deadline. Registered on the console's blueprint (admin.routes.bp)."""
+the scoring deadline. Registered on the console's blueprint (admin.blueprint.bp)."""
 
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from ..access import require_owner
+from ..access import current_actor, require_owner
 from ..db import get_session
-from ..services import rounds
-from ..services.review import oversight, progress, sheets
+from ..services.review import oversight, progress
+from ..web import attempt
+from .blueprint import bp
+from .lookups import round_or_404
 from .pool_forms import DeadlineForm, ReopenForm
-from .routes import bp
 
 STATUS_FILTERS = ("", "untouched", "draft", "submitted", "recused")
 
@@ -21,10 +21,7 @@ STATUS_FILTERS = ("", "untouched", "draft", "submitted", "recused")
 def round_sheets(round_id: int):
     status = request.args.get("status", "")
     status = status if status in STATUS_FILTERS else ""
-    session = get_session()
-    review_round = rounds.get_round(session, round_id)
-    require_owner(review_round is not None)
-    board = progress.round_progress(session, review_round=review_round, status=status)
+    board = progress.round_progress(get_session(), review_round=round_or_404(round_id), status=status)
     return render_template(
         "admin/sheets.html", board=board, status=status, filters=STATUS_FILTERS, deadline_form=DeadlineForm()
     )
@@ -32,7 +29,6 @@ def round_sheets(round_id: int):
 
 @bp.route("/rounds/<int:round_id>/deadline", methods=["POST"])
 def extend_deadline(round_id: int):
-    session = get_session()
     form = DeadlineForm()
     if not form.validate_on_submit():
         for problems in form.errors.values():
@@ -40,19 +36,15 @@ def extend_deadline(round_id: int):
                 flash(problem, "error")
         return redirect(url_for("admin.round_sheets", round_id=round_id))
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    try:
-        told = oversight.extend_deadline(
-            session,
-            round_id=round_id,
-            by=current_user._get_current_object(),
-            deadline=form.deadline.data.replace(tzinfo=zone),
+    told = attempt(
+        lambda s: oversight.extend_deadline(
+            s, round_id=round_id, by=current_actor(), deadline=form.deadline.data.replace(tzinfo=zone)
         )
-    except sheets.ReviewError as error:
-        session.rollback()
-        flash(str(error), "error")
-    else:
-        session.commit()
-        flash(_("The scoring deadline is extended; %(n)d expert(s) with open sheets were told.", n=told), "success")
+    )
+    if told:
+        flash(
+            _("The scoring deadline is extended; %(n)d expert(s) with open sheets were told.", n=told.value), "success"
+        )
     return redirect(url_for("admin.round_sheets", round_id=round_id))
 
 
@@ -63,17 +55,10 @@ def reopen_sheet(sheet_id: int):
     require_owner(row is not None)
     form = ReopenForm()
     if form.validate_on_submit():
-        try:
-            late = oversight.reopen(
-                session, sheet=row.sheet, by=current_user._get_current_object(), reason=form.reason.data
-            )
-        except sheets.ReviewError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
+        reopened = attempt(lambda s: oversight.reopen(s, sheet=row.sheet, by=current_actor(), reason=form.reason.data))
+        if reopened:
             flash(_("The sheet is reopened and the expert has been told."), "success")
-            if late:
+            if reopened.value:
                 flash(
                     _("The scoring deadline has passed: extend it, or the expert cannot change the sheet."), "warning"
                 )

@@ -6,13 +6,15 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import login_required, login_user, logout_user
 
+from ..access import current_actor
 from ..db import get_session
 from ..extensions import limiter
 from ..models import User
 from ..services.accounts import identity, users
 from ..services.review import activation
+from ..web import attempt
 from .forms import ActivateForm, ChangePasswordForm, LoginForm, SecondFactorForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
@@ -121,7 +123,7 @@ def _finish_login(user: User):
 @login_required
 def logout():
     # CSRFProtect has already checked the token of this POST.
-    users.logout(get_session(), user=current_user._get_current_object())
+    users.logout(get_session(), user=current_actor())
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -132,14 +134,12 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            users.change_password(
-                get_session(), user=user, old_password=form.old_password.data, new_password=form.new_password.data
+        user = current_actor()
+        if attempt(
+            lambda s: users.change_password(
+                s, user=user, old_password=form.old_password.data, new_password=form.new_password.data
             )
-        except users.AccountError as error:
-            flash(str(error), "error")
-        else:
+        ):
             login_user(user)  # the new nonce signed out every other session, not this one
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("index"))
@@ -156,13 +156,7 @@ def activate(token: str):
         return render_template("auth/activate_invalid.html"), 404
     form = ActivateForm()
     if form.validate_on_submit():
-        try:
-            activation.activate(session, token=token, password=form.new_password.data)
-        except users.AccountError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
+        if attempt(lambda s: activation.activate(s, token=token, password=form.new_password.data)):
             logout_user()
             flash(_("Your password is set. Please log in with your username %(name)s.", name=user.username), "success")
             return redirect(url_for("auth.login"))

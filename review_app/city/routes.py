@@ -10,23 +10,18 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import intake_labels
-from ..access import guard, require_owner
+from ..access import current_actor, guard, require_owner
 from ..db import get_session
 from ..models import AttachmentKind, Role
 from ..services.intake import access, annual, applications, attachments
-from ..services.intake.access import ApplicationError
 from ..services.platform import storage
 from ..services.results import publication
-from ..web import EmptyForm
+from ..web import EmptyForm, attempt
 from .forms import ApplicationForm, OpinionForm
 
 bp = Blueprint("city", __name__, url_prefix="/city", template_folder="templates")
 guard(bp, roles={Role.CITY})
 bp.app_context_processor(intake_labels.template_globals)
-
-
-def _by():
-    return current_user._get_current_object()
 
 
 def _own(application_id: int):
@@ -37,14 +32,7 @@ def _own(application_id: int):
 
 def _act(action, success: str, application_id: int):
     """Run one service call that changes an application; commit, or roll back and say why."""
-    session = get_session()
-    try:
-        action(session)
-    except ApplicationError as error:
-        session.rollback()
-        flash(str(error), "error")
-    else:
-        session.commit()
+    if attempt(action):
         flash(success, "success")
     return redirect(url_for("city.application", application_id=application_id))
 
@@ -76,20 +64,17 @@ def _rows_changed(form: ApplicationForm) -> bool:
 
 @bp.route("/rounds/<int:round_id>/applications/new", methods=["GET", "POST"])
 def new_application(round_id: int):
-    session = get_session()
-    review_round = access.round_for_city(session, round_id=round_id)
+    review_round = access.round_for_city(get_session(), round_id=round_id)
     require_owner(review_round is not None)
     form = ApplicationForm()
     if request.method == "POST" and not _rows_changed(form) and form.validate_on_submit():
-        try:
-            application = applications.create(
-                session, review_round=review_round, city_id=current_user.city_id, data=form.to_input(), by=_by()
+        created = attempt(
+            lambda s: applications.create(
+                s, review_round=review_round, city_id=current_user.city_id, data=form.to_input(), by=current_actor()
             )
-        except ApplicationError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
+        )
+        if created:
+            application = created.value
             flash(_("Draft saved as %(code)s. Upload the PDFs, then submit.", code=application.code), "success")
             return redirect(url_for("city.application", application_id=application.id))
     return render_template("city/application_form.html", form=form, round=review_round, application=None)
@@ -98,20 +83,17 @@ def new_application(round_id: int):
 @bp.route("/rounds/<int:round_id>/consortia/<int:consortium_id>/report", methods=["POST"])
 def annual_report(round_id: int, consortium_id: int):
     """Open (on first use) the annual self-evaluation report of one of the city's consortia."""
-    session = get_session()
-    review_round = access.round_for_city(session, round_id=round_id)
+    review_round = access.round_for_city(get_session(), round_id=round_id)
     require_owner(review_round is not None)
-    try:
-        report = annual.annual_report(
-            session, review_round=review_round, consortium_id=consortium_id, city_id=current_user.city_id, by=_by()
+    opened = attempt(
+        lambda s: annual.annual_report(
+            s, review_round=review_round, consortium_id=consortium_id, city_id=current_user.city_id, by=current_actor()
         )
-    except ApplicationError as error:
-        session.rollback()
-        flash(str(error), "error")
+    )
+    if not opened:
         return redirect(url_for("city.dashboard"))
-    require_owner(report is not None)
-    session.commit()
-    return redirect(url_for("city.application", application_id=report.id))
+    require_owner(opened.value is not None)
+    return redirect(url_for("city.application", application_id=opened.value.id))
 
 
 @bp.route("/applications/<int:application_id>")
@@ -125,19 +107,13 @@ def application(application_id: int):
 
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
 def edit_application(application_id: int):
-    session = get_session()
-    page = applications.view(session, _own(application_id))
+    page = applications.view(get_session(), _own(application_id))
     form = ApplicationForm()
     if request.method == "GET":
         form.fill(page)
     elif not _rows_changed(form) and form.validate_on_submit():
-        try:
-            applications.update(session, application=page.application, data=form.to_input(), by=_by())
-        except ApplicationError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
+        if attempt(lambda s: applications.update(s, application=page.application, data=form.to_input(),
+                                                  by=current_actor())):
             flash(_("Saved."), "success")
             return redirect(url_for("city.application", application_id=application_id))
     return render_template("city/application_form.html", form=form, round=page.round, application=page.application)
@@ -152,7 +128,11 @@ def opinion(application_id: int):
         return redirect(url_for("city.application", application_id=application_id))
     return _act(
         lambda s: applications.update_opinion(
-            s, application=application, necessity=form.necessity.data, feasibility=form.feasibility.data, by=_by()
+            s,
+            application=application,
+            necessity=form.necessity.data,
+            feasibility=form.feasibility.data,
+            by=current_actor(),
         ),
         _("The opinion is saved."),
         application_id,
@@ -178,7 +158,7 @@ def upload(application_id: int):
             data=data,
             store=storage.store_for(current_app.config),
             max_bytes=max_bytes,
-            by=_by(),
+            by=current_actor(),
         ),
         _("The file %(name)s is uploaded.", name=attachments.clean_filename(upload_file.filename)),
         application_id,
@@ -189,7 +169,7 @@ def upload(application_id: int):
 def submit(application_id: int):
     application = _own(application_id)
     return _act(
-        lambda s: applications.submit(s, application=application, by=_by()),
+        lambda s: applications.submit(s, application=application, by=current_actor()),
         _("Submitted to the provincial centre."),
         application_id,
     )
@@ -199,7 +179,7 @@ def submit(application_id: int):
 def withdraw(application_id: int):
     application = _own(application_id)
     return _act(
-        lambda s: applications.withdraw(s, application=application, by=_by()),
+        lambda s: applications.withdraw(s, application=application, by=current_actor()),
         _("The submission is withdrawn; the application is a draft again."),
         application_id,
     )
@@ -208,14 +188,8 @@ def withdraw(application_id: int):
 @bp.route("/applications/<int:application_id>/delete", methods=["POST"])
 def delete(application_id: int):
     application = _own(application_id)
-    session = get_session()
-    try:
-        applications.delete_draft(session, application=application, by=_by())
-    except ApplicationError as error:
-        session.rollback()
-        flash(str(error), "error")
+    if not attempt(lambda s: applications.delete_draft(s, application=application, by=current_actor())):
         return redirect(url_for("city.application", application_id=application_id))
-    session.commit()
     flash(_("The draft is deleted."), "success")
     return redirect(url_for("city.dashboard"))
 
@@ -232,7 +206,7 @@ def attachment_download(attachment_id: int):
 def results_csv(round_id: int):
     """Once the round is published: the city's own applications with rank, score and selection."""
     session = get_session()
-    published = publication.city_results(session, round_id=round_id, city_id=current_user.city_id, by=_by())
+    published = publication.city_results(session, round_id=round_id, city_id=current_user.city_id, by=current_actor())
     require_owner(published is not None)
     session.commit()
     review_round, data = published

@@ -8,20 +8,17 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import guard, require_owner
+from ..access import current_actor, guard, require_owner
 from ..db import get_session
 from ..models import Role, ScoreSheet
 from ..services.compliance import privacy
 from ..services.platform import storage
 from ..services.review import declarations, sheets, workspace
+from ..web import attempt
 from .forms import DeclarationForm, PledgeForm, SheetForm, SubmitSheetForm
 
 bp = Blueprint("expert", __name__, url_prefix="/expert", template_folder="templates")
 guard(bp, roles={Role.EXPERT})
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _own_sheet(sheet_id: int) -> ScoreSheet:
@@ -32,13 +29,13 @@ def _own_sheet(sheet_id: int) -> ScoreSheet:
 
 @bp.route("/")
 def dashboard():
-    return render_template("expert/dashboard.html", board=workspace.dashboard(get_session(), user=_me()))
+    return render_template("expert/dashboard.html", board=workspace.dashboard(get_session(), user=current_actor()))
 
 
 @bp.route("/my-data")
 def my_data():
     """What the system stores about me (个人信息保护法: the right to know)."""
-    return render_template("expert/my_data.html", data=privacy.my_data(get_session(), user=_me()))
+    return render_template("expert/my_data.html", data=privacy.my_data(get_session(), user=current_actor()))
 
 
 @bp.route("/rounds/<int:round_id>/pledge", methods=["GET", "POST"])
@@ -48,7 +45,9 @@ def pledge(round_id: int):
     require_owner(review_round is not None)
     form = PledgeForm()
     if form.validate_on_submit():
-        declarations.accept_pledge(session, review_round=review_round, expert_id=current_user.expert_id, by=_me())
+        declarations.accept_pledge(
+            session, review_round=review_round, expert_id=current_user.expert_id, by=current_actor()
+        )
         session.commit()
         flash(_("Thank you. Your acceptance of the pledge has been recorded."), "success")
         return redirect(_local(request.args.get("next")) or url_for("expert.dashboard"))
@@ -66,18 +65,13 @@ def sheet(sheet_id: int):
             flash(_("The form could not be read; please try again."), "error")
             return redirect(url_for("expert.sheet", sheet_id=sheet_id))
         typed = _entries(request.form)
-        try:
-            outcome = sheets.save(session, sheet=own, by=_me(), entries=typed, version=form.version.data)
-        except sheets.StaleSheet as error:
-            session.rollback()
-            flash(str(error), "error")
-            refused, typed = typed, None
-        except sheets.ReviewError as error:
-            session.rollback()
-            flash(str(error), "error")
+        saved = attempt(
+            lambda s: sheets.save(s, sheet=own, by=current_actor(), entries=typed, version=form.version.data)
+        )
+        if not saved:
             refused, typed = typed, None
         else:
-            session.commit()
+            outcome = saved.value
             errors = outcome.errors
             if errors:
                 flash(_("Some entries were refused and not saved; the rest of the draft is saved."), "error")
@@ -111,7 +105,6 @@ def sheet(sheet_id: int):
 
 @bp.route("/sheets/<int:sheet_id>/declare", methods=["POST"])
 def declare(sheet_id: int):
-    session = get_session()
     own = _own_sheet(sheet_id)
     form = DeclarationForm()
     if not form.validate_on_submit():
@@ -120,13 +113,11 @@ def declare(sheet_id: int):
                 flash(problem, "error")
         return redirect(url_for("expert.sheet", sheet_id=sheet_id))
     conflict = form.declaration.data == "conflict"
-    try:
-        declarations.declare(session, sheet=own, by=_me(), conflict=conflict, reason=form.reason.data or "")
-    except sheets.ReviewError as error:
-        session.rollback()
-        flash(str(error), "error")
+    reason = form.reason.data or ""
+    if not attempt(
+        lambda s: declarations.declare(s, sheet=own, by=current_actor(), conflict=conflict, reason=reason)
+    ):
         return redirect(url_for("expert.sheet", sheet_id=sheet_id))
-    session.commit()
     if conflict:
         flash(
             _("You have withdrawn from this application. The provincial centre will assign another expert."), "success"
@@ -138,24 +129,23 @@ def declare(sheet_id: int):
 @bp.route("/sheets/<int:sheet_id>/autosave", methods=["POST"])
 def autosave(sheet_id: int):
     """The same save as the form's, for the page's script: JSON in the answer, 409 when stale."""
-    session = get_session()
     own = _own_sheet(sheet_id)
     form = SheetForm()
     if not form.validate_on_submit():
         return jsonify(status="refused", message=_("The form could not be read; please reload the page.")), 400
-    try:
-        outcome = sheets.save(session, sheet=own, by=_me(), entries=_entries(request.form), version=form.version.data)
-    except sheets.StaleSheet:
-        session.rollback()
+    entries = _entries(request.form)
+    saved = attempt(
+        lambda s: sheets.save(s, sheet=own, by=current_actor(), entries=entries, version=form.version.data), quiet=True
+    )
+    if isinstance(saved.error, sheets.StaleSheet):
         message = _(
             "This sheet was saved later in another window or on another device. Automatic saving has stopped: "
             "copy what you typed here, then reload the page to see the latest version."
         )
         return jsonify(status="stale", message=message), 409
-    except sheets.ReviewError as error:
-        session.rollback()
-        return jsonify(status="refused", message=str(error)), 423
-    session.commit()
+    if not saved:
+        return jsonify(status="refused", message=str(saved.error)), 423
+    outcome = saved.value
     return jsonify(
         status="saved",
         version=outcome.sheet.version,
@@ -180,20 +170,15 @@ def confirm(sheet_id: int):
 
 @bp.route("/sheets/<int:sheet_id>/submit", methods=["POST"])
 def submit(sheet_id: int):
-    session = get_session()
     own = _own_sheet(sheet_id)
     form = SubmitSheetForm()
     if not form.validate_on_submit() or not (form.version.data or "").isdigit():
         flash(_("The form could not be read; please try again."), "error")
         return redirect(url_for("expert.sheet", sheet_id=sheet_id))
-    try:
-        newly = sheets.submit(session, sheet=own, by=_me(), version=int(form.version.data))
-    except sheets.ReviewError as error:
-        session.rollback()
-        flash(str(error), "error")
+    submitted = attempt(lambda s: sheets.submit(s, sheet=own, by=current_actor(), version=int(form.version.data)))
+    if not submitted:
         return redirect(url_for("expert.sheet", sheet_id=sheet_id))
-    session.commit()
-    if newly:
+    if submitted.value:
         flash(_("The sheet is submitted and locked. Thank you."), "success")
     else:
         flash(_("This sheet had already been submitted; nothing was changed."), "info")
