@@ -43,10 +43,6 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from .cli import register_commands
 
     register_commands(app)
-    from .cli_backup import COMMANDS as BACKUP_COMMANDS  # backup, restore
-
-    for command in BACKUP_COMMANDS:
-        app.cli.add_command(command)
     return app
 
 

@@ -1,8 +1,22 @@
-"""How the stored enum values read to a person, in the user's language."""
+"""How the stored enum values read to a person, in the user's language: every label of every screen,
+given to every template by `as_template_globals`. The labels the services need for their own messages
+(attachment kinds, the formal-check rules) stay beside those services and are named here."""
 
 from flask_babel import lazy_gettext as _l
 
-from .models import ApplicationStatus, JobStatus, Role, RoundKind, RoundStage, RunStatus, SheetStatus
+from .models import (
+    ApplicationStatus,
+    ConflictSource,
+    JobStatus,
+    Role,
+    RoundKind,
+    RoundStage,
+    RunStatus,
+    SheetStatus,
+    Verdict,
+)
+from .services.intake.attachments import ATTACHMENT_KIND_LABEL as ATTACHMENT_KIND
+from .services.intake.rules import RULE_TITLES as RULE_TITLE
 
 ROLE = {
     Role.ADMIN: _l("Provincial centre"),
@@ -71,6 +85,28 @@ SCORE_FLAG = {
     "split": _l("Split recommendation"),
     "few_reviews": _l("Too few reviews"),
 }
+VERDICT = {
+    Verdict.PASS: _l("Pass"),
+    Verdict.FAIL: _l("Fail"),
+    Verdict.WARN: _l("Warning"),
+}
+CONFLICT_SOURCE = {
+    ConflictSource.OWN_ORG: _l("Own organisation"),
+    ConflictSource.APPLICANT_NAMED: _l("Named by the applicant"),
+    ConflictSource.DECLARED: _l("Declared by the expert"),
+    ConflictSource.RULE: _l("Rule of the round"),
+    ConflictSource.MANUAL: _l("Recorded by the centre"),
+}
+# Aggregation methods of scoring/, in the order the centre is offered them.
+AGGREGATION_METHOD = {
+    "calibrated": _l("Calibrated (corrects lenient and harsh experts; recommended)"),
+    "trimmed": _l("Trimmed mean (drop the highest and the lowest)"),
+    "mean": _l("Plain mean"),
+    "median": _l("Median"),
+    "bias": _l("Bias model (least squares, regularised)"),
+    "affine": _l("Affine model (leniency and spread per expert)"),
+    "zscore": _l("Z-score per expert"),
+}
 
 
 def as_template_globals() -> dict:
@@ -86,4 +122,9 @@ def as_template_globals() -> dict:
         "JOB_STATUS_LABEL": JOB_STATUS,
         "JOB_KIND_LABEL": JOB_KIND,
         "SCORE_FLAG_LABEL": SCORE_FLAG,
+        "VERDICT_LABEL": VERDICT,
+        "RULE_TITLE": RULE_TITLE,
+        "ATTACHMENT_KIND_LABEL": ATTACHMENT_KIND,
+        "CONFLICT_SOURCE_LABEL": CONFLICT_SOURCE,
+        "STAGES": list(RoundStage),
     }

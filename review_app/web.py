@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
@@ -23,6 +23,7 @@ from .models import Role
 from .services.accounts import identity, users
 from .services.compliance import audit
 from .services.errors import ServiceError
+from .services.platform.localtime import local_time
 
 DASHBOARDS = {
     Role.ADMIN: "admin.dashboard",
@@ -128,7 +129,7 @@ def init_app(app: Flask) -> None:
             **labels.as_template_globals(),
         }
 
-    app.jinja_env.filters["local_time"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+    app.jinja_env.filters["local_time"] = local_time
 
     for code, title in ((403, _l("Not allowed")), (404, _l("Not found")), (429, _l("Too many attempts"))):
         app.register_error_handler(code, _error_page(code, title))

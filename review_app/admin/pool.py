@@ -3,7 +3,6 @@ per application, and expert accounts with one-time activation links. Registered 
 
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from ..access import current_actor, require_owner
@@ -11,17 +10,13 @@ from ..db import get_session
 from ..models import ConflictSource
 from ..services.compliance import privacy
 from ..services.platform.csvfiles import csv_bytes
+from ..services.platform.localtime import local_time
 from ..services.review import pool, pool_import
 from ..services.review.activation import issue_activation, issue_missing_activations
 from ..services.review.conflicts import all_conflicts, conflicts_of_application, record_conflict
 from ..web import EmptyForm, attempt
 from .blueprint import bp
-from .pool_forms import CONFLICT_SOURCE_LABEL, ActiveForm, ConflictForm, ExpertForm, ImportExpertsForm
-
-
-@bp.context_processor
-def _labels():
-    return {"CONFLICT_SOURCE_LABEL": CONFLICT_SOURCE_LABEL}
+from .pool_forms import ActiveForm, ConflictForm, ExpertForm, ImportExpertsForm
 
 
 def _link(token: str) -> str:
@@ -201,7 +196,7 @@ def activation_links():
         ["专家编号", "姓名", "用户名", "手机", "邮箱", "激活链接", "有效期至", "已发邮件"],
         [
             (a.expert.code, a.expert.name, a.user.username, a.expert.phone or "", a.expert.email or "", a.link,
-             format_datetime(a.expires_at, "yyyy-MM-dd HH:mm"), "是" if a.mailed else "否")
+             local_time(a.expires_at), "是" if a.mailed else "否")
             for a in issued
         ],
     )

@@ -15,7 +15,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..labels import CONFLICT_SOURCE
 from ..models import ConflictSource
+from .round_forms import LOCAL_FORMAT
 
 
 class ReopenForm(FlaskForm):
@@ -29,7 +31,7 @@ class ReopenForm(FlaskForm):
 class DeadlineForm(FlaskForm):
     deadline = DateTimeLocalField(
         _l("New scoring deadline (Beijing time)"),
-        format="%Y-%m-%dT%H:%M",
+        format=LOCAL_FORMAT,
         validators=[InputRequired(message=_l("Please give a date and time."))],
     )
     submit = SubmitField(_l("Extend the deadline"))
@@ -70,11 +72,14 @@ class ConflictForm(FlaskForm):
     source = SelectField(
         _l("Source"),
         choices=[
-            SelectChoice(ConflictSource.APPLICANT_NAMED.value, _l("Named by the applicant")),
-            SelectChoice(ConflictSource.DECLARED.value, _l("Declared by the expert")),
-            SelectChoice(ConflictSource.RULE.value, _l("Rule of the round")),
-            SelectChoice(ConflictSource.MANUAL.value, _l("Recorded by the centre")),
-            SelectChoice(ConflictSource.OWN_ORG.value, _l("Own organisation")),
+            SelectChoice(source.value, CONFLICT_SOURCE[source])
+            for source in (
+                ConflictSource.APPLICANT_NAMED,
+                ConflictSource.DECLARED,
+                ConflictSource.RULE,
+                ConflictSource.MANUAL,
+                ConflictSource.OWN_ORG,
+            )
         ],
     )
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
@@ -85,11 +90,3 @@ class ActiveForm(FlaskForm):
     active = BooleanField()
     submit = SubmitField(_l("Save"))
 
-
-CONFLICT_SOURCE_LABEL = {
-    ConflictSource.OWN_ORG: _l("Own organisation"),
-    ConflictSource.APPLICANT_NAMED: _l("Named by the applicant"),
-    ConflictSource.DECLARED: _l("Declared by the expert"),
-    ConflictSource.RULE: _l("Rule of the round"),
-    ConflictSource.MANUAL: _l("Recorded by the centre"),
-}

@@ -1,22 +1,16 @@
+"""Forms of the centre's results screen: aggregate, cut off, select by hand."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-METHOD_LABELS = {
-    "calibrated": _l("Calibrated (corrects lenient and harsh experts; recommended)"),
-    "trimmed": _l("Trimmed mean (drop the highest and the lowest)"),
-    "mean": _l("Plain mean"),
-    "median": _l("Median"),
-    "bias": _l("Bias model (least squares, regularised)"),
-    "affine": _l("Affine model (leniency and spread per expert)"),
-    "zscore": _l("Z-score per expert"),
-}
+from ..labels import AGGREGATION_METHOD
 
 
 class AggregateForm(FlaskForm):
-    method = SelectField(_l("Method"), choices=[SelectChoice(k, v) for k, v in METHOD_LABELS.items()])
+    method = SelectField(_l("Method"), choices=[SelectChoice(k, v) for k, v in AGGREGATION_METHOD.items()])
     seed = IntegerField(_l("Seed of the rank intervals"), default=0, validators=[NumberRange(min=0, max=2**31 - 1)])
     submit = SubmitField(_l("Aggregate the scores"))
 

@@ -1,8 +1,5 @@
 """Forms of the centre's round, import and formal-check screens."""
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -22,23 +19,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..labels import ROUND_KIND
+from ..labels import ROUND_KIND, VERDICT
 from ..models import RoundKind, Verdict
+from ..services.platform.localtime import to_local, to_utc
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-def to_utc(local: datetime | None) -> datetime | None:
-    """A deadline typed in Beijing time, as an aware UTC time."""
-    return local.replace(tzinfo=SHANGHAI).astimezone(UTC) if local else None
-
-
-def to_local(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return value.astimezone(SHANGHAI).replace(tzinfo=None)
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what a datetime-local field sends, in Beijing time
 
 
 class RoundCreateForm(FlaskForm):
@@ -130,11 +115,7 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Import"))
 
 
-VERDICT_CHOICES = [
-    SelectChoice(Verdict.PASS.value, _l("Pass")),
-    SelectChoice(Verdict.FAIL.value, _l("Fail")),
-    SelectChoice(Verdict.WARN.value, _l("Warning")),
-]
+VERDICT_CHOICES = [SelectChoice(verdict.value, VERDICT[verdict]) for verdict in Verdict]
 
 
 class OverrideForm(FlaskForm):

@@ -1,13 +1,12 @@
 """The centre's score-sheet screens: progress, the replacement list, reopening a sheet, and extending
 the scoring deadline. Registered on the console's blueprint (admin.blueprint.bp)."""
 
-from zoneinfo import ZoneInfo
-
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..access import current_actor, require_owner
 from ..db import get_session
+from ..services.platform.localtime import to_utc
 from ..services.review import oversight, progress
 from ..web import attempt
 from .blueprint import bp
@@ -35,10 +34,9 @@ def extend_deadline(round_id: int):
             for problem in problems:
                 flash(problem, "error")
         return redirect(url_for("admin.round_sheets", round_id=round_id))
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     told = attempt(
         lambda s: oversight.extend_deadline(
-            s, round_id=round_id, by=current_actor(), deadline=form.deadline.data.replace(tzinfo=zone)
+            s, round_id=round_id, by=current_actor(), deadline=to_utc(form.deadline.data)
         )
     )
     if told:

@@ -3,7 +3,6 @@
 import time
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import login_required, login_user, logout_user
@@ -13,6 +12,7 @@ from ..db import get_session
 from ..extensions import limiter
 from ..models import User
 from ..services.accounts import identity, users
+from ..services.platform.localtime import local_time
 from ..services.review import activation
 from ..web import attempt
 from .forms import ActivateForm, ChangePasswordForm, LoginForm, SecondFactorForm
@@ -107,7 +107,7 @@ def _finish_login(user: User):
     session["login_at"] = session["seen_at"] = time.time()
     if previous_at is not None:
         flash(
-            _("Your previous login: %(at)s from %(ip)s.", at=format_datetime(previous_at, "yyyy-MM-dd HH:mm"),
+            _("Your previous login: %(at)s from %(ip)s.", at=local_time(previous_at),
               ip=previous_ip or "-"),
             "info",
         )

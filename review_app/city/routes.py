@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import intake_labels
 from ..access import current_actor, guard, require_owner
 from ..db import get_session
 from ..models import AttachmentKind, Role
@@ -21,7 +20,6 @@ from .forms import ApplicationForm, OpinionForm
 
 bp = Blueprint("city", __name__, url_prefix="/city", template_folder="templates")
 guard(bp, roles={Role.CITY})
-bp.app_context_processor(intake_labels.template_globals)
 
 
 def _own(application_id: int):

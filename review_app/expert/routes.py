@@ -13,6 +13,7 @@ from ..db import get_session
 from ..models import Role, ScoreSheet
 from ..services.compliance import privacy
 from ..services.platform import storage
+from ..services.platform.localtime import local_time
 from ..services.review import declarations, sheets, workspace
 from ..web import attempt
 from .forms import DeclarationForm, PledgeForm, SheetForm, SubmitSheetForm
@@ -149,10 +150,10 @@ def autosave(sheet_id: int):
     return jsonify(
         status="saved",
         version=outcome.sheet.version,
-        saved_at=sheets.local_time(outcome.sheet.saved_at),
+        saved_at=local_time(outcome.sheet.saved_at),
         total=str(outcome.sheet.total) if outcome.sheet.total is not None else "",
         errors=outcome.errors,
-        message=_("Draft saved automatically at %(when)s.", when=sheets.local_time(outcome.sheet.saved_at))
+        message=_("Draft saved automatically at %(when)s.", when=local_time(outcome.sheet.saved_at))
         if not outcome.errors
         else _("Saved, except the entries marked in red, which were refused."),
     )

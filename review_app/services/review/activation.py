@@ -18,6 +18,7 @@ from ..accounts.users import AccountError, password_problem
 from ..compliance import audit
 from ..errors import ServiceError
 from ..platform import notify, passwords
+from ..platform.localtime import local_time
 
 ACTIVATION = "activation"  # the purpose of the links' UserToken rows
 ACTIVATION_DAYS = 7
@@ -99,15 +100,13 @@ def issue_activation(session: Session, *, expert: Expert, by: User, link_for: Ca
 
 
 def _activation_body(expert: Expert, user: User, link: str, expires_at: datetime) -> str:
-    from flask_babel import format_datetime
-
     return _(
         "Dear %(name)s, an account has been prepared for you in the review system (username %(username)s). "
         "Open this link to set your password: %(link)s . The link works once and expires at %(when)s.",
         name=expert.name,
         username=user.username,
         link=link,
-        when=format_datetime(expires_at, "yyyy-MM-dd HH:mm"),
+        when=local_time(expires_at),
     )
 
 

@@ -13,8 +13,9 @@ from ...models import Application, Expert, Round, RoundStage, ScoreSheet, SheetS
 from ...models._base import utcnow
 from ..compliance import audit
 from ..platform import notify
+from ..platform.localtime import local_time
 from .progress import ExpertProgress, round_progress
-from .sheets import ReviewError, checked_reason, deadline_passed, local_time
+from .sheets import ReviewError, checked_reason, deadline_passed
 
 
 def reopen(session: Session, *, sheet: ScoreSheet, by: User, reason: str) -> bool:

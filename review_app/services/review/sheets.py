@@ -13,7 +13,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -34,6 +33,7 @@ from ...models import (
 from ...models._base import utcnow
 from ..compliance import audit
 from ..errors import ServiceError
+from ..platform.localtime import local_time
 from ..rounds import criteria_of
 
 MIN_COMMENT_LENGTH = 30
@@ -85,10 +85,6 @@ def edit_blocker(session: Session, sheet: ScoreSheet) -> str | None:
             when=local_time(review_round.scoring_deadline),
         )
     return None
-
-
-def local_time(moment: datetime | None) -> str:
-    return format_datetime(moment, "yyyy-MM-dd HH:mm") if moment else "—"
 
 
 def checked_reason(reason: str, *, missing: str) -> str:

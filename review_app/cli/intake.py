@@ -1,20 +1,32 @@
-"""`flask import-applications` and `flask formal-check` (design.md, "Command line"): thin wrappers over
-services.intake and services.check, one-line errors, exit codes."""
+"""Rounds and intake: `flask create-round`, `flask import-applications` and `flask formal-check`
+(design.md, "Command line")."""
+
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
-from .cli import _as_cli
-from .db import get_session
+from ..db import get_session
+from ..models import RoundKind
+from ..services import rounds
+from ..services.check import report, runner
+from ..services.intake import importer
+from .common import as_cli, refusals, round_by_id
 
 
-def _round(session, round_id: int):
-    from .models import Round
-
-    review_round = session.get(Round, round_id)
-    if review_round is None:
-        raise click.ClickException(f"no round with id {round_id}")
-    return review_round
+@click.command("create-round")
+@with_appcontext
+@click.option("--name", required=True)
+@click.option("--kind", type=click.Choice([k.value for k in RoundKind]), required=True)
+@click.option("--year", type=int, default=2026, show_default=True)
+def create_round(name: str, kind: str, year: int) -> None:
+    """Open a round with the default criteria of its kind; prints the new round's id."""
+    as_cli()
+    session = get_session()
+    with refusals():
+        review_round = rounds.create_round(session, name=name, kind=RoundKind(kind), year=year)
+    session.commit()
+    click.echo(review_round.id)
 
 
 @click.command("import-applications")
@@ -26,21 +38,13 @@ def import_applications(files: tuple[str, ...], round_id: int) -> None:
 
     All or nothing: with any bad row nothing changes and every bad row is listed on standard error.
     """
-    from pathlib import Path
-
-    from .services.intake import importer
-
-    _as_cli()
+    as_cli()
     session = get_session()
-    review_round = _round(session, round_id)
-    try:
+    review_round = round_by_id(round_id)
+    with refusals():
         result = importer.import_files(
             session, review_round=review_round, files=[(Path(f).name, Path(f).read_bytes()) for f in files], by=None
         )
-    except importer.ImportRejected as rejected:
-        for problem in rejected.problems:
-            click.echo(str(problem), err=True)
-        raise click.ClickException(str(rejected)) from None
     session.commit()
     click.echo(
         f"created {result.applications_created}, updated {result.applications_updated}, "
@@ -57,15 +61,12 @@ def formal_check(round_id: int, out: str) -> None:
 
     Once scoring has begun the check is frozen: the stored verdicts are written as they are.
     """
-    from pathlib import Path
-
-    from .services.check import report, runner
-
-    _as_cli()
+    as_cli()
     session = get_session()
-    review_round = _round(session, round_id)
+    review_round = round_by_id(round_id)
     if review_round.stage in runner.CHECKABLE_STAGES:
-        summary = runner.run_check(session, review_round=review_round, by=None)
+        with refusals():
+            summary = runner.run_check(session, review_round=review_round, by=None)
         session.commit()
         click.echo(
             f"checked {summary.applications} application(s): {summary.failed} with a failed rule, "
@@ -82,4 +83,4 @@ def formal_check(round_id: int, out: str) -> None:
     click.echo(out)
 
 
-COMMANDS = (import_applications, formal_check)
+COMMANDS = (create_round, import_applications, formal_check)
