@@ -9,14 +9,12 @@ from ..db import get_session
 from ..models import User
 from ..services.accounts import identity
 from ..services.compliance import privacy
-from ..web import EmptyForm
 from .blueprint import bp
 
 
 @bp.route("/accounts")
 def accounts():
-    session = get_session()
-    return render_template("admin/accounts.html", users=identity.account_list(session), form=EmptyForm())
+    return render_template("admin/accounts.html", users=identity.account_list(get_session()))
 
 
 def _user(user_id: int) -> User:

@@ -15,7 +15,7 @@ from ..models import AttachmentKind, Role
 from ..services.intake import access, annual, applications, attachments
 from ..services.platform import storage
 from ..services.results import publication
-from ..web import EmptyForm, attempt
+from ..web import attempt
 from .forms import ApplicationForm, OpinionForm
 
 bp = Blueprint("city", __name__, url_prefix="/city", template_folder="templates")
@@ -98,9 +98,7 @@ def annual_report(round_id: int, consortium_id: int):
 def application(application_id: int):
     page = applications.view(get_session(), _own(application_id))
     opinion = OpinionForm(data={"necessity": page.application.necessity, "feasibility": page.application.feasibility})
-    return render_template(
-        "city/application.html", page=page, opinion_form=opinion, action_form=EmptyForm(), upload_forms=True
-    )
+    return render_template("city/application.html", page=page, opinion_form=opinion, upload_forms=True)
 
 
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
