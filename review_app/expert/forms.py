@@ -1,8 +1,13 @@
+"""Forms of the expert's workspace: the pledge, the conflict declaration, the score sheet, its submission."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..models import Criterion
+from ..services.review.sheets import Entries, points_field
 
 
 class PledgeForm(FlaskForm):
@@ -39,6 +44,22 @@ class SheetForm(FlaskForm):
     )
     save = SubmitField(_l("Save draft"))
     review = SubmitField(_l("Check and submit…"))
+
+
+def sheet_form(criteria: list[Criterion], *, version: int, shown: Entries) -> SheetForm:
+    """The sheet as the page shows it: `SheetForm` with one points field per criterion (named
+    `points_<criterion id>`, as the review service reads them), filled with `shown` (what the expert
+    typed, or what is saved) rather than with the request."""
+    points = {
+        points_field(criterion.id): StringField(
+            criterion.title, render_kw={"inputmode": "decimal", "autocomplete": "off", "data-max": criterion.max_points}
+        )
+        for criterion in criteria
+    }
+    form_class = type("CriteriaSheetForm", (SheetForm,), points)
+    data = {points_field(c): value for c, value in shown.points.items()}
+    return form_class(formdata=None, data={**data, "version": version, "comment": shown.comment,
+                                           "recommend": shown.recommend})
 
 
 class SubmitSheetForm(FlaskForm):

@@ -16,7 +16,7 @@ from ..services.platform import storage
 from ..services.platform.localtime import local_time
 from ..services.review import declarations, sheets, workspace
 from ..web import attempt
-from .forms import DeclarationForm, PledgeForm, SheetForm, SubmitSheetForm
+from .forms import DeclarationForm, PledgeForm, SheetForm, SubmitSheetForm, sheet_form
 
 bp = Blueprint("expert", __name__, url_prefix="/expert", template_folder="templates")
 guard(bp, roles={Role.EXPERT})
@@ -94,14 +94,19 @@ def sheet(sheet_id: int):
     return render_template(
         "expert/sheet.html",
         c=context,
-        form=form,
+        form=sheet_form(context.criteria, version=context.sheet.version, shown=typed or _saved(context)),
         declaration_form=DeclarationForm(formdata=None),
-        typed=typed,
         refused=refused,
         errors=errors,
         min_comment=sheets.MIN_COMMENT_LENGTH,
         points_field=sheets.points_field,
     )
+
+
+def _saved(context: workspace.SheetContext) -> sheets.Entries:
+    """The sheet as saved, in the shape of what an expert types."""
+    recommend = {True: "yes", False: "no"}.get(context.sheet.recommend, "")
+    return sheets.Entries(points=dict(context.points), comment=context.sheet.comment, recommend=recommend)
 
 
 @bp.route("/sheets/<int:sheet_id>/declare", methods=["POST"])
