@@ -4,10 +4,11 @@ screen module of the console."""
 from ..access import require_owner
 from ..db import get_session
 from ..models import Round
-from ..services import rounds
 
 
 def round_or_404(round_id: int) -> Round:
-    review_round = rounds.get_round(get_session(), round_id)
+    # Read afresh even if the session already holds the round: its stage decides what may change, and a
+    # session that outlives one request (the tests' shared app context) may hold a stale copy.
+    review_round = get_session().get(Round, round_id, populate_existing=True)
     require_owner(review_round is not None)
     return review_round
