@@ -4,10 +4,24 @@ published)."""
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from ..models import Application, ApplicationStatus, Consortium, Criterion, Round, RoundKind, RoundStage, User
+from ..models import (
+    Application,
+    ApplicationStatus,
+    AssignmentRun,
+    Consortium,
+    Criterion,
+    RankingRun,
+    Round,
+    RoundKind,
+    RoundStage,
+    RunStatus,
+    User,
+)
+from .check import runner as check_runner
 from .compliance import audit
 from .errors import ServiceError
 
@@ -254,9 +268,6 @@ def transitions(session: Session, review_round: Round) -> list[Transition]:
 
 def blockers(session: Session, review_round: Round, to_stage: RoundStage) -> list[str]:
     """Why the round may not move to `to_stage` now (in the user's language); empty when it may."""
-    from ..models import AssignmentRun, RankingRun, RunStatus
-    from .check import runner as check_runner
-
     if to_stage not in TRANSITIONS[review_round.stage]:
         return [_("A round cannot move from this stage to that one.")]
     found: list[str] = []
@@ -341,10 +352,6 @@ def get_round(session: Session, round_id: int) -> Round | None:
 
 
 def round_page(session: Session, *, round_id: int) -> RoundPage | None:
-    import sqlalchemy as sa
-
-    from .check import runner as check_runner
-
     review_round = session.get(Round, round_id)
     if review_round is None:
         return None

@@ -11,6 +11,7 @@ from ...models._base import utcnow
 from ..compliance import audit
 from ..errors import ServiceError
 from ..platform import passwords
+from . import identity
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -84,8 +85,6 @@ def find_user(session: Session, username: str) -> User | None:
 def check_password(session: Session, *, username: str, password: str) -> User | None:
     """The user if the password is right, the account active and not locked; failures are audited and
     counted toward the lockout (services.identity)."""
-    from . import identity
-
     user = session.exec(select(User).where(User.username == username)).first()
     if user is not None and identity.locked(user):
         audit.record(session, action="login.locked", by=user, target=user, details={"username": username[:64]})

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, func, select
 
-from ...models import Assignment, Conflict, Expert, PledgeAcceptance, Role, ScoreSheet, User
+from ...models import Assignment, AuditEvent, Conflict, Expert, Organisation, PledgeAcceptance, Role, ScoreSheet, User
 from . import audit
 
 MASK = "****"
@@ -99,8 +99,6 @@ class MyData:
 
 def my_data(session: Session, *, user: User) -> MyData:
     """Everything the system stores about the logged-in expert, in one place."""
-    from ...models import AuditEvent, Organisation
-
     expert = session.get(Expert, user.expert_id)
     org = session.get(Organisation, expert.org_id) if expert.org_id else None
     sheets = list(session.exec(select(ScoreSheet).where(ScoreSheet.expert_id == expert.id)))
