@@ -14,7 +14,12 @@ class Defaults:
     # None means "instance/uploads".
     UPLOAD_DIR: str | None = None
     SMTP_URL: str | None = None
-    MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+    # Bodies are limited before they are parsed: forms to 1 MB (1,000 multipart parts, 500 KB of text in
+    # them); only the routes that take files (hardening.takes_files) accept up to UPLOAD_REQUEST_MAX_BYTES.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_PARTS = 1000
+    MAX_FORM_MEMORY_SIZE = 500_000
+    UPLOAD_REQUEST_MAX_BYTES = 50 * 1024 * 1024
 
     SESSION_COOKIE_NAME = "review_session"
     SESSION_COOKIE_HTTPONLY = True

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from . import db, labels
 from .access import current_actor
 from .extensions import login_manager
+from .hardening import local_target
 from .models import Role
 from .services.accounts import identity, users
 from .services.compliance import audit
@@ -174,8 +175,4 @@ def set_language():
     language = request.form.get("lang")
     if language in current_app.config["LANGUAGES"]:
         session["lang"] = language
-    target = request.form.get("next") or ""
-    # Only local paths: never bounce to another site.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("index")
-    return redirect(target)
+    return redirect(local_target(request.form.get("next")) or url_for("index"))

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from ..access import current_actor, require_owner
 from ..db import get_session
+from ..hardening import db_int
 from ..models import Verdict
 from ..services.check import report, runner
 from ..services.intake.rules import RULES
@@ -24,7 +25,7 @@ def _filters() -> dict:
     return {
         "rule": rule if rule in RULES else None,
         "verdict": Verdict(verdict) if verdict in set(Verdict) else None,
-        "city_id": request.args.get("city", type=int),
+        "city_id": request.args.get("city", type=db_int),
     }
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from ..access import current_actor, require_owner
 from ..db import get_session
+from ..hardening import db_int, takes_files
 from ..services.intake import attachments, centre, importer, template
 from ..services.platform import storage
 from ..web import attempt
@@ -20,7 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @bp.route("/rounds/<int:round_id>/applications")
 def round_applications(round_id: int):
-    city = request.args.get("city", type=int)
+    city = request.args.get("city", type=db_int)
     listing = centre.round_listing(get_session(), round_id=round_id, city_id=city)
     require_owner(listing is not None)
     return render_template("admin/applications.html", listing=listing, city=city)
@@ -48,6 +49,7 @@ def import_template():
 
 
 @bp.route("/rounds/<int:round_id>/import", methods=["GET", "POST"])
+@takes_files
 def round_import(round_id: int):
     review_round = round_or_404(round_id)
     form = ImportForm()

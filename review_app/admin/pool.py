@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from ..access import current_actor, require_owner
 from ..db import get_session
+from ..hardening import takes_files
 from ..models import ConflictSource
 from ..services.compliance import privacy
 from ..services.platform.csvfiles import csv_bytes
@@ -35,6 +36,7 @@ def experts():
 
 
 @bp.route("/experts/import", methods=["POST"])
+@takes_files
 def import_experts():
     session = get_session()
     form = ImportExpertsForm()

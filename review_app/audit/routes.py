@@ -6,6 +6,7 @@ from flask import Blueprint, Response, render_template, request
 
 from ..access import current_actor, guard
 from ..db import get_session
+from ..hardening import db_int
 from ..models import Role
 from ..services import dashboard as overview
 from ..services.compliance import audit
@@ -33,7 +34,7 @@ def _query() -> audit.EventQuery:
         action=request.args.get("action", "").strip(),
         actor=request.args.get("actor", "").strip(),
         target=request.args.get("target", "").strip(),
-        round_id=request.args.get("round", type=int),
+        round_id=request.args.get("round", type=db_int),
         since=day("since"),
         until=day("until"),
         text=request.args.get("q", "").strip()[:100],
@@ -43,7 +44,7 @@ def _query() -> audit.EventQuery:
 @bp.route("/events")
 def events():
     query = _query()
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=db_int)
     rows = audit.search(get_session(), query, before=before, limit=PAGE_SIZE)
     args = {k: v for k, v in request.args.items() if k != "before"}
     return render_template("audit/events.html", events=rows, query=query, args=args, page_size=PAGE_SIZE)

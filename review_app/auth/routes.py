@@ -10,6 +10,7 @@ from flask_login import login_required, login_user, logout_user
 from ..access import current_actor
 from ..db import get_session
 from ..extensions import limiter
+from ..hardening import local_target
 from ..models import User
 from ..services.accounts import identity, users
 from ..services.platform.localtime import local_time
@@ -43,7 +44,7 @@ def login():
                 flash(_("Wrong username or password."), "error")
         elif identity.second_factor_required(user):
             session["pending_2fa"] = {"id": user.id, "nonce": user.session_nonce, "at": time.time()}
-            return redirect(url_for("auth.second_factor", next=request.args.get("next")))
+            return redirect(url_for("auth.second_factor", next=local_target(request.args.get("next"))))
         else:
             return _finish_login(user)
     return render_template("auth/login.html", form=form)
@@ -116,7 +117,7 @@ def _finish_login(user: User):
     if user.must_change_password:
         flash(_("Please choose a new password before you go on."), "warning")
         return redirect(url_for("auth.change_password"))
-    return redirect(_local_target(request.args.get("next")))
+    return redirect(local_target(request.args.get("next")) or url_for("index"))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -161,10 +162,3 @@ def activate(token: str):
             flash(_("Your password is set. Please log in with your username %(name)s.", name=user.username), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/activate.html", form=form, user=user)
-
-
-def _local_target(target: str | None) -> str:
-    """Follow `next` only within this site."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("index")

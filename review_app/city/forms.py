@@ -143,7 +143,16 @@ class ApplicationForm(FlaskForm):
         )
 
 
+def _absent_as_empty(value: str | None) -> str:
+    """A field left out of the POST is an empty opinion, not None."""
+    return value or ""
+
+
 class OpinionForm(FlaskForm):
-    necessity = TextAreaField(_l("Opinion on necessity (必要性)"), validators=[Length(max=5000)])
-    feasibility = TextAreaField(_l("Opinion on feasibility (可行性)"), validators=[Length(max=5000)])
+    necessity = TextAreaField(
+        _l("Opinion on necessity (必要性)"), validators=[Length(max=5000)], filters=[_absent_as_empty]
+    )
+    feasibility = TextAreaField(
+        _l("Opinion on feasibility (可行性)"), validators=[Length(max=5000)], filters=[_absent_as_empty]
+    )
     submit = SubmitField(_l("Save the opinion"))

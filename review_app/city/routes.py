@@ -11,6 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..access import current_actor, guard, require_owner
 from ..db import get_session
+from ..hardening import takes_files
 from ..models import AttachmentKind, Role
 from ..services.intake import access, annual, applications, attachments
 from ..services.platform import storage
@@ -136,6 +137,7 @@ def opinion(application_id: int):
 
 
 @bp.route("/applications/<int:application_id>/upload", methods=["POST"])
+@takes_files
 def upload(application_id: int):
     application = _own(application_id)
     upload_file = request.files.get("file")

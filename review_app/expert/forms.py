@@ -4,8 +4,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..hardening import DB_INT_MAX
 from ..models import Criterion
 from ..services.review.sheets import Entries, points_field
 
@@ -35,7 +36,7 @@ class SheetForm(FlaskForm):
     """The score sheet's fixed fields; the points of each criterion arrive as `points_<id>` and are
     checked by the review service (the same rules for the form and for autosave)."""
 
-    version = IntegerField(validators=[InputRequired()])
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=DB_INT_MAX)])
     comment = TextAreaField(_l("Review comment (评审意见)"))
     recommend = RadioField(
         _l("Recommendation"),

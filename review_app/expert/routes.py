@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..access import current_actor, guard, require_owner
 from ..db import get_session
+from ..hardening import db_int, local_target
 from ..models import Role, ScoreSheet
 from ..services.compliance import privacy
 from ..services.platform import storage
@@ -51,7 +52,7 @@ def pledge(round_id: int):
         )
         session.commit()
         flash(_("Thank you. Your acceptance of the pledge has been recorded."), "success")
-        return redirect(_local(request.args.get("next")) or url_for("expert.dashboard"))
+        return redirect(local_target(request.args.get("next")) or url_for("expert.dashboard"))
     return render_template("expert/pledge.html", review_round=review_round, form=form)
 
 
@@ -178,10 +179,14 @@ def confirm(sheet_id: int):
 def submit(sheet_id: int):
     own = _own_sheet(sheet_id)
     form = SubmitSheetForm()
-    if not form.validate_on_submit() or not (form.version.data or "").isdigit():
+    try:
+        version = db_int(form.version.data or "") if form.validate_on_submit() else None
+    except ValueError:
+        version = None
+    if version is None:
         flash(_("The form could not be read; please try again."), "error")
         return redirect(url_for("expert.sheet", sheet_id=sheet_id))
-    submitted = attempt(lambda s: sheets.submit(s, sheet=own, by=current_actor(), version=int(form.version.data)))
+    submitted = attempt(lambda s: sheets.submit(s, sheet=own, by=current_actor(), version=version))
     if not submitted:
         return redirect(url_for("expert.sheet", sheet_id=sheet_id))
     if submitted.value:
@@ -205,15 +210,11 @@ def attachment(sheet_id: int, attachment_id: int):
 
 
 def _entries(form) -> sheets.Entries:
-    points = {
-        int(key.removeprefix("points_")): value
-        for key, value in form.items()
-        if key.startswith("points_") and key.removeprefix("points_").isdigit()
-    }
+    points = {}
+    for key, value in form.items():
+        if key.startswith("points_"):
+            try:
+                points[db_int(key.removeprefix("points_"))] = value
+            except ValueError:  # no criterion has that id: ignored like any unknown field
+                continue
     return sheets.Entries(points=points, comment=form.get("comment", ""), recommend=form.get("recommend", ""))
-
-
-def _local(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
