@@ -65,7 +65,8 @@ def test_the_language_switch_never_redirects_off_site_nor_fails(client, target):
 
 def test_local_targets_are_still_followed(client, auth, users):
     page = client.get("/auth/login")
-    response = client.post("/language", data={"lang": "en", "next": "/auth/login?x=1", "csrf_token": csrf_token(page.text)})
+    token = csrf_token(page.text)
+    response = client.post("/language", data={"lang": "en", "next": "/auth/login?x=1", "csrf_token": token})
     assert response.location == "/auth/login?x=1"
     response = client.post(
         "/auth/login",
