@@ -58,13 +58,28 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
-        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'review.db'}"
+        database = instance / "review.db"
+        _owner_only(database)
+        app.config["DATABASE_URL"] = f"sqlite:///{database}"
     if not app.config["UPLOAD_DIR"]:
         app.config["UPLOAD_DIR"] = str(instance / "uploads")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
     if app.config["JOB_RUNNER"] not in ("thread", "worker"):  # a typo would leave every job waiting
         raise ValueError(f'JOB_RUNNER must be "thread" or "worker", not {app.config["JOB_RUNNER"]!r}')
+
+
+def _owner_only(database: Path) -> None:
+    """Create the SQLite file readable and writable by its owner only (SQLite gives its -wal and -shm
+    files the same mode), or take the other users' rights away from one created before."""
+    if not database.exists():
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))  # an empty file is an empty database
+    for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
+        try:
+            if path.exists() and path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+        except PermissionError:  # not ours: the deployment's business
+            pass
 
 
 def _instance_secret_key(instance: Path) -> str:

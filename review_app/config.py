@@ -44,8 +44,9 @@ class Defaults:
     # wait in the jobs table for `flask run-jobs`, a process of its own: for national scale).
     JOB_RUNNER = "thread"
 
-    # With several processes, point this at Redis or memcached so counters are shared.
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Rate-limit counters live in the app's database (services/platform/counters.py), shared by every worker
+    # process; "redis://host:6379/0" where Redis runs. "memory://" counts per process (a single one only).
+    RATELIMIT_STORAGE_URI = "database://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "5 per minute; 30 per hour"  # per account and address
     LOGIN_RATE_LIMIT_PER_ADDRESS = "100 per minute"  # a whole office may sit behind one address

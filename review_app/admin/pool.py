@@ -21,7 +21,8 @@ from .pool_forms import ActiveForm, ConflictForm, ExpertForm, ImportExpertsForm
 
 
 def _link(token: str) -> str:
-    return url_for("auth.activate", token=token, _external=True)
+    """The link mailed to the expert: the token after "#" is never sent to (nor logged by) a server."""
+    return url_for("auth.activate", _external=True) + "#" + token
 
 
 @bp.route("/experts")

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
+from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -20,8 +20,17 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
+class ActivationCodeForm(FlaskForm):
+    """The one-time token of an activation link, posted by the page's script from the link's fragment."""
+
+    token = StringField(_l("Activation code"), validators=[DataRequired(), Length(max=128)])
+    submit = SubmitField(_l("Continue"))
+
+
 class ActivateForm(FlaskForm):
     """Setting the password with a one-time activation link (expert accounts from the pool)."""
+
+    token = HiddenField(validators=[DataRequired(), Length(max=128)])
 
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
     confirm = PasswordField(

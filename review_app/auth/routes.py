@@ -2,10 +2,10 @@
 
 import time
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from ..access import current_actor
 from ..db import get_session
@@ -16,7 +16,7 @@ from ..services.accounts import identity, users
 from ..services.platform.localtime import local_time
 from ..services.review import activation
 from ..web import attempt
-from .forms import ActivateForm, ChangePasswordForm, LoginForm, SecondFactorForm
+from .forms import ActivateForm, ActivationCodeForm, ChangePasswordForm, LoginForm, SecondFactorForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
 
@@ -25,6 +25,16 @@ def _account_key() -> str:
     """Attempts are counted per account and address: a whole office behind one NAT address can log in,
     while guessing one account's password is slowed down."""
     return f"{get_remote_address()}|{request.form.get('username', '').strip().lower()[:64]}"
+
+
+def _pending_account_key() -> str:
+    """Second-factor codes are counted per account whatever the address (a code has only a million values)."""
+    return f"second-factor|{(session.get('pending_2fa') or {}).get('id')}"
+
+
+def _user_key() -> str:
+    """Password changes are counted per logged-in account."""
+    return f"password-change|{getattr(current_user, 'id', None)}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -36,12 +46,9 @@ def login():
         db = get_session()
         user = users.check_password(db, username=form.username.data, password=form.password.data)
         if user is None:
-            locked = users.find_user(db, form.username.data)
-            if locked is not None and identity.locked(locked):
-                flash(_("This account is locked after repeated failed logins. Try again later or ask the centre "
-                        "to unlock it."), "error")
-            else:
-                flash(_("Wrong username or password."), "error")
+            # One answer for an unknown name, a wrong password and a locked account: names cannot be told apart.
+            flash(_("Wrong username or password. After repeated failures an account is locked for a while; "
+                    "ask the centre if it stays locked."), "error")
         elif identity.second_factor_required(user):
             session["pending_2fa"] = {"id": user.id, "nonce": user.session_nonce, "at": time.time()}
             return redirect(url_for("auth.second_factor", next=local_target(request.args.get("next"))))
@@ -65,6 +72,7 @@ def _pending_user():
 
 
 @bp.route("/second-factor", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_pending_account_key, methods=["POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def second_factor():
     """After the password: the authenticator code (or a recovery code); on the first login, enrolment."""
@@ -102,7 +110,11 @@ def second_factor():
 
 def _finish_login(user: User):
     """Log the user in, start the session clocks, say when and where they last logged in."""
-    session.pop("pending_2fa", None)
+    language = session.get("lang")
+    session.clear()  # a new session: nothing of the anonymous one survives, its CSRF token included
+    g.pop("csrf_token", None)  # Flask-WTF's copy of the old token for this request
+    if language:
+        session["lang"] = language
     previous_at, previous_ip = users.complete_login(get_session(), user=user)
     login_user(user)
     session["login_at"] = session["seen_at"] = time.time()
@@ -132,6 +144,7 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_user_key, methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -147,16 +160,25 @@ def change_password():
     return render_template("auth/change_password.html", form=form)
 
 
-@bp.route("/activate/<token>", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-def activate(token: str):
-    """An expert sets their password with the one-time link from the centre (no login needed)."""
-    session = get_session()
-    user = activation.activation_user(session, token=token)
+@bp.route("/activate", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"], methods=["POST"])
+def activate():
+    """An expert sets their password with the one-time link from the centre (no login needed).
+
+    The link is /auth/activate#TOKEN: browsers never send what follows "#", so the token stays out of
+    every access log; the page's script posts it (or the expert pastes it), then the password form
+    carries it as a hidden field of its POST."""
+    if request.method == "GET":
+        return render_template("auth/activate_start.html", form=ActivationCodeForm(formdata=None))
+    start = ActivationCodeForm()
+    if not start.validate_on_submit():
+        return render_template("auth/activate_start.html", form=start), 400
+    token = start.token.data.strip()
+    user = activation.activation_user(get_session(), token=token)
     if user is None:
         return render_template("auth/activate_invalid.html"), 404
     form = ActivateForm()
-    if form.validate_on_submit():
+    if "new_password" in request.form and form.validate_on_submit():
         if attempt(lambda s: activation.activate(s, token=token, password=form.new_password.data)):
             logout_user()
             flash(_("Your password is set. Please log in with your username %(name)s.", name=user.username), "success")

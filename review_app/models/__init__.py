@@ -12,7 +12,7 @@ from .applications import (
 )
 from .audit import AuditEvent, AuditHead
 from .experts import Conflict, ConflictSource, Expert
-from .jobs import Job, JobStatus, Notification
+from .jobs import Job, JobStatus, Notification, RateCounter
 from .orgs import City, CreditStanding, Organisation
 from .reviews import (
     Assignment,
@@ -54,6 +54,7 @@ __all__ = [
     "Criterion",
     "Expert",
     "Job",
+    "RateCounter",
     "JobStatus",
     "Notification",
     "Organisation",

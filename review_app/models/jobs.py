@@ -55,3 +55,14 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
     read_at: datetime | None = None
+
+
+class RateCounter(SQLModel, table=True):
+    """One rate-limit counter (Flask-Limiter's fixed window), kept in the database so that every worker
+    process counts the same attempts (services/platform/counters.py)."""
+
+    __tablename__ = "rate_counters"
+
+    key: str = Field(primary_key=True, max_length=255)
+    count: int = 0
+    expires_at: float = Field(index=True)  # epoch seconds: the window's end

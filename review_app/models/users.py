@@ -33,7 +33,8 @@ class User(SQLModel, table=True):
     session_nonce: str = Field(default_factory=lambda: secrets.token_hex(8), max_length=32)
     failed_logins: int = 0
     locked_until: datetime | None = None
-    totp_secret: str | None = Field(default=None, max_length=64)
+    # Sealed with Fernet (services/platform/sealing.py), never stored in clear.
+    totp_secret: str | None = Field(default=None, max_length=255)
     last_login_at: datetime | None = None
     last_login_ip: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)

@@ -245,7 +245,7 @@ def test_accounts_are_created_from_the_pool(client, auth, session, users):
     auth.login("admin1")
     expert = session.exec(select(Expert).where(Expert.code == "P001")).one()
     page = auth.post(f"/admin/experts/{expert.id}/activation", {})
-    assert page.status_code == 200 and "/auth/activate/" in page.text
+    assert page.status_code == 200 and "/auth/activate#" in page.text
     account = session.exec(select(User).where(User.expert_id == expert.id)).one()
     assert account.username == "p001" and account.password_hash is None
     exported = auth.post("/admin/experts/activations.csv", {})
@@ -253,4 +253,4 @@ def test_accounts_are_created_from_the_pool(client, auth, session, users):
     lines = exported.data.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("专家编号,姓名,用户名")
     assert sorted(line.split(",")[0] for line in lines[1:]) == ["P001", "P002", "P003"]  # not activated ones
-    assert all("/auth/activate/" in line for line in lines[1:])
+    assert all("/auth/activate#" in line for line in lines[1:])

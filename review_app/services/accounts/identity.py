@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import segno
+import sqlalchemy as sa
 from flask import current_app
 from markupsafe import Markup
 from sqlmodel import Session, select
@@ -20,6 +21,7 @@ from sqlmodel import Session, select
 from ...models import User, UserToken
 from ...models._base import utcnow
 from ..compliance import audit
+from ..platform import sealing
 
 ISSUER = "江苏省创新联合体评审"
 RECOVERY_PURPOSE = "recovery"
@@ -118,7 +120,7 @@ def enrol(session: Session, *, user: User, secret: str, code: str) -> list[str] 
     if not _fresh_totp(session, user, secret, code.strip()):
         audit.record(session, action="totp.enrol_failed", by=user, target=user)
         return None
-    user.totp_secret = secret
+    user.totp_secret = sealing.seal(current_app.secret_key, secret)
     codes = _new_recovery_codes(session, user)
     audit.record(session, action="totp.enrol", by=user, target=user)
     return codes
@@ -129,7 +131,10 @@ STEP_PURPOSE = "totp-step"
 
 def _fresh_totp(session: Session, user: User, secret: str, code: str) -> bool:
     """A code of the previous, current or next 30-second step (clock skew), each step usable once: a code
-    seen over someone's shoulder or replayed from a log cannot be used again."""
+    seen over someone's shoulder or replayed from a log cannot be used again.
+
+    The step is claimed by inserting its marker (unique) on a connection of its own, committed at once:
+    of two sessions sending the same code at the same moment exactly one wins, the other is refused."""
     totp = pyotp.TOTP(secret)
     now = utcnow()
     for offset in (0, -1, 1):
@@ -137,12 +142,26 @@ def _fresh_totp(session: Session, user: User, secret: str, code: str) -> bool:
         if secrets.compare_digest(totp.at(moment), code):
             step = totp.timecode(moment)
             marker = hashlib.sha256(f"{user.id}:{secret}:{step}".encode()).hexdigest()
-            if session.exec(select(UserToken).where(UserToken.token_hash == marker)).first() is not None:
+            claim = sa.insert(UserToken).values(user_id=user.id, purpose=STEP_PURPOSE, token_hash=marker,
+                                                expires_at=now + timedelta(minutes=3), used_at=now, created_at=now)
+            try:
+                with session.get_bind().begin() as connection:
+                    connection.execute(claim)
+            except sa.exc.IntegrityError:
                 return False
-            session.add(UserToken(user_id=user.id, purpose=STEP_PURPOSE, token_hash=marker,
-                                  expires_at=now + timedelta(minutes=3), used_at=now))
             return True
     return False
+
+
+def _totp_secret(user: User) -> str | None:
+    """The account's TOTP secret in clear (stored sealed); None when not enrolled or unreadable (the
+    SECRET_KEY changed: the centre resets the second factor)."""
+    if not user.totp_secret:
+        return None
+    try:
+        return sealing.unseal(current_app.secret_key, user.totp_secret)
+    except sealing.Unreadable:
+        return None
 
 
 def remaining_recovery_codes(session: Session, user: User) -> int:
@@ -156,7 +175,8 @@ def check_second_factor(session: Session, *, user: User, code: str) -> bool:
     if locked(user):
         audit.record(session, action="login.locked", by=user, target=user)
         return False
-    if user.totp_secret and code.isdigit() and _fresh_totp(session, user, user.totp_secret, code):
+    secret = _totp_secret(user)
+    if secret and code.isdigit() and _fresh_totp(session, user, secret, code):
         return True
     token = session.exec(select(UserToken).where(
         UserToken.user_id == user.id, UserToken.purpose == RECOVERY_PURPOSE,
@@ -173,6 +193,7 @@ def check_second_factor(session: Session, *, user: User, code: str) -> bool:
 def reset_second_factor(session: Session, *, user: User, by: User | None) -> None:
     """An admin removes a lost authenticator: the user enrols again at the next login."""
     user.totp_secret = None
+    user.session_nonce = secrets.token_hex(8)  # whoever holds a session with the lost device is signed out
     for token in session.exec(select(UserToken).where(UserToken.user_id == user.id,
                                                       UserToken.purpose == RECOVERY_PURPOSE)):
         session.delete(token)

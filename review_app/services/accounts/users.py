@@ -20,9 +20,11 @@ class AccountError(ServiceError):
     """A request about an account that cannot be honoured; the message is shown to the user."""
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str, *, username: str = "", current_hash: str | None = None) -> str | None:
     """Why a new password is not acceptable, or None: at least 8 characters from at least three of the four
-    kinds (lower case, upper case, digits, other characters), as 等保 level 3 asks of password complexity.
+    kinds (lower case, upper case, digits, other characters), as 等保 level 3 asks of password complexity;
+    not one of the 10,000 most common passwords; not containing the user name; not the current password
+    (`current_hash`, at a change, also the forced first one).
 
     >>> password_problem("Jiangsu2026") is None, password_problem("jiangsu2026") is None
     (True, False)
@@ -35,6 +37,12 @@ def password_problem(password: str) -> str | None:
             "digits, other characters.",
             n=MIN_PASSWORD_LENGTH,
         )
+    if passwords.is_common(password):
+        return _("This password is one of the most common passwords and is guessed first; choose another.")
+    if len(username) >= 3 and username.strip().lower() in password.lower():
+        return _("The password must not contain the user name.")
+    if current_hash and passwords.verify(current_hash, password):
+        return _("The new password must differ from the current one.")
     return None
 
 
@@ -52,7 +60,7 @@ def create_user(
     """Create an account. A city account names its city, an expert account its expert record."""
     if session.exec(select(User).where(User.username == username)).first():
         raise AccountError(_("User %(name)s already exists.", name=username))
-    problem = password_problem(password)
+    problem = password_problem(password, username=username)
     if problem:
         raise AccountError(problem)
     user = User(username=username, role=role, display_name=display_name or username)
@@ -86,11 +94,12 @@ def check_password(session: Session, *, username: str, password: str) -> User | 
     """The user if the password is right, the account active and not locked; failures are audited and
     counted toward the lockout (services.identity)."""
     user = session.exec(select(User).where(User.username == username)).first()
+    matches = passwords.verify(user.password_hash if user is not None else None, password)
     if user is not None and identity.locked(user):
+        # Checked after the hash, so that a locked account answers as slowly as any other.
         audit.record(session, action="login.locked", by=user, target=user, details={"username": username[:64]})
         session.commit()
         return None
-    matches = passwords.verify(user.password_hash if user is not None else None, password)
     ok = matches and user.is_active
     if not ok:
         audit.record(session, action="login.failed", by=user, actor=username[:64], details={"username": username[:64]})
@@ -134,9 +143,21 @@ def logout(session: Session, *, user: User) -> None:
 
 
 def change_password(session: Session, *, user: User, old_password: str, new_password: str) -> None:
+    """Replace the password (the current one proves it is the user). A wrong current password is audited
+    and counts toward the lockout like a failed login, and is committed before the refusal: whoever holds
+    a session cannot guess the password through this form. The lock also ends every session of the user."""
+    from . import identity
+
+    if identity.locked(user):
+        raise AccountError(_("This account is locked after repeated failed attempts. Ask the centre to unlock it."))
     if not passwords.verify(user.password_hash, old_password):
+        audit.record(session, action="password_change.failed", by=user, target=user)
+        identity.register_failure(session, user)
+        if identity.locked(user):
+            user.session_nonce = secrets.token_hex(8)
+        session.commit()
         raise AccountError(_("The current password is wrong."))
-    problem = password_problem(new_password)
+    problem = password_problem(new_password, username=user.username, current_hash=user.password_hash)
     if problem:
         raise AccountError(problem)
     user.password_hash = passwords.hash_password(new_password)

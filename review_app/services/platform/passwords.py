@@ -4,6 +4,7 @@ scrypt at 32 MiB, below OWASP's scrypt minimum of 128 MiB, and three times the C
 are replaced at the next successful login."""
 
 from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -41,6 +42,25 @@ def verify_dummy(password: str) -> None:
         _hasher.verify(_dummy_hash(), password)
     except VerificationError:
         pass
+
+
+COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
+
+
+@cache
+def _common() -> frozenset[str]:
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_common(password: str) -> bool:
+    """Whether `password` (in any case) is one of the 10,000 most frequent passwords of breach data
+    (common_passwords.txt, shipped with the app): the first guesses of any attacker.
+
+    >>> is_common("Password123"), is_common("Jiangsu-Kejiting-7")
+    (True, False)
+    """
+    return password.strip().lower() in _common()
 
 
 @cache

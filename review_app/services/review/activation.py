@@ -54,6 +54,11 @@ def issue_activation(session: Session, *, expert: Expert, by: User, link_for: Ca
     if not expert.is_active:
         raise ActivationError(_("%(code)s is inactive; activate the expert first.", code=expert.code))
     user = session.exec(select(User).where(User.expert_id == expert.id)).first()
+    if user is not None and user.password_hash is not None:
+        raise ActivationError(
+            _("%(code)s has already activated the account; a link would reset its password and is not issued.",
+              code=expert.code)
+        )
     if user is None:
         username = expert.code.lower()
         if session.exec(select(User).where(User.username == username)).first():
@@ -133,19 +138,20 @@ def _valid_token(session: Session, token: str) -> UserToken | None:
 
 
 def activation_user(session: Session, *, token: str) -> User | None:
-    """The account a still valid link is for, else None."""
+    """The account a still valid link is for, else None (also once the account has a password: a link
+    activates an account, it never resets an active one's password)."""
     row = _valid_token(session, token)
     user = session.get(User, row.user_id) if row else None
-    return user if user is not None and user.is_active else None
+    return user if user is not None and user.is_active and user.password_hash is None else None
 
 
 def activate(session: Session, *, token: str, password: str) -> User:
     """Set the password with a one-time link: the link is used up, other sessions end."""
-    row = _valid_token(session, token)
-    user = session.get(User, row.user_id) if row else None
-    if user is None or not user.is_active:
+    user = activation_user(session, token=token)
+    if user is None:
         raise AccountError(_("This link is invalid, used or expired. Please ask the provincial centre for a new one."))
-    problem = password_problem(password)
+    row = _valid_token(session, token)
+    problem = password_problem(password, username=user.username)
     if problem:
         raise AccountError(problem)
     # Use the link up with a conditional UPDATE, so that two clicks cannot both succeed.
