@@ -123,10 +123,14 @@ def make_city_application(
 
 
 def pdf_bytes(text: str = "test", pad: int = 0) -> bytes:
-    """A small, well-formed PDF (one empty page), optionally padded to a given size."""
-    body = (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n% " + text.encode() + b"\n"
-    )
-    body += b"%" + b"x" * pad + b"\n" if pad else b""
-    return body + b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    """A small, well-formed PDF (one empty A4 page, `text` as its title), padded by about `pad` bytes."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": text, **({"/Padding": "x" * pad} if pad else {})})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

@@ -19,6 +19,8 @@ from ..web import EmptyForm, attempt
 from .blueprint import bp
 from .pool_forms import ActiveForm, ConflictForm, ExpertForm, ImportExpertsForm
 
+OPEN_FORM = "open"  # the expert page's Edit button posts this: open the form (which reveals the contact details)
+
 
 def _link(token: str) -> str:
     """The link mailed to the expert: the token after "#" is never sent to (nor logged by) a server."""
@@ -85,11 +87,17 @@ def _edit(expert):
     form = ExpertForm()
     if not privacy.may_reveal(current_actor()):
         abort(403)  # the form holds the unmasked contact details: the admin's only
-    if request.method == "GET" and expert is not None:
-        detail = pool.expert_detail(session, expert=expert)
-        form.process(data=detail.form_data)
-        privacy.reveal(session, expert=expert, by=current_actor())
-        session.commit()
+    if expert is not None and request.method == "GET":
+        # Opening the form reveals the contact details (an audited write): only by the page's POST button,
+        # so that a link from another site cannot make an admin's browser write reveal events.
+        return redirect(url_for("admin.expert", expert_id=expert.id))
+    if expert is not None and OPEN_FORM in request.form:
+        if EmptyForm().validate_on_submit():
+            detail = pool.expert_detail(session, expert=expert)
+            form = ExpertForm(formdata=None, data=detail.form_data)
+            privacy.reveal(session, expert=expert, by=current_actor())
+            session.commit()
+        return render_template("admin/expert_form.html", form=form, expert=expert)
     if form.validate_on_submit():
         values = {
             "专家编号": form.code.data,
@@ -117,13 +125,27 @@ def expert(expert_id: int):
     session = get_session()
     found = pool.get_expert(session, expert_id)
     require_owner(found is not None)
-    me = current_actor()
-    if request.args.get("reveal") and privacy.may_reveal(me):
-        contact = privacy.reveal(session, expert=found, by=me)
-    else:
-        contact = privacy.contact(found)
-        privacy.record_identity_view(session, by=me, experts=[found], what="expert")
+    contact = privacy.contact(found)
+    privacy.record_identity_view(session, by=current_actor(), experts=[found], what="expert")
     session.commit()
+    return _expert_page(found, contact)
+
+
+@bp.route("/experts/<int:expert_id>/reveal", methods=["POST"])
+def reveal_contact(expert_id: int):
+    """The full contact details, shown once and audited: a POST (with its CSRF token), never a link."""
+    session = get_session()
+    found = pool.get_expert(session, expert_id)
+    require_owner(found is not None)
+    if not privacy.may_reveal(current_actor()):
+        abort(403)
+    contact = privacy.reveal(session, expert=found, by=current_actor())
+    session.commit()
+    return _expert_page(found, contact)
+
+
+def _expert_page(found, contact):
+    session = get_session()
     return render_template(
         "admin/expert.html",
         contact=contact,

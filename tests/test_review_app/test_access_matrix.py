@@ -64,6 +64,7 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
             "admin.dashboard",
             "admin.expert",
             "admin.experts",
+            "admin.reveal_contact",
             "admin.extend_deadline",
             "admin.import_experts",
             "admin.import_template",

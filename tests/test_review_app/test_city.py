@@ -264,7 +264,7 @@ def test_pdf_problem_and_filename_cleaning(app):
         assert attachments.pdf_problem(b"") == "文件为空。"
         assert "不完整" in attachments.pdf_problem(b"%PDF-1.7\n1 0 obj")
     assert attachments.clean_filename("C:\\Users\\张三\\申请书.pdf") == "申请书.pdf"
-    assert attachments.clean_filename("../../etc/passwd") == "passwd"
+    assert attachments.clean_filename("../../etc/passwd") == "passwd.pdf"  # always stored and served as .pdf
     assert attachments.clean_filename("\x00\n") == "attachment.pdf"
 
 

@@ -37,18 +37,21 @@ def test_the_admin_sees_masked_details_and_each_reveal_is_audited(client, auth, 
     assert "138****1234" in page and "13812341234" not in page
     assert "z***@example.cn" in page and "3201**********1234" in page
     assert len(_events(session, "expert.identity_view")) == 1
-    revealed = client.get(f"/admin/experts/{expert.id}?reveal=1").text
+    assert "13812341234" not in client.get(f"/admin/experts/{expert.id}?reveal=1").text  # a link reveals nothing
+    assert not _events(session, "expert.pii_view")
+    revealed = auth.post(f"/admin/experts/{expert.id}/reveal").text
     assert "13812341234" in revealed and "zhangwei@example.cn" in revealed
     events = _events(session, "expert.pii_view")
     assert len(events) == 1 and events[0].actor == "admin1" and events[0].target_id == str(expert.id)
     client.get("/admin/experts")
-    assert len(_events(session, "expert.identity_view")) == 2
+    assert len(_events(session, "expert.identity_view")) == 3
 
 
 def test_the_auditor_sees_masked_details_only(client, auth, session, expert):
     auth.login("auditor1")
     page = client.get(f"/admin/experts/{expert.id}?reveal=1").text
     assert "138****1234" in page and "13812341234" not in page
+    assert auth.post(f"/admin/experts/{expert.id}/reveal").status_code == 403
     assert not _events(session, "expert.pii_view")
     assert _events(session, "expert.identity_view")[0].actor == "auditor1"
     assert client.get(f"/admin/experts/{expert.id}/edit").status_code == 403

@@ -132,8 +132,9 @@ def test_a_declared_conflict_withdraws_the_expert_and_lists_the_application_for_
     conflict = session.exec(select(Conflict).where(Conflict.expert_id == sheet.expert_id)).one()
     assert (conflict.application_id, conflict.source) == (world.apps[0].id, ConflictSource.DECLARED)
     assert actions(session, "sheet.declare_conflict")
-    # Nothing more can be typed into it, and the PDFs are closed to the expert.
-    assert "已申请回避" in save(auth, session, world.mine, full_points(world), follow_redirects=True).text
+    # The application is closed to the expert: the sheet, what it says and its PDFs (issue 15).
+    assert save(auth, session, world.mine, full_points(world)).status_code == 404
+    assert client.get(f"/expert/sheets/{world.mine.id}").status_code == 404
     auth.logout()
     auth.login("admin1")
     replacement = client.get(f"/admin/rounds/{world.round.id}/sheets?status=recused").text

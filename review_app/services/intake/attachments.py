@@ -10,6 +10,8 @@ from sqlmodel import Session, select
 from ...models import Application, Attachment, AttachmentKind, Round, RoundKind, User
 from ...models._base import utcnow
 from ..compliance import audit
+from ..platform import storage
+from ..platform.pdfs import pdf_problem
 from .access import ApplicationError, for_city, require_draft, require_intake
 
 REQUIRED_ATTACHMENTS = {
@@ -31,27 +33,14 @@ ATTACHMENT_KIND_LABEL = {
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
-def pdf_problem(data: bytes) -> str | None:
-    """Why `data` is not a PDF, judged by content (the name and the browser's type prove nothing)."""
-    if not data:
-        return _("The file is empty.")
-    if b"%PDF-" not in data[:1024]:
-        return _("The file is not a PDF (its content does not start like one).")
-    if b"%%EOF" not in data[-2048:]:
-        return _("The PDF is incomplete (no end-of-file marker); it may have been cut off.")
-    return None
-
-
 def clean_filename(name: str) -> str:
-    """The name as the user gave it, Chinese and all, without folders or control characters."""
+    """The name as the user gave it, Chinese and all, without folders or control characters, and always
+    ending in .pdf (what it is stored and served as: `setup.exe` becomes `setup.pdf`)."""
     name = re.split(r"[\\/]", name or "")[-1]
-    name = "".join(c for c in name if c.isprintable()).strip().lstrip(".")
-    if not name:
-        return "attachment.pdf"
-    if len(name) > 200:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[:190] + dot + ext[:9]) if dot else name[:200]
-    return name
+    name = "".join(c for c in name if c.isprintable() and c not in '"<>:|?*').strip().lstrip(".")
+    stem = name[:-4] if name.lower().endswith(".pdf") else name.rpartition(".")[0] or name
+    stem = stem.strip().rstrip(".")[:190]
+    return (stem or "attachment") + ".pdf"
 
 
 def add_attachment(
@@ -81,6 +70,8 @@ def add_attachment(
         select(Attachment).where(Attachment.application_id == application.id, Attachment.kind == kind)
     ):
         session.delete(old)
+        if old.sha256 != digest and _only_user(session, old):
+            storage.discard_after_commit(session, store, old.sha256)  # the replaced file leaves the disk
     attachment = Attachment(
         application_id=application.id,
         kind=kind,
@@ -101,6 +92,13 @@ def add_attachment(
         details={"code": application.code, "kind": kind, "filename": attachment.filename, "sha256": digest},
     )
     return attachment
+
+
+def _only_user(session: Session, attachment: Attachment) -> bool:
+    """Whether no other attachment (of any application) keeps the same file."""
+    return session.exec(
+        select(Attachment.id).where(Attachment.sha256 == attachment.sha256, Attachment.id != attachment.id)
+    ).first() is None
 
 
 def _mb(size: int) -> str:

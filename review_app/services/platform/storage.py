@@ -9,6 +9,11 @@ import os
 import tempfile
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlmodel import Session
+
+DISCARDS = "storage.discard"  # Session.info key: files to remove once the transaction commits
+
 
 class FolderStore:
     """Content-addressed files under `root`, as root/ab/abcdef…; writing the same bytes twice is free."""
@@ -38,12 +43,32 @@ class FolderStore:
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).exists()
 
+    def remove(self, sha256: str) -> None:
+        """Delete the file if it is there (a replaced upload no other row keeps)."""
+        self._path(sha256).unlink(missing_ok=True)
+
     def path(self, sha256: str) -> Path:
         """Where the file is, for sending it; raises FileNotFoundError when it is not stored."""
         target = self._path(sha256)
         if not target.exists():
             raise FileNotFoundError(sha256)
         return target
+
+
+def discard_after_commit(session: Session, store: FolderStore, sha256: str) -> None:
+    """Remove the file once `session` commits (a rolled-back replacement keeps the old file)."""
+    session.info.setdefault(DISCARDS, []).append((store, sha256))
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _discard_committed(session) -> None:
+    for store, sha256 in session.info.pop(DISCARDS, []):
+        store.remove(sha256)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _keep_rolled_back(session) -> None:
+    session.info.pop(DISCARDS, None)
 
 
 def store_for(config) -> FolderStore:

@@ -126,9 +126,12 @@ def expert_round(session: Session, *, round_id: int, expert_id: int) -> Round | 
 
 
 def sheet_for_expert(session: Session, *, sheet_id: int, expert_id: int | None) -> ScoreSheet | None:
-    """The sheet when it is this expert's own, else None (the view answers 404)."""
+    """The sheet when it is this expert's own and they are still on the application's panel, else None (the
+    view answers 404): an expert who declared a conflict (or was replaced) no longer opens the application."""
     sheet = session.get(ScoreSheet, sheet_id)
     if sheet is None or expert_id is None or sheet.expert_id != expert_id:
+        return None
+    if session.get(Assignment, sheet.assignment_id).state != AssignmentState.ACTIVE:
         return None
     return sheet
 

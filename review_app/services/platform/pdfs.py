@@ -1,0 +1,72 @@
+"""Uploaded PDFs are parsed (pypdf) before they are kept: a file that only looks like a PDF (an HTML page
+with `%PDF-` and `%%EOF` in comments) is refused, and so is a PDF with active content: JavaScript
+(`/JavaScript`, `/JS`), actions run on opening or on events (`/OpenAction` or `/AA` of a dangerous kind),
+`/Launch` of a program, embedded files, rich media. Reviewers open these files; they must be documents.
+"""
+
+import io
+
+from flask_babel import gettext as _
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+ACTIVE_KEYS = frozenset({"/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia", "/AA"})
+ACTIVE_ACTIONS = frozenset(
+    {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/GoToE", "/RichMediaExecute", "/Rendition", "/Sound"}
+)
+MAX_OBJECTS = 500_000  # a document with more objects than this is refused rather than walked
+
+
+def pdf_problem(data: bytes) -> str | None:
+    """Why `data` is not a PDF that may be kept, judged by its content (the name and the browser's type
+    prove nothing); None when it is a readable PDF without active content."""
+    if not data:
+        return _("The file is empty.")
+    if not data.startswith(b"%PDF-"):
+        return _("The file is not a PDF (its content does not start like one).")
+    if b"%%EOF" not in data[-2048:]:
+        return _("The PDF is incomplete (no end-of-file marker); it may have been cut off.")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if len(reader.pages) == 0:
+            return _("The PDF has no pages.")
+        active = _active_content(reader)
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError):
+        return _("The file cannot be read as a PDF; save it again as PDF and upload it again.")
+    if active:
+        return _(
+            "The PDF contains active content (%(what)s), which is not accepted; print it to a new PDF without "
+            "scripts, attachments or actions and upload that.",
+            what=active,
+        )
+    return None
+
+
+def _active_content(reader: PdfReader) -> str | None:
+    """The first active-content key found by walking every object reachable from the trailer."""
+    seen: set[tuple[int, int]] = set()
+    stack = [reader.trailer]
+    walked = 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            ref = (node.idnum, node.generation)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            node = node.get_object()
+        walked += 1
+        if walked > MAX_OBJECTS:
+            return "/TooManyObjects"
+        if isinstance(node, DictionaryObject):
+            for key, value in node.items():
+                if key in ACTIVE_KEYS:
+                    return key
+                if key == "/S" and value in ACTIVE_ACTIONS:
+                    return str(value)
+                if key not in ("/Parent", "/P"):  # back links: the pages are reached from the catalogue
+                    stack.append(value)
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+    return None
