@@ -17,10 +17,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from review_app.models import AuditEvent, RateCounter, User, UserToken
+from review_app.models import AuditEvent, User, UserToken
 from review_app.models._base import utcnow
 from review_app.services.accounts import identity
-from review_app.services.platform import passwords, sealing
+from review_app.services.platform import passwords
 from tests.conftest import PASSWORD, AuthActions, csrf_token
 from tests.factories import make_expert
 from tests.test_review_app.test_identity import _enrol, _second_factor
@@ -141,6 +141,8 @@ def test_login_attempts_are_counted_across_workers(app, client, users, database_
     second = AuthActions(worker.test_client())
     answers = [second.login("nanjing1", "Wrong-password-1").status_code for _ in range(3)]
     assert answers == [200, 200, 429]  # 5 per minute for the account and address, whichever worker answers
+    from review_app.models import RateCounter
+
     assert session.exec(select(RateCounter)).all()
     worker.extensions["db_engine"].dispose()
 
@@ -193,6 +195,8 @@ def test_the_csrf_token_changes_at_login(client, auth, users):
 
 
 def test_totp_secrets_are_stored_sealed(totp_app, client, auth, users, session):
+    from review_app.services.platform import sealing
+
     secret, _codes, _used = _enrol(client, auth)
     session.expire_all()
     stored = session.get(User, users["admin"].id).totp_secret
@@ -205,6 +209,7 @@ def test_totp_secrets_are_stored_sealed(totp_app, client, auth, users, session):
 
 def test_the_migration_seals_secrets_stored_in_clear_and_the_downgrade_unseals_them(app, tmp_path):
     from review_app import db
+    from review_app.services.platform import sealing
 
     engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     db.upgrade(engine, "0001")
@@ -227,6 +232,8 @@ def test_the_migration_seals_secrets_stored_in_clear_and_the_downgrade_unseals_t
 
 
 def test_the_same_code_sent_twice_at_once_logs_in_once(app, users, session):
+    from review_app.services.platform import sealing
+
     user = session.get(User, users["admin"].id)
     secret = pyotp.random_base32()
     with app.test_request_context():
