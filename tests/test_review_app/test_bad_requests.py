@@ -3,7 +3,6 @@ bad input that ended in a 500. Each must be a clear 4xx, leave the site never, a
 
 import io
 import re
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,10 +10,10 @@ from sqlmodel import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from review_app.models import AuditEvent, Criterion, Expert, ScoreSheet
+from review_app.models import AuditEvent, ScoreSheet
 from tests.conftest import csrf_token
-from tests.factories import make_scoring_round
-from tests.intake_factories import make_city_application, make_round, pdf_bytes
+from tests.intake_factories import pdf_bytes
+from tests.test_review_app.test_hardening import _ready
 
 HOSTILE_TARGETS = [
     "/\t/evil.example",
@@ -93,11 +92,8 @@ def test_too_many_multipart_parts_are_refused(client):
     assert "过大" in response.text
 
 
-def test_uploads_still_take_large_files_on_the_upload_routes(app, client, auth, users, session):
-    with app.test_request_context():
-        review_round = make_round(session)
-    application = make_city_application(session, review_round, code="NJ1", status="draft")
-    session.commit()
+def test_uploads_still_take_large_files_on_the_upload_routes(client, auth, draft):
+    application = draft
     auth.login("nanjing1")
     token = csrf_token(client.get(f"/city/applications/{application.id}").text)
     big = pdf_bytes(pad=3 * 1024 * 1024)
@@ -118,30 +114,11 @@ def test_uploads_still_take_large_files_on_the_upload_routes(app, client, auth, 
 # --- bad input: a clear 4xx, nothing stored ------------------------------------------------------
 
 
-def test_an_opinion_without_feasibility_is_a_clear_refusal_or_saved_empty(app, client, auth, users, session):
-    with app.test_request_context():
-        review_round = make_round(session)
-    application = make_city_application(session, review_round, code="NJ1", status="draft")
-    session.commit()
+def test_an_opinion_without_feasibility_is_a_clear_refusal_or_saved_empty(client, auth, draft):
     auth.login("nanjing1")
-    response = auth.post(f"/city/applications/{application.id}/opinion", {"necessity": "必要"})
+    response = auth.post(f"/city/applications/{draft.id}/opinion", {"necessity": "必要"})
     assert response.status_code == 302
     assert "意见已保存" in client.get(response.location).text
-
-
-@pytest.fixture
-def scoring(app, session, users):
-    expert = session.get(Expert, users["expert"].expert_id)
-    review_round, apps, sheets = make_scoring_round(session, experts=[expert])
-    criteria = list(session.exec(select(Criterion).where(Criterion.round_id == review_round.id)))
-    session.commit()
-    return SimpleNamespace(round=review_round, sheet=sheets[("E9001", apps[0].code)], criteria=criteria)
-
-
-def _ready(auth, scoring):
-    auth.login("expert1")
-    assert auth.post(f"/expert/rounds/{scoring.round.id}/pledge", {"accept": "y"}).status_code == 302
-    assert auth.post(f"/expert/sheets/{scoring.sheet.id}/declare", {"declaration": "none"}).status_code == 302
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from sqlmodel import select
 from review_app.models import Assignment, AssignmentState, Attachment, AuditEvent, Expert
 from review_app.services.platform import storage
 from tests.factories import make_scoring_round
-from tests.intake_factories import make_city_application, make_round, pdf_bytes
+from tests.intake_factories import make_city_application, pdf_bytes
 
 
 def _pdf(build) -> bytes:
@@ -51,15 +51,6 @@ HOSTILE = {
     "launch": _pdf(_open_action("/Launch", F="calc.exe")),
     "embedded-file": _pdf(lambda w: w.add_attachment("setup.exe", b"MZ\x90\x00")),
 }
-
-
-@pytest.fixture
-def draft(app, session, users):
-    with app.test_request_context():
-        review_round = make_round(session)
-    application = make_city_application(session, review_round, code="NJ1", status="draft")
-    session.commit()
-    return application
 
 
 def upload(auth, application, data, name="申请书.pdf", kind="application_form"):

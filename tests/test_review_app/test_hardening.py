@@ -5,14 +5,13 @@ refused with a clear message and nothing stored."""
 import csv
 import io
 import zipfile
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from review_app.models import AuditEvent, Criterion, Expert, ScoreSheet
-from tests.factories import make_expert, make_scoring_round
+from review_app.models import AuditEvent, Expert, ScoreSheet
+from tests.factories import make_expert
 
 COMMENT = "该联合体牵头单位实力雄厚，攻关任务明确，技术路线可行，共建协议完备，建议支持。"
 SCRIPT = "<script>alert('x')</script>"
@@ -90,15 +89,6 @@ def test_security_headers_on_pages_errors_and_downloads(client, auth, users):
         assert headers["X-Content-Type-Options"] == "nosniff", url
         assert headers["X-Frame-Options"] == "SAMEORIGIN", url
         assert headers["Referrer-Policy"] == "same-origin", url
-
-
-@pytest.fixture
-def scoring(app, session, users):
-    expert = session.get(Expert, users["expert"].expert_id)
-    review_round, apps, sheets = make_scoring_round(session, experts=[expert])
-    criteria = list(session.exec(select(Criterion).where(Criterion.round_id == review_round.id)))
-    session.commit()
-    return SimpleNamespace(round=review_round, apps=apps, sheet=sheets[("E9001", apps[0].code)], criteria=criteria)
 
 
 def _ready(auth, scoring):
