@@ -11,5 +11,5 @@
   }
   form.elements.token.value = decodeURIComponent(token);
   window.history.replaceState(null, "", window.location.pathname);
-  form.submit();
+  HTMLFormElement.prototype.submit.call(form);  // form.submit is the button of that name
 })();
