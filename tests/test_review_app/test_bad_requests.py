@@ -3,6 +3,7 @@ bad input that ended in a 500. Each must be a clear 4xx, leave the site never, a
 
 import io
 import re
+import zipfile
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,7 +13,7 @@ from werkzeug.test import encode_multipart
 
 from review_app.models import AuditEvent, ScoreSheet
 from tests.conftest import csrf_token
-from tests.intake_factories import pdf_bytes
+from tests.intake_factories import make_round, pdf_bytes
 from tests.test_review_app.test_hardening import _ready
 
 HOSTILE_TARGETS = [
@@ -191,3 +192,59 @@ def test_integers_too_large_in_the_query_are_ignored(app, client, auth, session)
     for query in ({"round": BIG}, {"before": BIG}, {"round": "²"}):
         response = client.get("/audit/events", query_string=query)
         assert response.status_code in (200, 400), query
+
+
+# --- hostile XML inside an application workbook ---------------------------------------------------
+
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">' for n in range(1, 10))
+    + ']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+    '<c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
+)
+HOSTILE_SHEETS = {
+    "malformed": "<worksheet><sheetData><row r='1'><c r='A1'>",
+    "xxe": (
+        '<?xml version="1.0"?><!DOCTYPE w [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+        '<c r="A1" t="inlineStr"><is><t>&e;</t></is></c></row></sheetData></worksheet>'
+    ),
+    "billion-laughs": LAUGHS,
+}
+
+
+def _workbook_with_sheet_xml(xml: str) -> bytes:
+    from openpyxl import Workbook
+
+    from review_app.services.intake import template
+
+    book = Workbook()
+    book.active.title = "申请"
+    book.active.append([c.header for c in template.APPLICATION_COLUMNS])
+    plain = io.BytesIO()
+    book.save(plain)
+    hostile = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            data = xml.encode() if member.filename == "xl/worksheets/sheet1.xml" else source.read(member)
+            target.writestr(member, data)
+    return hostile.getvalue()
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_SHEETS))
+def test_the_application_import_refuses_hostile_xml_and_stores_nothing(app, client, auth, users, session, kind):
+    from review_app.models import Application
+
+    with app.test_request_context():
+        review_round = make_round(session)
+    session.commit()
+    auth.login("admin1")
+    events = _events(session)
+    response = auth.post(
+        f"/admin/rounds/{review_round.id}/import",
+        {"file": (io.BytesIO(_workbook_with_sheet_xml(HOSTILE_SHEETS[kind])), "申报.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400 and "Excel" in response.text
+    assert "root:" not in response.text
+    assert session.exec(select(Application)).first() is None and _events(session) == events

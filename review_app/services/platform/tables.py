@@ -101,6 +101,8 @@ def _workbook_grids(data: bytes, titles: Mapping[str, str], problems: list[RowPr
     if problem:
         problems.append(RowProblem(label, 0, "", problem))
         return None
+    # In read-only mode the sheets' XML is parsed while the rows are read: a malformed sheet, an external
+    # entity (XXE) or an entity bomb fails there (defusedxml refuses any DTD), so the reading is guarded too.
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
@@ -113,6 +115,9 @@ def _workbook_grids(data: bytes, titles: Mapping[str, str], problems: list[RowPr
             if name is not None and name not in grids:
                 grids[name] = list(sheet.iter_rows(values_only=True))
         return grids
+    except Exception:  # the XML parsers' and openpyxl's many kinds, as above
+        problems.append(RowProblem(label, 0, "", _("the file cannot be read as an Excel workbook (.xlsx)")))
+        return None
     finally:
         workbook.close()
 
