@@ -59,6 +59,7 @@ def make_application(
     from sqlmodel import select
 
     from review_app.models import Application, ApplicationMember, ApplicationStatus, City
+    from review_app.services.intake.organisations import lead_from_register, member_from_register
 
     city_row = session.exec(select(City).where(City.name == city)).one()
     lead = lead or make_org(session, f"{code}牵头企业有限公司", city=city)
@@ -68,8 +69,8 @@ def make_application(
         title=title or f"江苏省{code}创新联合体",
         field=field,
         city_id=city_row.id,
-        lead_org_id=lead.id,
         lead_kind="龙头企业",
+        **lead_from_register(lead),
         agreement_clauses="责任落实;协同攻关;决策运行;资金筹措;知识产权;利益分配",
         necessity="必要性说明",
         feasibility="可行性说明",
@@ -80,7 +81,10 @@ def make_application(
     for position, org in enumerate(members, start=1):
         session.add(
             ApplicationMember(
-                application_id=application.id, org_id=org.id, unit_type=org.kind or "企业", position=position
+                application_id=application.id,
+                unit_type=org.kind or "企业",
+                position=position,
+                **member_from_register(org),
             )
         )
     session.flush()
@@ -141,6 +145,7 @@ def make_round_for_assignment(session: Session, *, n_applications: int = 8, fiel
     from review_app.models import Application, ApplicationStatus, City, Organisation, RoundKind, RoundStage
     from review_app.services import rounds
     from review_app.services.intake import credit_codes
+    from review_app.services.intake.organisations import lead_from_register
 
     review_round = rounds.create_round(session, name="分配测试轮次", kind=RoundKind.NEW_CONSORTIUM, year=2027)
     review_round.stage = RoundStage.ASSIGNMENT
@@ -157,8 +162,8 @@ def make_round_for_assignment(session: Session, *, n_applications: int = 8, fiel
                 title=f"测试联合体{n}",
                 field=field,
                 city_id=cities[n % len(cities)].id,
-                lead_org_id=lead.id,
                 lead_kind="龙头企业",
+                **lead_from_register(lead),
                 status=ApplicationStatus.SUBMITTED,
             )
         )

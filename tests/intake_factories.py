@@ -20,6 +20,7 @@ from review_app.models import (
 from review_app.models._base import utcnow
 from review_app.services import rounds
 from review_app.services.intake import credit_codes
+from review_app.services.intake.organisations import lead_from_register, member_from_register
 
 ALL_CLAUSES = "责任落实;协同攻关;决策运行;资金筹措;知识产权;利益分配"
 _bodies = itertools.count(10_000_001, 7)
@@ -54,16 +55,15 @@ def make_unit(
     kind: str = "企业",
     province: str = "江苏省",
     city: str = "南京市",
-    standing: str = "good",
     legal_person: bool = True,
 ) -> Organisation:
+    """A unit in the centre's register."""
     org = Organisation(
         credit_code=code or valid_code(),
         name=name,
         kind=kind,
         province=province,
         city=city,
-        credit_standing=CreditStanding(standing),
         is_legal_person=legal_person,
     )
     session.add(org)
@@ -83,12 +83,14 @@ def make_city_application(
     rd: str | None = "4",
     clauses: str = ALL_CLAUSES,
     members: list[tuple[Organisation, str]] | None = None,
+    declared_bad: tuple[str, ...] = (),
     status: str = "submitted",
     necessity: str = "必要性充分",
     feasibility: str = "可行性良好",
 ) -> Application:
-    """An application; by default a 龙头企业 lead above the thresholds, a university and a company as
-    members, all six clauses: it passes every rule."""
+    """An application declaring its units as the register has them (units whose credit codes are in
+    `declared_bad` declared 失信); by default a 龙头企业 lead above the thresholds, a university and a
+    company as members, all six clauses: it passes every rule."""
     city_row = session.exec(select(City).where(City.name == city)).one()
     lead = lead or make_unit(session, f"{code}牵头股份有限公司", city=city)
     application = Application(
@@ -97,8 +99,9 @@ def make_city_application(
         title=f"江苏省{code}创新联合体",
         field="集成电路",
         city_id=city_row.id,
-        lead_org_id=lead.id,
         lead_kind=lead_kind,
+        **lead_from_register(lead),
+        lead_credit_standing=CreditStanding.BAD if lead.credit_code in declared_bad else CreditStanding.GOOD,
         revenue_2025=Decimal(revenue) if revenue is not None else None,
         rd_intensity_2025=Decimal(rd) if rd is not None else None,
         agreement_clauses=clauses,
@@ -115,8 +118,15 @@ def make_city_application(
             (make_unit(session, f"{code}配套企业有限公司"), "企业"),
         ]
     for position, (org, unit_type) in enumerate(members, start=1):
+        standing = CreditStanding.BAD if org.credit_code in declared_bad else CreditStanding.GOOD
         session.add(
-            ApplicationMember(application_id=application.id, org_id=org.id, unit_type=unit_type, position=position)
+            ApplicationMember(
+                application_id=application.id,
+                unit_type=unit_type,
+                position=position,
+                credit_standing=standing,
+                **member_from_register(org),
+            )
         )
     session.flush()
     return application

@@ -3,7 +3,7 @@ and the import. Registered on the console's blueprint (admin.blueprint.bp)."""
 
 import io
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, render_template, request, send_file
 from flask_babel import gettext as _
 
 from ..access import current_actor, require_owner
@@ -53,7 +53,7 @@ def import_template():
 def round_import(round_id: int):
     review_round = round_or_404(round_id)
     form = ImportForm()
-    problems = []
+    problems, result = [], None
     if form.validate_on_submit():
         files = [(f.filename or "upload", f.read()) for f in (form.file.data, form.second.data) if f]
         imported = attempt(
@@ -72,6 +72,6 @@ def round_import(round_id: int):
                 ),
                 "success",
             )
-            return redirect(url_for("admin.round_applications", round_id=round_id))
     status = 400 if problems else 200
-    return render_template("admin/import.html", form=form, round=review_round, problems=problems), status
+    page = render_template("admin/import.html", form=form, round=review_round, problems=problems, result=result)
+    return page, status

@@ -1,5 +1,5 @@
-"""Rounds and intake: `flask create-round`, `flask import-applications` and `flask formal-check`
-(design.md, "Command line")."""
+"""Rounds and intake: `flask create-round`, `flask import-applications`, `flask formal-check` and
+`flask import-credit-list` (design.md, "Command line")."""
 
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from ..db import get_session
 from ..models import RoundKind
 from ..services import rounds
 from ..services.check import report, runner
-from ..services.intake import importer
+from ..services.intake import credit_list, importer
 from .common import as_cli, refusals, round_by_id
 
 
@@ -46,6 +46,8 @@ def import_applications(files: tuple[str, ...], round_id: int) -> None:
             session, review_round=review_round, files=[(Path(f).name, Path(f).read_bytes()) for f in files], by=None
         )
     session.commit()
+    for row in result.rows:
+        click.echo(f"{row.sheet} {row.row} {row.code} {row.unit}: {row.label}")
     click.echo(
         f"created {result.applications_created}, updated {result.applications_updated}, "
         f"unchanged {result.applications_unchanged} application(s); members changed in {result.members_changed}"
@@ -83,4 +85,22 @@ def formal_check(round_id: int, out: str) -> None:
     click.echo(out)
 
 
-COMMANDS = (create_round, import_applications, formal_check)
+@click.command("import-credit-list")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_credit_list(file: str) -> None:
+    """Replace the centre's 失信 list with FILE (.xlsx with sheet 失信名单, or CSV: 统一社会信用代码,
+    单位名称, 失信原因, 列入日期). All or nothing: with any bad row nothing changes and every bad row
+    is listed on standard error."""
+    as_cli()
+    session = get_session()
+    with refusals():
+        result = credit_list.import_list(session, filename=Path(file).name, data=Path(file).read_bytes(), by=None)
+    session.commit()
+    click.echo(
+        f"{result.total} unit(s) on the list: added {len(result.added)}, updated {len(result.updated)}, "
+        f"removed {len(result.removed)}, unchanged {result.unchanged}"
+    )
+
+
+COMMANDS = (create_round, import_applications, formal_check, import_credit_list)

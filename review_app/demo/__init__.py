@@ -32,6 +32,7 @@ from ..services.assign import proposals
 from ..services.assign.problem import RunChoices
 from ..services.compliance import audit
 from ..services.intake import credit_codes
+from ..services.intake.organisations import lead_from_register, member_from_register
 from ..services.platform import passwords
 from ..services.platform.storage import FolderStore
 from . import intake
@@ -165,8 +166,8 @@ class _Builder:
             title=f"江苏省{topic}创新联合体",
             field=field,
             city_id=city.id,
-            lead_org_id=lead.id,
             lead_kind=lead_kind,
+            **lead_from_register(lead),
             revenue_2025=Decimal(f"{rng.uniform(10.5, 260):.2f}")
             if lead_kind == "龙头企业"
             else Decimal(f"{rng.uniform(1, 40):.2f}"),
@@ -192,7 +193,10 @@ class _Builder:
             if org.id != lead.id:
                 self.session.add(
                     ApplicationMember(
-                        application_id=application.id, org_id=org.id, unit_type=org.kind, position=position
+                        application_id=application.id,
+                        unit_type=org.kind,
+                        position=position,
+                        **member_from_register(org),
                     )
                 )
         return application

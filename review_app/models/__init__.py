@@ -13,7 +13,7 @@ from .applications import (
 from .audit import AuditEvent, AuditHead
 from .experts import Conflict, ConflictSource, Expert
 from .jobs import Job, JobStatus, Notification, RateCounter
-from .orgs import City, CreditStanding, Organisation
+from .orgs import City, CreditListEntry, CreditStanding, Organisation
 from .reviews import (
     Assignment,
     AssignmentPin,
@@ -50,6 +50,7 @@ __all__ = [
     "ConflictDeclaration",
     "ConflictSource",
     "Consortium",
+    "CreditListEntry",
     "CreditStanding",
     "Criterion",
     "Expert",

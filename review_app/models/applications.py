@@ -7,6 +7,7 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from ._base import enum_type, utcnow
+from .orgs import CreditStanding
 
 
 class ApplicationStatus(StrEnum):
@@ -29,6 +30,11 @@ class Consortium(SQLModel, table=True):
 
 
 class Application(SQLModel, table=True):
+    """One application as its city declared it. The lead unit's facts as declared (name, credit code,
+    province, city, credit standing; its type follows from `lead_kind`) are a snapshot of this
+    application's own: what another application declares about the same unit never changes them.
+    `lead_org_id` names the unit's entry in the centre's register (its identity, by credit code)."""
+
     __tablename__ = "applications"
     __table_args__ = (UniqueConstraint("round_id", "code"),)
 
@@ -41,6 +47,11 @@ class Application(SQLModel, table=True):
     consortium_id: int | None = Field(default=None, foreign_key="consortia.id")  # annual rounds
     lead_org_id: int = Field(foreign_key="organisations.id", index=True)
     lead_kind: str = Field(max_length=32)  # 牵头单位类型
+    lead_name: str = Field(default="", max_length=200)  # the lead unit as declared
+    lead_credit_code: str = Field(default="", max_length=32, index=True)
+    lead_province: str | None = Field(default=None, max_length=32)
+    lead_city: str | None = Field(default=None, max_length=32)
+    lead_credit_standing: CreditStanding = Field(default=CreditStanding.GOOD, sa_type=enum_type(CreditStanding))
     revenue_2025: Decimal | None = Field(default=None, max_digits=14, decimal_places=4)  # 亿元
     rd_intensity_2025: Decimal | None = Field(default=None, max_digits=7, decimal_places=3)  # %
     agreement_clauses: str = ""  # covered mechanisms, separated by ';'
@@ -54,14 +65,21 @@ class Application(SQLModel, table=True):
 
 
 class ApplicationMember(SQLModel, table=True):
+    """A member unit of one application, with its facts as that application declared them."""
+
     __tablename__ = "application_members"
     __table_args__ = (UniqueConstraint("application_id", "org_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="applications.id", index=True)
-    org_id: int = Field(foreign_key="organisations.id", index=True)
+    org_id: int = Field(foreign_key="organisations.id", index=True)  # the unit's register entry
     unit_type: str = Field(max_length=32)  # 单位类型
     position: int = 0
+    name: str = Field(default="", max_length=200)  # as declared
+    credit_code: str = Field(default="", max_length=32, index=True)
+    province: str | None = Field(default=None, max_length=32)
+    city: str | None = Field(default=None, max_length=32)
+    credit_standing: CreditStanding = Field(default=CreditStanding.GOOD, sa_type=enum_type(CreditStanding))
 
 
 class AttachmentKind(StrEnum):

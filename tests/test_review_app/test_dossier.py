@@ -31,7 +31,7 @@ def test_a_dossier_holds_city_lead_members_in_order_and_the_latest_file_of_each_
     _attach(session, application, AttachmentKind.APPLICATION_FORM, "申请书.pdf")
     found = dossier.load(session, application)
     assert found.application is application and found.city.name == "苏州市"
-    assert found.lead.id == application.lead_org_id
+    assert found.lead.credit_code == application.lead_credit_code
     members = [(m.org.name, m.unit_type) for m in found.members]
     assert members == [("某研究所", "科研院所"), ("配套企业有限公司", "企业")]
     assert {kind: a.filename for kind, a in found.attachments.items()} == {

@@ -146,9 +146,9 @@ def test_r6_warns_without_university_or_institute(app, session, rnd):
 
 
 def test_r7_bad_credit_or_not_a_legal_person_fails(app, session, rnd):
-    bad = make_unit(session, "失信成员有限公司", standing="bad")
+    bad = make_unit(session, "失信成员有限公司")
     branch = make_unit(session, "某公司南京分公司", legal_person=False)
-    make_city_application(session, rnd, code="A1", members=[(bad, "企业")])
+    make_city_application(session, rnd, code="A1", members=[(bad, "企业")], declared_bad=(bad.credit_code,))
     make_city_application(session, rnd, code="A2", members=[(branch, "企业")])
     found = verdicts(session, rnd)
     assert found[("A1", "R7")][0] == Verdict.FAIL and "失信成员有限公司" in found[("A1", "R7")][1]

@@ -2,6 +2,7 @@
 bad row listed in Chinese, idempotence, the CLI and the admin page."""
 
 import io
+import re
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -98,11 +99,14 @@ def snapshot(session):
     apps = session.exec(select(Application).order_by(Application.code)).all()
     return (
         [
-            (a.code, a.title, a.city_id, a.lead_org_id, a.revenue_2025, a.rd_intensity_2025, a.status, a.updated_at)
+            (a.code, a.title, a.city_id, a.lead_org_id, a.lead_name, a.revenue_2025, a.status, a.updated_at)
             for a in apps
         ],
-        sorted((m.application_id, m.org_id, m.unit_type, m.position) for m in session.exec(select(ApplicationMember))),
-        sorted((o.credit_code, o.name, o.province, o.credit_standing) for o in session.exec(select(Organisation))),
+        sorted(
+            (m.application_id, m.org_id, m.unit_type, m.position, m.name, m.province, m.credit_standing)
+            for m in session.exec(select(ApplicationMember))
+        ),
+        sorted((o.credit_code, o.name, o.province, o.city) for o in session.exec(select(Organisation))),
     )
 
 
@@ -147,6 +151,53 @@ def test_the_same_file_twice_changes_nothing(app, session, rnd):
     assert not result.changed and result.applications_unchanged == 2
     session.expire_all()
     assert snapshot(session) == before
+
+
+def test_two_applications_naming_one_unit_differently_import_twice_as_unchanged(app, session, rnd):
+    """Issue 14: one lead unit named two ways (and a member declared 失信 by one application only) no
+    longer flips on every import: each application keeps its own declaration, every row says 未变."""
+    apps = [
+        app_row("2026320501", LEAD_A),
+        app_row("2026320502", LEAD_A, 牵头单位名称="牵头公司（简称）", 所属设区市="无锡"),
+    ]
+    members = GOOD_MEMBERS[:3] + [member_row("2026320502", FIRM, "苏州配套公司", "企业", 信用状况="失信")]
+    data = workbook(apps, members)
+    first = do_import(app, session, rnd, [("申报.xlsx", data)])
+    assert [r.outcome for r in first.rows] == ["new"] * 2 + ["new"] * 4
+    before = snapshot(session)
+    second = do_import(app, session, rnd, [("申报.xlsx", data)])
+    assert [(r.sheet, r.row, r.outcome) for r in second.rows] == [
+        ("申请", 2, "unchanged"),
+        ("申请", 3, "unchanged"),
+        ("成员单位", 2, "unchanged"),
+        ("成员单位", 3, "unchanged"),
+        ("成员单位", 4, "unchanged"),
+        ("成员单位", 5, "unchanged"),
+    ]
+    assert (second.applications_updated, second.members_changed, second.changed) == (0, 0, False)
+    session.expire_all()
+    assert snapshot(session) == before
+    leads = dict(session.exec(select(Application.code, Application.lead_name)).all())
+    assert leads == {"2026320501": "牵头2026320501股份有限公司", "2026320502": "牵头公司（简称）"}
+    standings = session.exec(
+        select(Application.code, ApplicationMember.credit_standing)
+        .join(Application, Application.id == ApplicationMember.application_id)
+        .where(ApplicationMember.credit_code == FIRM)
+    ).all()
+    assert sorted(standings) == [("2026320501", "good"), ("2026320502", "bad")]
+
+
+def test_the_second_import_page_says_unchanged_for_every_row(client, auth, users, rnd):
+    auth.login("admin1")
+    data = workbook(GOOD_APPS, GOOD_MEMBERS)
+    for _time in range(2):
+        response = auth.post(
+            f"/admin/rounds/{rnd.id}/import",
+            {"file": (io.BytesIO(data), "申报.xlsx")},
+            content_type="multipart/form-data",
+        )
+    outcomes = re.findall(r'<tr class="outcome [^"]*">(.*?)</tr>', response.text)
+    assert len(outcomes) == 6 and all(row.endswith("<td>未变</td>") for row in outcomes)
 
 
 def test_a_file_with_several_bad_rows_imports_nothing_and_lists_each(app, session, rnd):
@@ -235,6 +286,8 @@ def test_the_cli_imports_and_lists_every_bad_row_on_failure(app, runner, session
     assert "created 2" in result.output
     again = runner.invoke(args=["import-applications", str(good), "--round", str(rnd.id)])
     assert again.exit_code == 0 and "created 0, updated 0, unchanged 2" in again.output
+    rows = [line for line in again.output.splitlines() if line.startswith(("申请", "成员单位"))]
+    assert len(rows) == 6 and all(line.endswith(": 未变") for line in rows)
     bad = tmp_path / "bad.csv"
     bad.write_bytes(
         csv_bytes(APP_HEADER, [app_row("X1", 牵头单位类型="大企业"), app_row("X2", 所属设区市="上海市")], "gbk")
@@ -260,6 +313,6 @@ def test_the_admin_import_page_shows_every_problem(client, auth, users, rnd):
     response = auth.post(
         f"/admin/rounds/{rnd.id}/import", {"file": (io.BytesIO(good), "好.xlsx")}, content_type="multipart/form-data"
     )
-    assert response.status_code == 302
+    assert response.status_code == 200 and response.text.count('class="outcome outcome-new"') == 6
     listing = client.get(f"/admin/rounds/{rnd.id}/applications").text
     assert listing.count('class="app-row"') == 2

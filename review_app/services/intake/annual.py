@@ -7,6 +7,7 @@ from ...models import Application, Consortium, Organisation, Round, RoundKind, U
 from ..compliance import audit
 from . import notice
 from .access import require_intake
+from .organisations import lead_from_register
 
 
 def annual_report(
@@ -32,8 +33,8 @@ def annual_report(
         field=consortium.field,
         city_id=consortium.city_id,
         consortium_id=consortium.id,
-        lead_org_id=consortium.lead_org_id,
         lead_kind=lead.kind or "",
+        **lead_from_register(lead),
         agreement_clauses=";".join(notice.AGREEMENT_CLAUSES),
     )
     session.add(application)

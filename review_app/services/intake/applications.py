@@ -30,7 +30,16 @@ from . import dossier, notice
 from .access import ApplicationError, intake_open, require_draft, require_intake
 from .attachments import REQUIRED_ATTACHMENTS, missing_for_submission
 from .dossier import Dossier
-from .organisations import STANDING, normalise_code, set_members, upsert_organisation
+from .organisations import (
+    STANDING,
+    Declared,
+    Register,
+    declare_lead,
+    declared_lead,
+    declared_member,
+    normalise_code,
+    set_members,
+)
 
 
 @dataclass
@@ -165,20 +174,53 @@ def _input_problems(data: ApplicationInput) -> list[str]:
     return problems
 
 
-def _apply(session: Session, application: Application, data: ApplicationInput, city: City) -> None:
-    problems = _input_problems(data)
-    if problems:
-        raise ApplicationError("；".join(problems))
-    lead = upsert_organisation(
-        session,
+def _declared(data: ApplicationInput, city: City) -> tuple[Declared, list[Declared]]:
+    """The lead and the members as the form declares them."""
+    lead = Declared(
         credit_code=data.lead_credit_code,
         name=data.lead_name,
         kind=notice.lead_org_kind(data.lead_kind),
         province="江苏省",
         city=city.name,
     )
+    members = [
+        Declared(
+            credit_code=m.credit_code,
+            name=m.name,
+            kind=m.unit_type,
+            province=m.province,
+            city=m.city,
+            standing=STANDING.get(m.credit_standing, STANDING[notice.CREDIT_GOOD]),
+        )
+        for m in data.members
+    ]
+    return lead, members
+
+
+def declared_units(session: Session, application: Application) -> dict:
+    """The application's units as declared, in plain values (for audit details)."""
+    members = session.exec(
+        select(ApplicationMember)
+        .where(ApplicationMember.application_id == application.id)
+        .order_by(ApplicationMember.position, ApplicationMember.id)
+    )
+    return {
+        "lead": declared_lead(application).as_dict() if application.lead_credit_code else None,
+        "members": [declared_member(m).as_dict() for m in members],
+    }
+
+
+def _apply(session: Session, application: Application, data: ApplicationInput, city: City) -> None:
+    """Store the form on the application; its units as declared go to its own snapshot, never to the
+    centre's register (see `organisations`)."""
+    problems = _input_problems(data)
+    if problems:
+        raise ApplicationError("；".join(problems))
+    lead, members = _declared(data, city)
+    register = Register(session)
     application.title, application.field = data.title.strip(), data.field.strip()
-    application.lead_org_id, application.lead_kind = lead.id, data.lead_kind
+    application.lead_kind = data.lead_kind
+    declare_lead(session, application=application, lead=lead, register=register)
     application.revenue_2025, application.rd_intensity_2025 = data.revenue_2025, data.rd_intensity_2025
     application.agreement_clauses = ";".join(c for c in notice.AGREEMENT_CLAUSES if c in data.agreement_clauses)
     application.city_opinion = data.city_opinion.strip()
@@ -186,21 +228,7 @@ def _apply(session: Session, application: Application, data: ApplicationInput, c
     application.updated_at = utcnow()
     session.add(application)
     session.flush()
-    orgs = [
-        upsert_organisation(
-            session,
-            credit_code=m.credit_code,
-            name=m.name,
-            kind=m.unit_type,
-            province=m.province or None,
-            city=m.city or None,
-            standing=STANDING.get(m.credit_standing),
-        )
-        for m in data.members
-    ]
-    set_members(
-        session, application=application, members=[(o, m.unit_type) for o, m in zip(orgs, data.members, strict=True)]
-    )
+    set_members(session, application=application, members=members, register=register)
 
 
 def create(
@@ -227,7 +255,11 @@ def create(
         by=by,
         target=application,
         round_id=review_round.id,
-        details={"code": application.code, "title": application.title, "members": len(data.members)},
+        details={
+            "code": application.code,
+            "title": application.title,
+            "declared": declared_units(session, application),
+        },
     )
     return application
 
@@ -238,15 +270,20 @@ def update(session: Session, *, application: Application, data: ApplicationInput
     require_draft(application)
     if application.consortium_id is not None:
         raise ApplicationError(_("An annual report's consortium details are kept by the provincial centre."))
-    before = {"title": application.title, "lead": application.lead_org_id, "kind": application.lead_kind}
+    before = {"title": application.title, "lead_kind": application.lead_kind, **declared_units(session, application)}
     _apply(session, application, data, session.get(City, application.city_id))
+    after = {"title": application.title, "lead_kind": application.lead_kind, **declared_units(session, application)}
     audit.record(
         session,
         action="application.update",
         by=by,
         target=application,
         round_id=review_round.id,
-        details={"code": application.code, "before": before, "members": len(data.members)},
+        details={
+            "code": application.code,
+            "before": {k: v for k, v in before.items() if v != after[k]},
+            "declared": after,
+        },
     )
     return application
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ...models import Application, CheckResult, City, Organisation, Round
+from ...models import Application, CheckResult, City, Round
 from .applications import ApplicationView, view
 
 
@@ -14,7 +14,7 @@ from .applications import ApplicationView, view
 class ListingRow:
     application: Application
     city: str
-    lead: str
+    lead: str  # as the application declared it
     worst: str | None  # the worst effective verdict of the formal check, None before it ran
 
 
@@ -31,9 +31,8 @@ def round_listing(session: Session, *, round_id: int, city_id: int | None = None
     if review_round is None:
         return None
     query = (
-        select(Application, City.name, Organisation.name)
+        select(Application, City.name, Application.lead_name)
         .join(City, City.id == Application.city_id)
-        .join(Organisation, Organisation.id == Application.lead_org_id)
         .where(Application.round_id == round_id)
         .order_by(Application.code)
     )

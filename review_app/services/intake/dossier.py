@@ -2,9 +2,10 @@
 
 A dossier is the application row (which carries the city's opinion: the recommendation, necessity and
 feasibility texts) with its city, its lead unit, its member units in their order, and its current
-attachment of each kind. The city's page, the formal check, the expert's sheet and the exports all read
-applications through it, so they show the same members in the same order; `load_all` loads any number of
-applications in three queries.
+attachment of each kind. Units are read as this application declared them (its snapshot), with only
+the centre's register saying whether each is an independent legal person. The city's page, the formal
+check, the expert's sheet and the exports all read applications through it, so they show the same
+members in the same order; `load_all` loads any number of applications in three queries.
 """
 
 from collections import defaultdict
@@ -14,16 +15,42 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from ...models import Application, ApplicationMember, Attachment, AttachmentKind, City, Organisation
+from ...models import Application, ApplicationMember, Attachment, AttachmentKind, City, CreditStanding, Organisation
 from . import notice
+from .organisations import Declared, declared_lead, declared_member
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit as the application declared it, and whether the centre's register has it as a legal person."""
+
+    credit_code: str
+    name: str
+    kind: str
+    province: str | None
+    city: str | None
+    credit_standing: CreditStanding
+    is_legal_person: bool = True
+
+    @classmethod
+    def of(cls, declared: Declared, is_legal_person: bool = True) -> "Unit":
+        return cls(
+            declared.credit_code,
+            declared.name,
+            declared.kind,
+            declared.province,
+            declared.city,
+            declared.standing,
+            is_legal_person,
+        )
 
 
 @dataclass(frozen=True)
 class Member:
-    """One member unit: its membership (unit type, position) and the unit itself."""
+    """One member unit: its membership (unit type, position) and the unit as declared."""
 
     member: ApplicationMember
-    org: Organisation
+    org: Unit
 
     @property
     def unit_type(self) -> str:
@@ -36,7 +63,7 @@ class Dossier:
 
     application: Application
     city: City
-    lead: Organisation
+    lead: Unit
     members: list[Member]
     attachments: dict[AttachmentKind, Attachment]  # the current file of each kind
 
@@ -45,7 +72,7 @@ class Dossier:
         """The co-construction agreement's clauses as stored, in the notice's order."""
         return notice.split_clauses(self.application.agreement_clauses or "")
 
-    def units(self) -> list[tuple[str, Organisation]]:
+    def units(self) -> list[tuple[str, Unit]]:
         """The lead unit then the members, each with its role, for messages that name a unit."""
         return [(str(_l("lead unit")), self.lead)] + [(str(_l("member unit")), m.org) for m in self.members]
 
@@ -59,22 +86,22 @@ def load_all(session: Session, applications: Sequence[Application]) -> list[Doss
     """The dossiers of these applications, in their order, in three queries whatever their number."""
     ids = [a.id for a in applications]
     heads = {
-        app_id: (city, lead)
-        for app_id, city, lead in session.exec(
-            select(Application.id, City, Organisation)
+        application.id: (city, Unit.of(declared_lead(application), legal))
+        for application, city, legal in session.exec(
+            select(Application, City, Organisation.is_legal_person)
             .join(City, City.id == Application.city_id)
             .join(Organisation, Organisation.id == Application.lead_org_id)
             .where(Application.id.in_(ids))
         )
     }
     members: dict[int, list[Member]] = defaultdict(list)
-    for member, org in session.exec(
-        select(ApplicationMember, Organisation)
+    for member, legal in session.exec(
+        select(ApplicationMember, Organisation.is_legal_person)
         .join(Organisation, Organisation.id == ApplicationMember.org_id)
         .where(ApplicationMember.application_id.in_(ids))
         .order_by(ApplicationMember.application_id, ApplicationMember.position, ApplicationMember.id)
     ):
-        members[member.application_id].append(Member(member, org))
+        members[member.application_id].append(Member(member, Unit.of(declared_member(member), legal)))
     # A new upload replaces the file of its kind; by id order, the latest one wins should two remain.
     attachments: dict[int, dict[AttachmentKind, Attachment]] = defaultdict(dict)
     for attachment in session.exec(

@@ -10,7 +10,10 @@ Semantics. All or nothing: every bad row is listed (sheet, row, column, reason, 
 changes. Only what cannot be read is rejected (a missing required cell, a value outside an
 enumeration, a number that is not a number, a member of an application that does not exist);
 everything else is stored and the formal check judges it. Applications are keyed by 申报编号 within
-the round and units by credit code, so importing the same file twice changes nothing. An application
+the round and their units by credit code; each application keeps its units as its rows declare them (a
+snapshot of its own, see `organisations`), so two applications naming one unit differently change
+nothing of each other and importing the same file twice changes nothing: every row reports 未变. The
+result lists each row's outcome (新增, 更新, 未变). An application
 in the 申请 sheet of an import that also carries a 成员单位 sheet gets exactly the members listed there.
 Imported applications count as recommended by their city (status submitted).
 """
@@ -20,15 +23,16 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from ...models import Application, ApplicationStatus, City, Organisation, Round, RoundKind, RoundStage, User
+from ...models import Application, ApplicationStatus, City, Round, RoundKind, RoundStage, User
 from ...models._base import utcnow
 from ..compliance import audit
 from ..platform import tables
 from ..platform.tables import ImportRejected, RowProblem, Table
 from . import notice
-from .organisations import STANDING, Organisations, normalise_code, set_members
+from .organisations import STANDING, Declared, Register, declare_lead, normalise_code, set_members
 from .template import APPLICATION_SHEET, MEMBER_SHEET, SHEETS
 
 SHEET_TITLES = {
@@ -48,13 +52,34 @@ IMPORT_STAGES = (RoundStage.DRAFT, RoundStage.INTAKE, RoundStage.FORMAL_CHECK)
 MAX_ROWS = 5000
 
 
+NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
+OUTCOME_LABELS = {NEW: _l("Added"), UPDATED: _l("Updated"), UNCHANGED: _l("Unchanged")}
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """What the import did with one row of a sheet: NEW, UPDATED or UNCHANGED."""
+
+    sheet: str
+    row: int
+    code: str  # the application's 申报编号
+    unit: str  # the unit the row names (its credit code)
+    outcome: str
+
+    @property
+    def label(self) -> str:
+        """新增, 更新 or 未变."""
+        return str(OUTCOME_LABELS[self.outcome])
+
+
 @dataclass(frozen=True)
 class ImportResult:
     applications_created: int
     applications_updated: int
     applications_unchanged: int
     members_changed: int
-    organisations_created: int
+    organisations_created: int  # credit codes entered into the centre's register for the first time
+    rows: tuple[RowOutcome, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -298,7 +323,7 @@ def import_files(
     leads = {a.code: a.lead_code for a in parsed_apps}
     for code, application in existing.items():
         if code not in leads:
-            leads[code] = session.get(Organisation, application.lead_org_id).credit_code
+            leads[code] = application.lead_credit_code
     known = set(existing) | {a.code for a in parsed_apps}
     if APPLICATION_SHEET in sheets:  # codes of rejected rows are known too: say only what is wrong
         known |= {v["code"] for _r, v in sheets[APPLICATION_SHEET].rows}
@@ -318,23 +343,16 @@ def _apply(
     by: User | None,
 ) -> ImportResult:
     cities = {c.name: c for c in session.exec(select(City))}
-    orgs = Organisations(session)
-    created = updated = unchanged = members_changed = 0
+    register = Register(session)
     now = utcnow()
     touched: dict[str, Application] = {}
+    outcomes: dict[str, str] = {}  # by application code
+    app_rows: dict[str, int] = {}
     for p in parsed_apps:
-        lead = orgs.upsert(
-            credit_code=p.lead_code,
-            name=p.lead_name,
-            kind=notice.lead_org_kind(p.lead_kind),
-            province="江苏省",
-            city=p.city,
-        )
         values = {
             "title": p.title,
             "field": p.field,
             "city_id": cities[p.city].id,
-            "lead_org_id": lead.id,
             "lead_kind": p.lead_kind,
             "revenue_2025": p.revenue,
             "rd_intensity_2025": p.rd,
@@ -342,55 +360,85 @@ def _apply(
             "city_opinion": p.opinion,
             "status": ApplicationStatus.SUBMITTED,
         }
+        lead = Declared(
+            credit_code=p.lead_code,
+            name=p.lead_name,
+            kind=notice.lead_org_kind(p.lead_kind),
+            province="江苏省",
+            city=p.city,
+        )
         application = existing.get(p.code)
         if application is None:
             application = Application(round_id=review_round.id, code=p.code, submitted_at=now, **values)
+            declare_lead(session, application=application, lead=lead, register=register)
             session.add(application)
-            created += 1
-        elif any(getattr(application, k) != v for k, v in values.items()) or orgs.changed(lead):
+            outcomes[p.code] = NEW
+        else:
+            changed = any(getattr(application, k) != v for k, v in values.items())
             for k, v in values.items():
                 setattr(application, k, v)
-            application.submitted_at = application.submitted_at or now
-            application.updated_at = now
-            updated += 1
-        else:
-            unchanged += 1
+            changed |= declare_lead(session, application=application, lead=lead, register=register)
+            outcomes[p.code] = UPDATED if changed else UNCHANGED
         touched[p.code] = application
+        app_rows[p.code] = p.row
     session.flush()
+    rows: list[RowOutcome] = []
+    members_changed = 0
     if parsed_members is not None:
         by_code: dict[str, list[ParsedMember]] = defaultdict(list)
         for m in parsed_members:
             by_code[m.code].append(m)
-        for code in set(by_code) | set(touched):
+        for code in sorted(set(by_code) | set(touched)):
             application = touched.get(code) or existing[code]
-            rows = by_code.get(code, [])
-            member_orgs = [
-                (
-                    orgs.upsert(
-                        credit_code=m.credit_code,
-                        name=m.name,
-                        kind=m.unit_type,
-                        province=m.province,
-                        city=m.city,
-                        standing=STANDING[m.standing],
-                    ),
-                    m.unit_type,
+            listed = by_code.get(code, [])
+            declared = [
+                Declared(
+                    credit_code=m.credit_code,
+                    name=m.name,
+                    kind=m.unit_type,
+                    province=m.province,
+                    city=m.city,
+                    standing=STANDING[m.standing],
                 )
-                for m in rows
+                for m in listed
             ]
-            org_changed = any(orgs.changed(o) for o, _t in member_orgs)
-            if set_members(session, application=application, members=member_orgs) or org_changed:
+            member_outcomes = set_members(session, application=application, members=declared, register=register)
+            rows += [
+                RowOutcome(MEMBER_SHEET, m.row, code, m.credit_code, {"new": NEW, "updated": UPDATED}.get(o, UNCHANGED))
+                for m, o in zip(listed, member_outcomes, strict=False)
+            ]
+            if any(o != "unchanged" for o in member_outcomes):
                 members_changed += 1
-                application.updated_at = now
-                if code in existing and code not in touched:
-                    updated += 1
-    result = ImportResult(created, updated, unchanged, members_changed, orgs.created)
+                if outcomes.get(code) != NEW:
+                    outcomes[code] = UPDATED
+    for code, outcome in outcomes.items():
+        if outcome == UPDATED:
+            application = touched.get(code) or existing[code]
+            application.updated_at = now
+            application.submitted_at = application.submitted_at or now
+    rows = [
+        RowOutcome(APPLICATION_SHEET, app_rows[code], code, touched[code].lead_credit_code, outcomes[code])
+        for code in sorted(app_rows, key=app_rows.get)
+    ] + sorted(rows, key=lambda r: r.row)
+    counts = list(outcomes.values())
+    result = ImportResult(
+        counts.count(NEW),
+        counts.count(UPDATED),
+        counts.count(UNCHANGED),
+        members_changed,
+        register.created,
+        tuple(rows),
+    )
     audit.record(
         session,
         action="applications.import",
         by=by,
         target=review_round,
         round_id=review_round.id,
-        details={"files": [name for name, _d in files], **result.__dict__},
+        details={
+            "files": [name for name, _d in files],
+            **{k: v for k, v in result.__dict__.items() if k != "rows"},
+            "rows": [f"{r.sheet}:{r.row}:{r.code}:{r.outcome}" for r in result.rows if r.outcome != UNCHANGED],
+        },
     )
     return result

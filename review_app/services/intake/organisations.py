@@ -1,11 +1,16 @@
-"""Units (organisations) keyed by their unified social credit code, and the members of an application.
+"""Units as an application declares them, and their entries in the centre's register.
 
-The one way a unit is created or updated, whether a city declares it on the application form or the
-centre imports it from a file: by credit code as people type it (normalised), last declared wins, and
-values not declared are left as they are.
+What a city (or the centre's import, on a city's behalf) declares about a unit — name, credit code,
+type, province, city, credit standing — is a snapshot kept with that application: its lead columns on
+`Application`, its members' on `ApplicationMember`. Declaring never changes the centre's register
+(`Organisation`): a credit code the register has never seen is entered with the name first declared,
+so that the unit has an identity (rule R2, conflicts of interest, the assignment), and from then on only
+the centre changes the entry (`register.update_entry`). So one city can no longer rewrite another city's
+units, and two applications naming one unit with two names no longer flip each other.
 """
 
 import re
+from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
@@ -21,73 +26,160 @@ def normalise_code(code: str) -> str:
     return re.sub(r"\s+", "", code).upper()
 
 
-class Organisations:
-    """Upserts of units in one session, remembering which units they created or changed (an import
-    reports both, and counts an application as updated when only its units changed)."""
+@dataclass(frozen=True)
+class Declared:
+    """One unit as an application declares it (a member's `kind` is its 单位类型)."""
+
+    credit_code: str
+    name: str
+    kind: str = ""
+    province: str | None = None
+    city: str | None = None
+    standing: CreditStanding = CreditStanding.GOOD
+
+    def __post_init__(self):
+        object.__setattr__(self, "credit_code", normalise_code(self.credit_code))
+        object.__setattr__(self, "name", (self.name or "").strip())
+        object.__setattr__(self, "province", (self.province or "").strip() or None)
+        object.__setattr__(self, "city", (self.city or "").strip() or None)
+
+    def as_dict(self) -> dict:
+        """For audit details: what was declared, in plain values."""
+        return {
+            "credit_code": self.credit_code,
+            "name": self.name,
+            "kind": self.kind,
+            "province": self.province,
+            "city": self.city,
+            "credit_standing": self.standing.value,
+        }
+
+
+def declared_lead(application: Application) -> Declared:
+    """The lead unit as the application declared it."""
+    return Declared(
+        credit_code=application.lead_credit_code,
+        name=application.lead_name,
+        kind=notice.lead_org_kind(application.lead_kind),
+        province=application.lead_province,
+        city=application.lead_city,
+        standing=CreditStanding(application.lead_credit_standing),
+    )
+
+
+def declared_member(member: ApplicationMember) -> Declared:
+    """A member unit as its application declared it."""
+    return Declared(
+        credit_code=member.credit_code,
+        name=member.name,
+        kind=member.unit_type,
+        province=member.province,
+        city=member.city,
+        standing=CreditStanding(member.credit_standing),
+    )
+
+
+def lead_from_register(org: Organisation) -> dict:
+    """An application's lead columns for a unit as the centre's register has it (the centre's own
+    paths: an annual report of a registered consortium, the demo)."""
+    return {
+        "lead_org_id": org.id,
+        "lead_name": org.name,
+        "lead_credit_code": org.credit_code,
+        "lead_province": org.province,
+        "lead_city": org.city,
+    }
+
+
+def member_from_register(org: Organisation) -> dict:
+    """A member row's unit columns for a unit as the centre's register has it (see `lead_from_register`)."""
+    return {
+        "org_id": org.id,
+        "name": org.name,
+        "credit_code": org.credit_code,
+        "province": org.province,
+        "city": org.city,
+    }
+
+
+class Register:
+    """Look-ups of the centre's register in one session; a code it has never seen is entered (with the
+    name first declared). Existing entries are never changed here. `created` counts the new entries."""
 
     def __init__(self, session: Session):
         self.session = session
         self.created = 0
-        self._changed: set[str] = set()
 
-    def upsert(
-        self,
-        *,
-        credit_code: str,
-        name: str,
-        kind: str | None = None,
-        province: str | None = None,
-        city: str | None = None,
-        standing: CreditStanding | None = None,
-    ) -> Organisation:
-        """The unit with this credit code, created or updated with what was declared (last declared
-        wins; values not declared are left as they are)."""
-        code = normalise_code(credit_code)
-        org = self.session.exec(select(Organisation).where(Organisation.credit_code == code)).first()
+    def entry(self, unit: Declared) -> Organisation:
+        org = self.session.exec(select(Organisation).where(Organisation.credit_code == unit.credit_code)).first()
         if org is None:
-            org = Organisation(credit_code=code, name=name.strip())
+            org = Organisation(
+                credit_code=unit.credit_code,
+                name=unit.name,
+                kind=unit.kind or None,
+                province=unit.province,
+                city=unit.city,
+            )
             self.session.add(org)
+            self.session.flush()
             self.created += 1
-            self._changed.add(code)
-        declared = {"name": name.strip(), "kind": kind, "province": province, "city": city, "credit_standing": standing}
-        for attr, value in declared.items():
-            if value and getattr(org, attr) != value:
-                setattr(org, attr, value)
-                self._changed.add(code)
-        self.session.flush()
         return org
 
-    def changed(self, org: Organisation) -> bool:
-        return org.credit_code in self._changed
+
+def declare_lead(session: Session, *, application: Application, lead: Declared, register: Register) -> bool:
+    """Store the lead unit as declared on the application (and its register identity); True if changed."""
+    org = register.entry(lead)
+    values = {
+        "lead_org_id": org.id,
+        "lead_name": lead.name,
+        "lead_credit_code": lead.credit_code,
+        "lead_province": lead.province,
+        "lead_city": lead.city,
+        "lead_credit_standing": lead.standing,
+    }
+    changed = any(getattr(application, k) != v for k, v in values.items())
+    for k, v in values.items():
+        setattr(application, k, v)
+    return changed
 
 
-def upsert_organisation(session: Session, **declared) -> Organisation:
-    """One unit upserted on its own (see `Organisations.upsert`)."""
-    return Organisations(session).upsert(**declared)
-
-
-def set_members(session: Session, *, application: Application, members: list[tuple[Organisation, str]]) -> bool:
-    """Make the application's members exactly `members` (org, unit type) in this order; True if changed."""
+def set_members(
+    session: Session, *, application: Application, members: list[Declared], register: Register
+) -> list[str]:
+    """Make the application's members exactly `members` as declared, in this order. Returns each
+    declared member's outcome in order ("new", "updated" or "unchanged"), then "removed" once per
+    member dropped."""
     current = {
-        m.org_id: m
+        m.credit_code: m
         for m in session.exec(select(ApplicationMember).where(ApplicationMember.application_id == application.id))
     }
-    wanted = {org.id for org, _t in members}
-    changed = False
-    for org_id, member in current.items():
-        if org_id not in wanted:
-            session.delete(member)
-            changed = True
+    wanted = {unit.credit_code for unit in members}
+    removed = [member for code, member in current.items() if code not in wanted]
+    for member in removed:
+        session.delete(member)
     session.flush()
-    for position, (org, unit_type) in enumerate(members, start=1):
-        member = current.get(org.id)
+    outcomes = []
+    for position, unit in enumerate(members, start=1):
+        values = {
+            "unit_type": unit.kind,
+            "position": position,
+            "name": unit.name,
+            "province": unit.province,
+            "city": unit.city,
+            "credit_standing": unit.standing,
+        }
+        member = current.get(unit.credit_code)
         if member is None:
+            org = register.entry(unit)
             session.add(
-                ApplicationMember(application_id=application.id, org_id=org.id, unit_type=unit_type, position=position)
+                ApplicationMember(application_id=application.id, org_id=org.id, credit_code=unit.credit_code, **values)
             )
-            changed = True
-        elif (member.unit_type, member.position) != (unit_type, position):
-            member.unit_type, member.position = unit_type, position
-            changed = True
+            outcomes.append("new")
+        elif any(getattr(member, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(member, k, v)
+            outcomes.append("updated")
+        else:
+            outcomes.append("unchanged")
     session.flush()
-    return changed
+    return outcomes + ["removed"] * len(removed)

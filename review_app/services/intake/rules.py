@@ -12,8 +12,9 @@ R0 every credit code (lead and members) is well formed (GB 32100-2015, with the 
    credit codes are); R3 a 龙头企业 lead had 2025 revenue ≥ 10亿元 and R&D intensity ≥ 3 %; R4 a 独角兽企业
    lead had R&D intensity ≥ 3 %; R5 the lead is of a kind the notice names (the six platform kinds or an
    enterprise kind); R6 a university or research institute among the members (a warning, not a fail);
-   R7 every unit is a legal person in good credit standing; R8 the co-construction agreement covers the
-   six mechanisms; R9 bonus flags (长三角 members, service bodies), always 通过.
+   R7 every unit is a legal person (the centre's register) in good credit standing (neither declared
+   失信 on the application nor on the centre's imported 失信 list; the finding names the source); R8 the
+   co-construction agreement covers the six mechanisms; R9 bonus flags (长三角 members, service bodies), always 通过.
 Annual self-evaluation rounds check the existing consortium's lead (R0, R2, R7); the other rules do
 not apply and say so.
 """
@@ -27,8 +28,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from ...models import Application, ApplicationStatus, CreditStanding, Round, RoundKind, Verdict
-from . import credit_codes, notice
+from ...models import Application, ApplicationStatus, CreditListEntry, CreditStanding, Round, RoundKind, Verdict
+from . import credit_codes, credit_list, notice
 from .dossier import Dossier, load_all
 
 RULES = ("R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9")
@@ -66,7 +67,8 @@ class RoundFacts:
 
     review_round: Round
     submitted_by_city: Counter
-    codes_by_lead: dict[int, list[str]]
+    codes_by_lead: dict[str, list[str]]  # application codes by their lead's credit code
+    credit_list: dict[str, CreditListEntry]  # the centre's 失信 list, by credit code
 
     @property
     def annual(self) -> bool:
@@ -123,7 +125,7 @@ def rule_r1(d: Dossier, facts: RoundFacts) -> Finding:
 
 
 def rule_r2(d: Dossier, facts: RoundFacts) -> Finding:
-    others = [c for c in facts.codes_by_lead[d.lead.id] if c != d.application.code]
+    others = [c for c in facts.codes_by_lead[d.lead.credit_code] if c != d.application.code]
     if others:
         return Finding(
             "R2",
@@ -209,13 +211,33 @@ def rule_r6(d: Dossier, facts: RoundFacts) -> Finding:
     )
 
 
-def rule_r7(d: Dossier, _facts: RoundFacts) -> Finding:
+def rule_r7(d: Dossier, facts: RoundFacts) -> Finding:
     problems = []
     for role, org in d.units():
         if not org.is_legal_person:
             problems.append(_("%(role)s %(name)s is not an independent legal person", role=role, name=org.name))
         if org.credit_standing == CreditStanding.BAD:
-            problems.append(_("%(role)s %(name)s has a bad credit record (失信)", role=role, name=org.name))
+            problems.append(
+                _(
+                    "%(role)s %(name)s is declared with a bad credit record (失信) by the application",
+                    role=role,
+                    name=org.name,
+                )
+            )
+        listed = facts.credit_list.get(org.credit_code)
+        if listed is not None:
+            problems.append(
+                _(
+                    "%(role)s %(name)s (%(code)s) is on the centre's 失信 list (%(reason)s)",
+                    role=role,
+                    name=org.name,
+                    code=org.credit_code,
+                    reason="，".join(
+                        x for x in (listed.reason, listed.listed_on.isoformat() if listed.listed_on else "") if x
+                    )
+                    or _("no reason given"),
+                )
+            )
     if problems:
         return Finding("R7", Verdict.FAIL, "；".join(problems) + "。")
     return Finding(
@@ -289,8 +311,10 @@ def load(session: Session, review_round: Round) -> tuple[list[Dossier], RoundFac
             .order_by(Application.code)
         )
     )
-    codes_by_lead: dict[int, list[str]] = defaultdict(list)
+    codes_by_lead: dict[str, list[str]] = defaultdict(list)
     for a in applications:
-        codes_by_lead[a.lead_org_id].append(a.code)
-    facts = RoundFacts(review_round, Counter(a.city_id for a in applications), codes_by_lead)
-    return load_all(session, applications), facts
+        codes_by_lead[a.lead_credit_code].append(a.code)
+    dossiers = load_all(session, applications)
+    listed = credit_list.listed(session, {unit.credit_code for d in dossiers for _role, unit in d.units()})
+    facts = RoundFacts(review_round, Counter(a.city_id for a in applications), codes_by_lead, listed)
+    return dossiers, facts

@@ -19,6 +19,7 @@ from ...models._base import utcnow
 from ..compliance import audit
 from ..errors import ServiceError
 from ..intake import credit_codes
+from ..intake.organisations import Declared, Register
 from ..platform.tables import Column, cell_text
 from .activation import ACTIVATION
 from .conflicts import ConflictRow, conflicts_of_expert
@@ -130,18 +131,9 @@ def _credit_problem(code: str, problem: str) -> str:
     return reasons[problem]
 
 
-def _org(session: Session, *, credit_code: str, name: str, city: str) -> Organisation:
-    org = session.exec(select(Organisation).where(Organisation.credit_code == credit_code)).first()
-    if org is None:
-        org = Organisation(credit_code=credit_code, name=name, city=city or None)
-        session.add(org)
-        session.flush()
-    return org
-
-
 def write_expert(session: Session, expert: Expert, row: ExpertData) -> bool:
     """Write the row's values on the expert; True when something changed."""
-    org = _org(session, credit_code=row.org_credit_code, name=row.org_name, city=row.city)
+    org = Register(session).entry(Declared(credit_code=row.org_credit_code, name=row.org_name, city=row.city))
     values = {
         "code": row.code,
         "name": row.name,
