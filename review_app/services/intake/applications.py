@@ -31,7 +31,6 @@ from .access import ApplicationError, intake_open, require_draft, require_intake
 from .attachments import REQUIRED_ATTACHMENTS, missing_for_submission
 from .dossier import Dossier
 from .organisations import (
-    STANDING,
     Declared,
     Register,
     declare_lead,
@@ -176,24 +175,10 @@ def _input_problems(data: ApplicationInput) -> list[str]:
 
 def _declared(data: ApplicationInput, city: City) -> tuple[Declared, list[Declared]]:
     """The lead and the members as the form declares them."""
-    lead = Declared(
-        credit_code=data.lead_credit_code,
-        name=data.lead_name,
-        kind=notice.lead_org_kind(data.lead_kind),
-        province="江苏省",
-        city=city.name,
+    lead = Declared.lead(
+        credit_code=data.lead_credit_code, name=data.lead_name, lead_kind=data.lead_kind, city=city.name
     )
-    members = [
-        Declared(
-            credit_code=m.credit_code,
-            name=m.name,
-            kind=m.unit_type,
-            province=m.province,
-            city=m.city,
-            standing=STANDING.get(m.credit_standing, STANDING[notice.CREDIT_GOOD]),
-        )
-        for m in data.members
-    ]
+    members = [Declared.member(m) for m in data.members]
     return lead, members
 
 

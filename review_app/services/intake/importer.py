@@ -32,7 +32,7 @@ from ..compliance import audit
 from ..platform import tables
 from ..platform.tables import ImportRejected, RowProblem, Table
 from . import notice
-from .organisations import STANDING, Declared, Register, declare_lead, normalise_code, set_members
+from .organisations import Declared, Register, declare_lead, normalise_code, set_members
 from .template import APPLICATION_SHEET, MEMBER_SHEET, SHEETS
 
 SHEET_TITLES = {
@@ -149,7 +149,7 @@ class ParsedMember:
     unit_type: str
     province: str
     city: str
-    standing: str
+    credit_standing: str  # as written: 良好 or 失信
 
 
 def _number(
@@ -360,13 +360,7 @@ def _apply(
             "city_opinion": p.opinion,
             "status": ApplicationStatus.SUBMITTED,
         }
-        lead = Declared(
-            credit_code=p.lead_code,
-            name=p.lead_name,
-            kind=notice.lead_org_kind(p.lead_kind),
-            province="江苏省",
-            city=p.city,
-        )
+        lead = Declared.lead(credit_code=p.lead_code, name=p.lead_name, lead_kind=p.lead_kind, city=p.city)
         application = existing.get(p.code)
         if application is None:
             application = Application(round_id=review_round.id, code=p.code, submitted_at=now, **values)
@@ -391,17 +385,7 @@ def _apply(
         for code in sorted(set(by_code) | set(touched)):
             application = touched.get(code) or existing[code]
             listed = by_code.get(code, [])
-            declared = [
-                Declared(
-                    credit_code=m.credit_code,
-                    name=m.name,
-                    kind=m.unit_type,
-                    province=m.province,
-                    city=m.city,
-                    standing=STANDING[m.standing],
-                )
-                for m in listed
-            ]
+            declared = [Declared.member(m) for m in listed]
             member_outcomes = set_members(session, application=application, members=declared, register=register)
             rows += [
                 RowOutcome(MEMBER_SHEET, m.row, code, m.credit_code, {"new": NEW, "updated": UPDATED}.get(o, UNCHANGED))

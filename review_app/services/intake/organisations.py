@@ -43,6 +43,18 @@ class Declared:
         object.__setattr__(self, "province", (self.province or "").strip() or None)
         object.__setattr__(self, "city", (self.city or "").strip() or None)
 
+    @classmethod
+    def lead(cls, *, credit_code: str, name: str, lead_kind: str, city: str) -> "Declared":
+        """A lead unit as declared: an enterprise or a platform (by its 牵头单位类型) of the city's, in 江苏."""
+        return cls(credit_code, name, notice.lead_org_kind(lead_kind), "江苏省", city)
+
+    @classmethod
+    def member(cls, row) -> "Declared":
+        """A member unit as a form or an import row declares it (its name, credit_code, unit_type, province,
+        city and credit_standing as written: 良好 or 失信)."""
+        standing = STANDING.get(row.credit_standing, CreditStanding.GOOD)
+        return cls(row.credit_code, row.name, row.unit_type, row.province, row.city, standing)
+
     def as_dict(self) -> dict:
         """For audit details: what was declared, in plain values."""
         return {
