@@ -18,7 +18,6 @@ from ...models import (
     ConflictDeclaration,
     Criterion,
     Expert,
-    Organisation,
     Round,
     RoundStage,
     ScoreSheet,
@@ -26,7 +25,7 @@ from ...models import (
     User,
 )
 from ..intake import dossier
-from ..intake.dossier import Dossier, Member
+from ..intake.dossier import Dossier, Member, Unit
 from ..platform import notify
 from ..rounds import criteria_of
 from .progress import SheetRow, sheet_rows
@@ -170,7 +169,7 @@ class SheetContext:
         return self.dossier.city
 
     @property
-    def lead(self) -> Organisation:
+    def lead(self) -> Unit:
         return self.dossier.lead
 
     @property
