@@ -23,6 +23,8 @@ import numpy as np
 
 from .aggregate import _Scorer
 from .data import Reviews
+from .linkage import Linkage, linkage
+from .offsets import GroupOffsets
 
 HUBER_C = 2.0
 
@@ -114,7 +116,7 @@ def solve_crossed(
 solve_crossed.iterations = 0  # CG iterations so far (for benchmarks)
 
 
-def variance_components(rv: Reviews, y: np.ndarray) -> tuple[float, float, float]:
+def variance_components(rv: Reviews, y: np.ndarray, app_group: np.ndarray | None = None) -> tuple[float, float, float]:
     """Moment estimates of (noise, quality, leniency) variances.
 
     Within an application reviews differ by leniency and noise; within an expert
@@ -126,6 +128,12 @@ def variance_components(rv: Reviews, y: np.ndarray) -> tuple[float, float, float
 
     Each estimate is floored at 2 % of the total variance so that every ridge
     stays finite. Experts with one review do not enter ``V_within_expert``.
+
+    With ``app_group`` (the weakly linked groups, shape (n_apps,)) whole groups may
+    differ in level (:mod:`scoring.offsets`), which ``V_total`` would take for
+    noise; the noise is then the residual mean square of the plain two-way fit
+    (:func:`residual_noise`), which group levels cannot reach, and quality and
+    leniency are ``V_within_expert`` and ``V_within_app`` minus it.
     """
     vt = float(np.var(y)) if y.size > 1 else 1.0
     vt = max(vt, 1e-6)
@@ -136,14 +144,34 @@ def variance_components(rv: Reviews, y: np.ndarray) -> tuple[float, float, float
     vw = float(np.sum(dev_a**2) / dof_a) if dof_a > 0 else vt / 2
     ve = float(np.sum(dev_e**2) / dof_e) if dof_e > 0 else vt / 2
     floor = 0.02 * vt
-    noise = max(vw + ve - vt, floor)
-    quality = max(vt - vw, floor)
-    leniency = max(vt - ve, floor)
-    return noise, quality, leniency
+    noise = vw + ve - vt
+    if app_group is not None:
+        noise = residual_noise(rv, y, int(app_group.max()) + 1) or noise
+        return max(noise, floor), max(ve - noise, floor), max(vw - noise, floor)
+    return max(noise, floor), max(vt - vw, floor), max(vt - ve, floor)
+
+
+def residual_noise(rv: Reviews, y: np.ndarray, n_parts: int) -> float | None:
+    """Residual mean square of the unpenalised two-way fit ``y = q + b``.
+
+    Degrees of freedom ``n_reviews - n_apps - n_experts + n_parts`` (an expert
+    seen once leaves no residual); None when there are none left.
+    """
+    dof = rv.app.shape[0] - rv.n_apps - rv.n_experts + n_parts
+    if dof < 1:
+        return None
+    yc = y - float(np.mean(y))
+    q, b = solve_crossed(rv, yc, np.ones_like(yc), 1e-6, 1e-6, tol=1e-8)
+    return float(np.sum((yc - q[rv.app] - b[rv.expert]) ** 2) / dof)
 
 
 class BiasModel(_Scorer):
     """Least-squares quality + leniency with a fixed ridge on leniency.
+
+    When the review graph falls into weakly linked groups or parts
+    (:mod:`scoring.linkage`), each group also gets a common leniency and quality
+    (:mod:`scoring.offsets`), so that the rank intervals carry how little the few
+    shared experts say about one group against another.
 
     Parameters
     ----------
@@ -152,25 +180,52 @@ class BiasModel(_Scorer):
         if they had also given ``alpha`` reviews exactly at the consensus. A tiny
         alpha (e.g. 1e-4) is plain least squares with leniencies centred per
         connected component.
+    group_offsets : bool, default True
+        Model the groups' common levels; False gives the independent priors only
+        (over-confident when fields differ; kept for comparison).
+
+    Attributes
+    ----------
+    linkage_ : Linkage
+        Parts and weakly linked groups of the graph.
+    offsets_ : GroupOffsets or None
+        The groups' common levels (None with a single group or ``group_offsets=False``).
     """
 
     corrects_experts = True
 
-    def __init__(self, alpha: float = 2.0):
+    def __init__(self, alpha: float = 2.0, group_offsets: bool = True):
         self.alpha = alpha
+        self.group_offsets = group_offsets
 
     def fit(self, rv: Reviews, y: np.ndarray) -> BiasModel:
         w = np.ones_like(y, dtype=float)
-        noise, _, _ = variance_components(rv, y)
+        self._link(rv)
+        noise, _, _ = variance_components(rv, y, self._groups)
         self._fit(rv, y.astype(float), w, lam_q=0.0, lam_b=float(self.alpha), mu=0.0, noise=noise)
         self.weight_ = w / rv.app_count()[rv.app]
         return self
+
+    def _link(self, rv: Reviews) -> None:
+        self.linkage_: Linkage = linkage(rv)
+        several = self.group_offsets and self.linkage_.n_groups > 1
+        self._groups = self.linkage_.app_group if several else None
 
     def _fit(self, rv, y, w, *, lam_q, lam_b, mu, noise, prior_q=None, prior_b=None):
         self._rv, self._y, self._w = rv, y, w
         self._lam_q, self._lam_b, self._mu, self._noise = lam_q, lam_b, mu, noise
         self._prior_q, self._prior_b = prior_q, prior_b
         q, b = solve_crossed(rv, y - mu, w, lam_q, lam_b)
+        self.offsets_ = None
+        if self._groups is not None:
+
+            def solve(z):
+                return solve_crossed(rv, z, w, lam_q, lam_b, tol=1e-8)
+
+            scale = float(np.std(y)) or 1.0
+            self.offsets_ = GroupOffsets(self.linkage_).fit(rv, y - mu, w, solve, noise, scale)
+            q = q + self.offsets_.shift_
+            b = b + self.offsets_.leniency_shift_
         self.quality_, self.leniency_ = q, b
         self.score_ = mu + q
         self.spread_ = np.full(rv.n_experts, np.nan)
@@ -205,6 +260,8 @@ class BiasModel(_Scorer):
             extra_q = np.sqrt(lam_q)[:, None] * sd * rng.standard_normal((rv.n_apps, n_draws))
         # The perturbation is of the size of the posterior spread: 1e-3 relative is plenty.
         dq, _ = solve_crossed(rv, None, w, lam_q, lam_b, extra_q=extra_q, extra_b=extra_b, tol=1e-3, sums=sums)
+        if self.offsets_ is not None:  # given the groups' levels the draw above is exact; add their spread
+            dq += self.offsets_.draw(rng, n_draws)
         return self.score_[:, None] + dq
 
 
@@ -227,16 +284,18 @@ class CalibratedModel(BiasModel):
     n_iter : int, default 4
     """
 
-    def __init__(self, huber_c: float = HUBER_C, n_iter: int = 4):
+    def __init__(self, huber_c: float = HUBER_C, n_iter: int = 4, group_offsets: bool = True):
         self.huber_c = huber_c
         self.n_iter = n_iter
+        self.group_offsets = group_offsets
 
     def fit(self, rv: Reviews, y: np.ndarray) -> CalibratedModel:
         y = y.astype(float)
         w = np.ones_like(y)
         yy = y
+        self._link(rv)
         for it in range(self.n_iter + 1):
-            noise, tq, tb = variance_components(rv, yy)
+            noise, tq, tb = variance_components(rv, yy, self._groups)
             mu = float(np.mean(yy))
             q, b = solve_crossed(rv, yy - mu, w, noise / tq, noise / tb)
             fitted = mu + q[rv.app] + b[rv.expert]
@@ -270,13 +329,15 @@ class AffineModel(BiasModel):
     n_iter : int, default 15
     """
 
-    def __init__(self, spread_sd: float = 0.25, huber_c: float = HUBER_C, n_iter: int = 15):
+    def __init__(self, spread_sd: float = 0.25, huber_c: float = HUBER_C, n_iter: int = 15, group_offsets: bool = True):
         self.spread_sd = spread_sd
         self.huber_c = huber_c
         self.n_iter = n_iter
+        self.group_offsets = group_offsets
 
     def fit(self, rv: Reviews, y: np.ndarray) -> AffineModel:
-        base = CalibratedModel(huber_c=self.huber_c).fit(rv, y)
+        base = CalibratedModel(huber_c=self.huber_c, group_offsets=self.group_offsets).fit(rv, y)
+        self.linkage_, self._groups = base.linkage_, base._groups
         yy = base._y
         noise, tq, tb = (base.variances_[k] for k in ("noise", "quality", "leniency"))
         lam_q, lam_a, lam_s = noise / tq, noise / tb, noise / self.spread_sd**2

@@ -6,6 +6,11 @@ Model of one round (all draws from one ``np.random.Generator``)::
     leniency b_j ~ N(0, sd_leniency), spread s_j ~ LogNormal(0, sd_log_spread)   per expert
     total = clip(round(base + b_j + s_j * q_i + e), 0, 100),  e ~ N(0, sd_noise)
 
+Fields may have their own level (``field_sd`` > 0): every application of field f gets
+``+ Q_f`` on its quality and every expert of field f ``+ B_f`` on their leniency, with
+``Q_f, B_f ~ N(0, field_sd)`` drawn from a second generator (so the other draws are those
+of the same seed without field levels); the truth is then the order of ``q + Q``.
+
 Assignment is realistic: applications and experts belong to fields; each of an
 application's k experts comes from its own field, except with probability
 ``p_cross`` from any field (so the reviewer graph is weakly connected); experts
@@ -37,6 +42,7 @@ class Scenario:
     sd_log_spread: float = 0.3
     sd_noise: float = 6.0
     n_careless: int = 0  # reviews replaced by a careless extreme score
+    field_sd: float = 0.0  # SD of each field's own quality and own leniency
 
 
 SCENARIOS = {
@@ -50,6 +56,14 @@ SCENARIOS = {
     "heavy": Scenario("heavy", n_apps=1000, n_experts=330, n_fields=10, max_load=20, activity_sd=0.3),
     # 10,000 applications for speed (and quality at scale).
     "large": Scenario("large", n_apps=10_000, n_experts=3000, n_fields=20, max_load=20, activity_sd=0.3),
+    # Experts review within their field and fields differ in leniency and in true quality:
+    # weakly linked (2 % of the experts chosen across fields) and fully split into fields.
+    "fields": Scenario("fields", p_cross=0.02, field_sd=5.0),
+    "fields_split": Scenario("fields_split", p_cross=0.0, field_sd=5.0),
+    # The same with heavy loads: 300 applications, experts carrying 5-10 each.
+    "fields_heavy": Scenario(
+        "fields_heavy", n_apps=300, n_experts=200, n_fields=6, max_load=10, activity_sd=0.3, p_cross=0.02, field_sd=5.0
+    ),
 }
 
 
@@ -76,9 +90,10 @@ class Round:
     leniency: np.ndarray  # (n_experts,)
     spread: np.ndarray  # (n_experts,)
     careless: np.ndarray  # (n_reviews,) bool
+    app_field: np.ndarray  # (n_apps,)
 
 
-def _assign(sc: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _assign(sc: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     app_field = rng.integers(sc.n_fields, size=sc.n_apps)
     expert_field = np.arange(sc.n_experts) % sc.n_fields
     if sc.exact_load:
@@ -99,7 +114,7 @@ def _assign(sc: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndar
                 chosen.append(pool.pop(pick))
             apps += [i] * len(chosen)
             experts += chosen
-        return np.array(apps), np.array(experts)
+        return np.array(apps), np.array(experts), app_field
     activity = rng.lognormal(0.0, sc.activity_sd, size=sc.n_experts)
     load = np.zeros(sc.n_experts, dtype=int)
     apps, experts = [], []
@@ -115,7 +130,7 @@ def _assign(sc: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndar
             load[j] += 1
             apps.append(int(i))
             experts.append(j)
-    return np.array(apps), np.array(experts)
+    return np.array(apps), np.array(experts), app_field
 
 
 def simulate(sc: Scenario, seed: int) -> Round:
@@ -123,7 +138,12 @@ def simulate(sc: Scenario, seed: int) -> Round:
     quality = rng.normal(0.0, sc.sd_quality, sc.n_apps)
     leniency = rng.normal(0.0, sc.sd_leniency, sc.n_experts)
     spread = rng.lognormal(0.0, sc.sd_log_spread, sc.n_experts)
-    app, expert = _assign(sc, rng)
+    app, expert, app_field = _assign(sc, rng)
+    if sc.field_sd > 0:
+        frng = np.random.default_rng([seed, 1])
+        field_q, field_b = frng.normal(0.0, sc.field_sd, (2, sc.n_fields))
+        quality = quality + field_q[app_field]
+        leniency = leniency + field_b[np.arange(sc.n_experts) % sc.n_fields]
     order = np.lexsort((expert, app))
     app, expert = app[order], expert[order]
     raw = sc.base + leniency[expert] + spread[expert] * quality[app] + rng.normal(0, sc.sd_noise, app.size)
@@ -134,4 +154,4 @@ def simulate(sc: Scenario, seed: int) -> Round:
         careless[idx] = True
         low = rng.random(sc.n_careless) < 0.5
         total[idx] = np.where(low, np.round(rng.uniform(0, 20, sc.n_careless)), 100.0)
-    return Round(sc, app, expert, total, quality, leniency, spread, careless)
+    return Round(sc, app, expert, total, quality, leniency, spread, careless, app_field)
