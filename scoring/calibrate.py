@@ -12,7 +12,11 @@ The ridge on ``b`` is what keeps an expert with one review from being
 over-corrected, and it also settles the graph's connected components: the
 optimum has ``sum(b) = 0`` within each component when ``lam_q = 0``, i.e.
 leniencies are centred per component and applications of different components
-are compared on their raw level. The normal equations are solved by conjugate
+are compared on their raw level. When the graph splits into parts or weakly
+linked groups, each group's common level is modelled on top
+(:mod:`scoring.offsets`): a part's level is then split evenly between its
+experts' leniency and its applications' quality, and the intervals carry the
+uncertainty of that split. The normal equations are solved by conjugate
 gradients on the experts' Schur complement, so memory and time grow with the
 number of reviews, not with the square of the number of experts.
 """

@@ -204,3 +204,22 @@ def linkage(rv: Reviews, max_conductance: float = MAX_CONDUCTANCE) -> Linkage:
         expert_group=expert_group,
         bridges=bridges.astype(np.int64),
     )
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One weakly linked group of applications, for people (see :meth:`Ranking.groups`).
+
+    ``part`` is the connected part it lies in: applications of different parts share
+    no expert, not even along a chain, and cannot be compared through experts at all.
+    ``bridges`` counts the experts it shares with the rest of its part (0 when it is
+    the whole part). ``offset_sd`` is how uncertain its common level is against the
+    rest of the round, in points (NaN for methods that do not model experts).
+    """
+
+    group: int
+    part: int
+    app_ids: tuple[str, ...]
+    n_experts: int
+    bridges: int
+    offset_sd: float

@@ -115,7 +115,10 @@ class GroupOffsets:
         self.group_sd_ = float(post @ sds)
         # SD of each group's level against the round: the variance of the mean shift of
         # its applications minus the round's mean shift, under the posterior mixture.
-        cov = sum(p * (np.linalg.inv(c @ c.T) + np.outer(m - mean, m - mean)) for p, c, m in zip(post, chols, means))
+        cov = sum(
+            p * (np.linalg.inv(c @ c.T) + np.outer(m - mean, m - mean))
+            for p, c, m in zip(post, chols, means, strict=True)
+        )
         avg = np.zeros((k, rv.n_apps))
         avg[ga, np.arange(rv.n_apps)] = 1.0
         avg /= avg.sum(axis=1, keepdims=True)

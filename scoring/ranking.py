@@ -8,9 +8,10 @@ import numpy as np
 
 from .aggregate import MeanScorer, MedianScorer, TrimmedScorer, ZScoreScorer
 from .calibrate import AffineModel, BiasModel, CalibratedModel
-from .data import Reviews, ScoreTable, components
+from .data import Reviews, ScoreTable
 from .flags import FlagOptions, app_flags, expert_flags, peer_z
 from .intervals import rank_intervals
+from .linkage import GroupRow, Linkage, linkage
 
 METHODS = {
     "calibrated": CalibratedModel,
@@ -151,8 +152,19 @@ class Ranking:
     Attributes
     ----------
     score, raw_mean : ndarray of shape (n_apps,)
-    rank, ci_low, ci_high, n_reviews, component : ndarray of int, shape (n_apps,)
-        ``component`` labels the connected parts of the expert–application graph.
+    rank, ci_low, ci_high, n_reviews, component, group : ndarray of int, shape (n_apps,)
+        ``component`` labels the connected parts of the expert–application graph
+        (applications of different parts share no expert, even along a chain, so
+        nothing compares them but their raw level); ``group`` labels the weakly
+        linked groups within the parts (:mod:`scoring.linkage`). Both are numbered
+        0.. by their first application; see :meth:`groups` and :meth:`parts`.
+    group_offset_sd : ndarray of shape (n_groups,)
+        Posterior SD in points of each group's common level against the round
+        (:mod:`scoring.offsets`); the intervals include it. 0 with a single group,
+        NaN for methods that do not model experts.
+    group_experts, group_bridges : ndarray of int, shape (n_groups,)
+        Experts belonging to each group (most of their reviews are in it), and the
+        experts it shares with the rest of its part.
     flag : ndarray of bool, shape (n_apps,)
         Strong disagreement (``spread`` or ``split``).
     app_flags : tuple of tuple of str, length n_apps
@@ -177,6 +189,10 @@ class Ranking:
     n_reviews: np.ndarray
     raw_mean: np.ndarray
     component: np.ndarray
+    group: np.ndarray
+    group_offset_sd: np.ndarray
+    group_experts: np.ndarray
+    group_bridges: np.ndarray
     flag: np.ndarray
     app_flags: tuple[tuple[str, ...], ...]
     criterion_scores: np.ndarray
@@ -216,6 +232,27 @@ class Ranking:
                 criteria=tuple((c, float(self.criterion_scores[i, k])) for k, c in enumerate(names)),
             )
             for i in self.order()
+        )
+
+    def groups(self) -> tuple[GroupRow, ...]:
+        """The weakly linked groups, with their applications (sorted ids), by label."""
+        return tuple(
+            GroupRow(
+                group=g,
+                part=int(self.component[np.flatnonzero(self.group == g)[0]]),
+                app_ids=tuple(str(a) for a in self.app_ids[self.group == g]),
+                n_experts=int(self.group_experts[g]),
+                bridges=int(self.group_bridges[g]),
+                offset_sd=float(self.group_offset_sd[g]),
+            )
+            for g in range(int(self.group.max()) + 1)
+        )
+
+    def parts(self) -> tuple[tuple[str, ...], ...]:
+        """Application ids of each connected part; more than one part means some
+        applications cannot be compared through shared experts at all."""
+        return tuple(
+            tuple(str(a) for a in self.app_ids[self.component == c]) for c in range(int(self.component.max()) + 1)
         )
 
     def experts(self) -> tuple[ExpertRow, ...]:
@@ -343,7 +380,14 @@ def rank_scores(
     z = peer_z(rv, y, opts.min_scale)
     flag, codes = app_flags(rv, z, np.asarray(table.recommend), opts)
     n = rv.app_count()
-    app_comp, _ = components(rv)
+    link: Linkage = getattr(scorer, "linkage_", None) or linkage(rv)
+    offsets = getattr(scorer, "offsets_", None)
+    n_groups = link.n_groups
+    if offsets is not None:
+        offset_sd = offsets.offset_sd_
+    else:  # one group: nothing to offset; a method without group levels: unknown
+        models_groups = getattr(scorer, "group_offsets", False) and n_groups == 1
+        offset_sd = np.full(n_groups, 0.0 if models_groups else np.nan)
     crit = criterion_scores(table, method, **(method_options or {}))
     return Ranking(
         method=method,
@@ -357,7 +401,11 @@ def rank_scores(
         ci_high=_ro(hi),
         n_reviews=_ro(n),
         raw_mean=_ro(rv.app_sum(y) / n),
-        component=_ro(app_comp),
+        component=_ro(link.app_part),
+        group=_ro(link.app_group),
+        group_offset_sd=_ro(offset_sd),
+        group_experts=_ro(np.bincount(link.expert_group, minlength=n_groups)),
+        group_bridges=_ro(link.bridges),
         flag=_ro(flag),
         app_flags=codes,
         criterion_scores=_ro(crit),
