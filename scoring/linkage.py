@@ -156,8 +156,11 @@ def _split(w, c, idx: np.ndarray, max_conductance: float, out: list[np.ndarray])
             _split(w, c, part[lab == k], max_conductance, out)
 
 
+_CACHE: dict[tuple, Linkage] = {}  # the last few graphs: a ranking asks once per method and criterion
+
+
 def linkage(rv: Reviews, max_conductance: float = MAX_CONDUCTANCE) -> Linkage:
-    """Connected parts and weakly linked groups of the review graph.
+    """Connected parts and weakly linked groups of the review graph (cached per graph).
 
     Parameters
     ----------
@@ -171,6 +174,15 @@ def linkage(rv: Reviews, max_conductance: float = MAX_CONDUCTANCE) -> Linkage:
     -------
     Linkage
     """
+    key = (rv.n_apps, rv.n_experts, max_conductance, rv.app.tobytes(), rv.expert.tobytes())
+    if key not in _CACHE:
+        if len(_CACHE) >= 4:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = _linkage(rv, max_conductance)
+    return _CACHE[key]
+
+
+def _linkage(rv: Reviews, max_conductance: float) -> Linkage:
     c = sparse.csr_array((np.ones(rv.app.shape[0]), (rv.app, rv.n_apps + rv.expert)))
     c.resize((rv.n_apps + rv.n_experts, rv.n_apps + rv.n_experts))
     _, lab = csgraph.connected_components(c, directed=False)

@@ -9,7 +9,8 @@ import csv
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ORDER = ["mean", "trimmed", "median", "zscore", "ls", "bias", "calibrated", "affine", "oracle"]
+ORDER = ["mean", "trimmed", "median", "zscore", "ls", "bias", "calibrated_flat", "calibrated", "affine", "oracle"]
+FIELDS = ("fields", "fields_split", "fields_heavy")
 
 
 def read(name: str) -> list[dict]:
@@ -31,7 +32,22 @@ def pts(v: str, se: str | None = None, scale: float = 100.0) -> str:
 
 def main() -> None:
     summary = read("summary.csv")
-    for scen in ("realistic", "careless", "heavy", "large", "realistic_k7"):
+    print(
+        "\n| scenario | groups found (parts) | coverage before | coverage after | width before | width after "
+        "| precision before | precision after |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for scen in ("realistic", "careless", "heavy", "large", "realistic_k7", *FIELDS):
+        rows = {r["method"]: r for r in summary if r["scenario"] == scen}
+        if "calibrated" not in rows or "calibrated_flat" not in rows:
+            continue
+        a, b = rows["calibrated_flat"], rows["calibrated"]
+        found = f"{float(b['n_groups']):.1f} ({float(b['n_parts']):.1f})" if b.get("n_groups") else "–"
+        print(
+            f"| {scen} | {found} | {pts(a['coverage'])} % | {pts(b['coverage'])} % | {float(a['width']):.3f} "
+            f"| {float(b['width']):.3f} | {pts(a['precision'])} | {pts(b['precision'])} |"
+        )
+    for scen in ("realistic", "careless", "heavy", "large", "realistic_k7", *FIELDS):
         rows = {r["method"]: r for r in summary if r["scenario"] == scen}
         if not rows:
             continue

@@ -37,6 +37,7 @@ from scoring import ScoreTable, rank_scores  # noqa: E402
 from scoring.data import Reviews  # noqa: E402
 from scoring.flags import peer_z  # noqa: E402
 from scoring.intervals import rank_intervals  # noqa: E402
+from scoring.linkage import linkage  # noqa: E402
 from scoring.ranking import default_draws, rank  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -101,6 +102,7 @@ def run_one(job):
     sc = SCENARIOS[scenario] if scenario in SCENARIOS else load_scenario(int(scenario[4:]))
     rd = simulate(sc, seed)
     table = table_of(rd)
+    link = linkage(Reviews.of(table))
     rows = []
     flag_row = None
     for name in method_names:
@@ -128,6 +130,7 @@ def run_one(job):
                     flag_row[thr] = (int(np.sum(f & corrupted)), int(f.sum()))
         m = metrics(score, lo, hi, rd.quality)
         m.update(scenario=scenario, seed=seed, method=name, seconds=time.perf_counter() - t0)
+        m.update(n_parts=link.n_parts, n_groups=link.n_groups)
         rows.append(m)
     return rows, flag_row
 
@@ -142,7 +145,9 @@ def summarise(rows: list[dict]) -> list[dict]:
         runs = by[(scen, meth)]
         seeds = sorted(runs)
         row = {"scenario": scen, "method": meth, "n_seeds": len(seeds)}
-        for k in ("tau", "precision", "coverage", "width", "seconds"):
+        for k in ("tau", "precision", "coverage", "width", "seconds", "n_parts", "n_groups"):
+            if any(k not in runs[s] for s in seeds):  # rows of an earlier run without the column
+                continue
             v = np.array([runs[s][k] for s in seeds])
             row[k] = v.mean()
             row[k + "_se"] = v.std(ddof=1) / np.sqrt(v.size) if v.size > 1 else np.nan
@@ -256,13 +261,10 @@ def main(argv=None) -> int:
         if scen in parts:
             jobs += [(scen, s, all_methods) for s in seeds]
     if "large" in parts:  # quality at scale: fewer seeds, it is slow to simulate
-        jobs += [("large", s, ["mean", "trimmed", "calibrated", "oracle"]) for s in range(5)]
+        jobs += [("large", s, ["mean", "trimmed", "calibrated_flat", "calibrated", "oracle"]) for s in range(5)]
     if "load" in parts:
         for load in (1, 2, 3, 5, 8, 12, 20):
-            jobs += [
-                (f"load{load}", s, ["mean", "trimmed", "bias", "calibrated", "affine", "oracle"])
-                for s in seeds
-            ]
+            jobs += [(f"load{load}", s, ["mean", "trimmed", "bias", "calibrated", "affine", "oracle"]) for s in seeds]
     t0 = time.perf_counter()
     with Pool(args.jobs) as pool:
         results = pool.map(run_one, jobs, chunksize=1)
