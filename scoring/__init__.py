@@ -9,6 +9,8 @@ Pure numpy; no Flask, no database. The web app calls::
     ranking.rows()            # AppRow per application, in rank order
     ranking.experts()         # ExpertRow: leniency, spread, flags
     ranking.explain("A03")    # raw totals, leniencies, adjusted scores
+    ranking.parts()           # app ids per connected part (no shared expert between parts)
+    ranking.groups()          # GroupRow per weakly linked group: apps, bridging experts, offset SD
 
 The command line is ``python -m scoring rank SCORES.csv --method M --out ranking.csv``.
 """
@@ -16,6 +18,7 @@ The command line is ``python -m scoring rank SCORES.csv --method M --out ranking
 from .data import ScoreInputError, ScoreTable
 from .flags import FlagOptions
 from .io import read_scores, write_csv
+from .linkage import GroupRow
 from .ranking import (
     DEFAULT_METHOD,
     METHODS,
@@ -37,6 +40,7 @@ __all__ = [
     "Explanation",
     "ExpertRow",
     "FlagOptions",
+    "GroupRow",
     "Ranking",
     "ReviewLine",
     "ScoreInputError",

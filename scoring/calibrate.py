@@ -28,7 +28,7 @@ import numpy as np
 from .aggregate import _Scorer
 from .data import Reviews
 from .linkage import Linkage, linkage
-from .offsets import GroupOffsets
+from .offsets import GroupOffsets, model_groups
 
 HUBER_C = 2.0
 
@@ -192,8 +192,11 @@ class BiasModel(_Scorer):
     ----------
     linkage_ : Linkage
         Parts and weakly linked groups of the graph.
+    group_map_ : ndarray of int, shape (n_groups,), or None
+        Model group of each linkage group (groups under ``MIN_GROUP`` applications
+        share one); None when there is nothing to offset.
     offsets_ : GroupOffsets or None
-        The groups' common levels (None with a single group or ``group_offsets=False``).
+        The groups' common levels (None with a single model group or ``group_offsets=False``).
     """
 
     corrects_experts = True
@@ -212,8 +215,8 @@ class BiasModel(_Scorer):
 
     def _link(self, rv: Reviews) -> None:
         self.linkage_: Linkage = linkage(rv)
-        several = self.group_offsets and self.linkage_.n_groups > 1
-        self._groups = self.linkage_.app_group if several else None
+        self.group_map_ = model_groups(self.linkage_) if self.group_offsets else None
+        self._groups = None if self.group_map_ is None else self.group_map_[self.linkage_.app_group]
 
     def _fit(self, rv, y, w, *, lam_q, lam_b, mu, noise, prior_q=None, prior_b=None):
         self._rv, self._y, self._w = rv, y, w
@@ -227,7 +230,8 @@ class BiasModel(_Scorer):
                 return solve_crossed(rv, z, w, lam_q, lam_b, tol=1e-8)
 
             scale = float(np.std(y)) or 1.0
-            self.offsets_ = GroupOffsets(self.linkage_).fit(rv, y - mu, w, solve, noise, scale)
+            expert_groups = self.group_map_[self.linkage_.expert_group]
+            self.offsets_ = GroupOffsets(self._groups, expert_groups).fit(rv, y - mu, w, solve, noise, scale)
             q = q + self.offsets_.shift_
             b = b + self.offsets_.leniency_shift_
         self.quality_, self.leniency_ = q, b
@@ -341,7 +345,7 @@ class AffineModel(BiasModel):
 
     def fit(self, rv: Reviews, y: np.ndarray) -> AffineModel:
         base = CalibratedModel(huber_c=self.huber_c, group_offsets=self.group_offsets).fit(rv, y)
-        self.linkage_, self._groups = base.linkage_, base._groups
+        self.linkage_, self._groups, self.group_map_ = base.linkage_, base._groups, base.group_map_
         yy = base._y
         noise, tq, tb = (base.variances_[k] for k in ("noise", "quality", "leniency"))
         lam_q, lam_a, lam_s = noise / tq, noise / tb, noise / self.spread_sd**2

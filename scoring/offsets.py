@@ -29,9 +29,24 @@ from __future__ import annotations
 import numpy as np
 
 from .data import Reviews
-from .linkage import Linkage
+from .linkage import MIN_GROUP, Linkage
 
 N_GRID = 40
+
+
+def model_groups(link: Linkage) -> np.ndarray | None:
+    """Group of each :class:`Linkage` group in the offsets model, or None for no model.
+
+    Groups of fewer than ``MIN_GROUP`` applications (small parts, e.g. an application
+    whose experts scored nothing else) have no level of their own to speak of: they
+    share one model group. With a single model group there is nothing to offset.
+    """
+    sizes = np.bincount(link.app_group)
+    big = sizes >= MIN_GROUP
+    n_model = int(big.sum()) + int((~big).any())
+    if n_model < 2:
+        return None
+    return np.where(big, np.cumsum(big) - 1, int(big.sum()))
 
 
 class GroupOffsets:
@@ -51,8 +66,8 @@ class GroupOffsets:
         Posterior mean of ``sqrt(s)``, the spread of group levels, in points.
     """
 
-    def __init__(self, link: Linkage):
-        self.link = link
+    def __init__(self, app_group: np.ndarray, expert_group: np.ndarray):
+        self.app_group, self.expert_group = app_group, expert_group
 
     def fit(self, rv: Reviews, centred: np.ndarray, w: np.ndarray, solve, noise: float, scale: float) -> GroupOffsets:
         """Fit from the residuals of the bias model.
@@ -72,9 +87,8 @@ class GroupOffsets:
         scale : float
             Largest plausible SD of group levels (the grid's upper end), in points.
         """
-        link = self.link
-        k = link.n_groups
-        ga, ge = link.app_group, link.expert_group
+        ga, ge = self.app_group, self.expert_group
+        k = int(ga.max()) + 1
         n_r = rv.app.shape[0]
         # Columns of phi: overall level, group leniency (by expert), group quality (by app).
         z = np.zeros((n_r, 1 + 2 * k))

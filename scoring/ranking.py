@@ -160,8 +160,9 @@ class Ranking:
         0.. by their first application; see :meth:`groups` and :meth:`parts`.
     group_offset_sd : ndarray of shape (n_groups,)
         Posterior SD in points of each group's common level against the round
-        (:mod:`scoring.offsets`); the intervals include it. 0 with a single group,
-        NaN for methods that do not model experts.
+        (:mod:`scoring.offsets`); the intervals include it. Groups of fewer than 4
+        applications share one level. 0 when there is nothing to offset (one
+        group), NaN for methods that do not model group levels.
     group_experts, group_bridges : ndarray of int, shape (n_groups,)
         Experts belonging to each group (most of their reviews are in it), and the
         experts it shares with the rest of its part.
@@ -384,9 +385,9 @@ def rank_scores(
     offsets = getattr(scorer, "offsets_", None)
     n_groups = link.n_groups
     if offsets is not None:
-        offset_sd = offsets.offset_sd_
-    else:  # one group: nothing to offset; a method without group levels: unknown
-        models_groups = getattr(scorer, "group_offsets", False) and n_groups == 1
+        offset_sd = offsets.offset_sd_[scorer.group_map_]
+    else:  # nothing to offset (one group); a method without group levels: unknown
+        models_groups = getattr(scorer, "group_offsets", False) and scorer.group_map_ is None
         offset_sd = np.full(n_groups, 0.0 if models_groups else np.nan)
     crit = criterion_scores(table, method, **(method_options or {}))
     return Ranking(

@@ -169,8 +169,10 @@ def read_rows(name: str) -> list[dict]:
     out = []
     with open(path, encoding="utf-8") as f:
         for r in csv.DictReader(f):
-            for k, v in r.items():
-                if k not in ("scenario", "method", "rule"):
+            for k, v in list(r.items()):
+                if v == "":
+                    del r[k]
+                elif k not in ("scenario", "method", "rule"):
                     r[k] = int(v) if k in ("seed", "corrupted_apps") else float(v)
             out.append(r)
     return out
@@ -181,7 +183,8 @@ def write(name: str, rows: list[dict]) -> None:
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
     with open(RESULTS / name, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        fields = list(dict.fromkeys(k for r in rows for k in r))  # rows of earlier runs may lack columns
+        w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n", restval="")
         w.writeheader()
         for r in rows:
             w.writerow({k: (f"{v:.4f}" if isinstance(v, float) else v) for k, v in r.items()})
@@ -250,9 +253,12 @@ def main(argv=None) -> int:
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--seed0", type=int, default=0, help="first seed (default 0; 100 is the tuning set)")
     p.add_argument("--only", default="realistic,careless,heavy,realistic_k7,fields,load,large,timing")
+    p.add_argument("--methods", help="only these methods (comma-separated); other methods' rows are kept")
     args = p.parse_args(argv)
     parts = args.only.split(",")
     all_methods = [*METHODS, "oracle"]
+    if args.methods:
+        all_methods = [m for m in all_methods if m in args.methods.split(",")]
     seeds = range(args.seed0, args.seed0 + args.seeds)
     jobs = []
     if "fields" in parts:
@@ -261,7 +267,8 @@ def main(argv=None) -> int:
         if scen in parts:
             jobs += [(scen, s, all_methods) for s in seeds]
     if "large" in parts:  # quality at scale: fewer seeds, it is slow to simulate
-        jobs += [("large", s, ["mean", "trimmed", "calibrated_flat", "calibrated", "oracle"]) for s in range(5)]
+        large = [m for m in ("mean", "trimmed", "calibrated_flat", "calibrated", "oracle") if m in all_methods]
+        jobs += [("large", s, large) for s in range(5)]
     if "load" in parts:
         for load in (1, 2, 3, 5, 8, 12, 20):
             jobs += [(f"load{load}", s, ["mean", "trimmed", "bias", "calibrated", "affine", "oracle"]) for s in seeds]
@@ -274,9 +281,9 @@ def main(argv=None) -> int:
     main_rows = [r for r in rows if not r["scenario"].startswith("load")]
     load_rows = [r for r in rows if r["scenario"].startswith("load")]
     if main_rows:
-        # Keep earlier results of scenarios not run this time (e.g. with --only).
-        done = {r["scenario"] for r in main_rows}
-        kept = [r for r in read_rows("runs.csv") if r["scenario"] not in done]
+        # Keep earlier results of scenarios and methods not run this time (--only, --methods).
+        done = {(r["scenario"], r["method"]) for r in main_rows}
+        kept = [r for r in read_rows("runs.csv") if (r["scenario"], r["method"]) not in done]
         main_rows = kept + main_rows
         write("runs.csv", main_rows)
         write("summary.csv", summarise(main_rows))
