@@ -209,13 +209,10 @@ def _linkage(rv: Reviews, max_conductance: float) -> Linkage:
     touched = counts > 0
     bridging = touched.sum(axis=1) > 1  # an expert bridges every group they scored in
     bridges = (touched & bridging[:, None]).sum(axis=0)
-    return Linkage(
-        app_part=app_part,
-        expert_part=expert_part,
-        app_group=app_group,
-        expert_group=expert_group,
-        bridges=bridges.astype(np.int64),
-    )
+    arrays = (app_part, expert_part, app_group, expert_group, bridges.astype(np.int64))
+    for a in arrays:  # shared through the cache: nobody may change them
+        a.setflags(write=False)
+    return Linkage(*arrays)
 
 
 @dataclass(frozen=True)
