@@ -8,12 +8,14 @@ A pure library (numpy, OR-Tools); the web app translates its rows into a :class:
     diagnosis = diagnose(problem, options)                              # Hall-type counts, zh + en
     new = replace(problem, result.pairs, app_id, expert_id, options, rng)  # a recusal
     affinities = pair_affinities(problem, result.pairs)                # each pair's affinity in [0, 1]
+    text = text_affinity(app_profiles, expert_profiles, Weights())     # field match blended with texts
+    problem = build_problem(applications, experts, affinity=text.table())  # text.shared_terms(app, expert)
     files = instance_files(problem)  # the instance as CSV bytes by file name; write_instance(problem, dir)
 
 Affinities are quantised to integers (score × SCALE, SCALE = 10^6) so the flow optimum is exact.
 """
 
-from .affinity import pair_affinities
+from .affinity import Profile, TextAffinity, Weights, pair_affinities, text_affinity
 from .check import check
 from .diagnose import diagnose
 from .io import instance_files, load_instance, pairs_file, read_pairs, write_instance, write_pairs
@@ -23,8 +25,8 @@ from .result import Diagnosis, Infeasible, Reason, Result, Violation
 from .solve import solve
 
 __all__ = [
-    "SCALE", "Application", "Diagnosis", "Expert", "Infeasible", "InputError", "Options", "Problem",
-    "Reason", "Replacement", "Result", "Violation", "build_problem", "check", "diagnose", "instance_files",
-    "load_instance", "pair_affinities", "pairs_file", "read_pairs", "replace", "solve", "write_instance",
-    "write_pairs",
+    "SCALE", "Application", "Diagnosis", "Expert", "Infeasible", "InputError", "Options", "Problem", "Profile",
+    "Reason", "Replacement", "Result", "TextAffinity", "Violation", "Weights", "build_problem", "check",
+    "diagnose", "instance_files", "load_instance", "pair_affinities", "pairs_file", "read_pairs", "replace",
+    "solve", "text_affinity", "write_instance", "write_pairs",
 ]

@@ -1,4 +1,5 @@
-"""Command line: ``python -m assignment solve|check|replace|diagnose DIR ...`` (see design.md).
+"""Command line: ``python -m assignment solve|check|replace|diagnose DIR ...`` and
+``python -m assignment affinity APPLICATIONS.csv EXPERTS.csv --out affinity.csv [--top N]`` (see design.md).
 
 Prints one JSON object on stdout. Exit 0: done (a valid assignment written, or a valid check);
 2: infeasible (or the checked assignment breaks a rule); 1: bad input, with one line on stderr naming
@@ -10,13 +11,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 
+from .affinity import Weights, text_affinity
 from .check import check
 from .diagnose import diagnose
-from .io import load_instance, read_pairs, write_pairs
+from .io import load_instance, read_pairs, read_profiles, write_affinity, write_pairs
 from .problem import InputError, Options, Problem
 from .replace import replace
 from .result import Infeasible
@@ -62,7 +66,31 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="breaks ties among equally good replacements")
     p = sub.add_parser("diagnose", help="say whether a valid assignment exists, and why not")
     rules(p)
+    p = sub.add_parser("affinity", help="affinity of every pair whose fields meet, from field match and texts")
+    p.add_argument("applications", help="CSV app_id,field,keywords,text")
+    p.add_argument("experts", help="CSV expert_id,fields,keywords,text")
+    p.add_argument("--out", required=True, help="where to write app_id,expert_id,affinity")
+    p.add_argument("--top", type=int, help="keep each application's N best pairs (the rest become unqualified)")
+    defaults = Weights()
+    p.add_argument("--field-weight", type=float, default=defaults.field, help="w_field of the blend")
+    p.add_argument("--text-weight", type=float, default=defaults.text, help="w_text of the blend")
+    p.add_argument("--keyword-boost", type=float, default=defaults.keyword_boost, help="a keyword counts N words")
     return parser
+
+
+def _affinity(args) -> int:
+    weights = Weights(field=args.field_weight, text=args.text_weight, keyword_boost=args.keyword_boost)
+    started = time.perf_counter()
+    applications = read_profiles(args.applications)
+    experts = read_profiles(args.experts, experts=True)
+    names = (Path(args.applications).name, Path(args.experts).name)
+    result = text_affinity(applications, experts, weights, top=args.top, sources=names)
+    write_affinity(args.out, result)
+    with_pairs = len(np.unique(result.pairs.app))
+    _emit({"pairs": len(result), "applications": len(applications), "experts": len(experts),
+           "applications_without_pairs": len(applications) - with_pairs,
+           "seconds": round(time.perf_counter() - started, 3)})
+    return 0
 
 
 def _options(args, problem: Problem) -> Options:
@@ -83,6 +111,8 @@ def _emit(obj: dict) -> None:
 def run(argv: list[str]) -> int:
     """Run one command; returns the exit code."""
     args = _parser().parse_args(argv)
+    if args.command == "affinity":
+        return _affinity(args)
     problem = load_instance(args.dir)
     options = _options(args, problem)
     if args.command == "solve":

@@ -8,6 +8,12 @@ format, so the web app writes its instances and pair files through :func:`instan
 ``conflicts.csv`` (optional): app_id,expert_id,reason
 ``assignment.csv`` (result), pin and forbid files: app_id,expert_id
 
+The ``affinity`` command reads texts and writes an affinity file (:func:`read_profiles`,
+:func:`affinity_file`): applications ``app_id,field,keywords,text`` and experts
+``expert_id,fields,keywords,text`` (``;`` between fields and between keywords); it writes
+``app_id,expert_id,affinity``, which :func:`load_instance` reads as affinity.csv (``affinity`` is accepted
+for ``score``).
+
 Every reading error is an :class:`InputError` naming the file and the row (header = row 1). What the
 writers write, :func:`load_instance` and :func:`read_pairs` read back as the same problem and pairs.
 """
@@ -23,11 +29,15 @@ from pathlib import Path
 
 import numpy as np
 
+from .affinity import Profile, TextAffinity
 from .problem import SCALE, Application, Expert, InputError, Problem, build_problem
 
 APP_COLUMNS = ("id", "title", "field", "lead_org", "member_orgs", "city")
 EXPERT_COLUMNS = ("id", "name", "org", "city", "fields", "max_load")
 AFFINITY_COLUMNS = ("app_id", "expert_id", "score")
+TEXT_AFFINITY_COLUMNS = ("app_id", "expert_id", "affinity")  # what the affinity command writes
+APP_TEXT_COLUMNS = ("app_id", "field", "keywords", "text")
+EXPERT_TEXT_COLUMNS = ("expert_id", "fields", "keywords", "text")
 CONFLICT_COLUMNS = ("app_id", "expert_id", "reason")
 PAIR_COLUMNS = ("app_id", "expert_id")
 
@@ -94,7 +104,8 @@ def read_affinity(path: Path, app_ids: list[str], expert_ids: list[str]
 
     Plain files (the usual export) are split at numpy speed; others go through the csv module.
     """
-    cols = _simple_columns(path, AFFINITY_COLUMNS) or read_table(path, AFFINITY_COLUMNS)
+    columns = _affinity_columns(path)
+    cols = _simple_columns(path, columns) or read_table(path, columns)
     positions = []
     for col, ids, what in ((cols[0], app_ids, "application"), (cols[1], expert_ids, "expert")):
         lookup = {v: i for i, v in enumerate(ids)}
@@ -109,6 +120,38 @@ def read_affinity(path: Path, app_ids: list[str], expert_ids: list[str]
         row = next(i for i, cell in enumerate(cols[2]) if not _is_number(cell))
         raise InputError(path.name, row + 2, f"score is not a number: {cols[2][row]!r}") from None
     return positions[0], positions[1], scores
+
+
+def _affinity_columns(path: Path) -> tuple[str, ...]:
+    """The columns of an affinity file: ``score``, or ``affinity`` as the affinity command writes it."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), [])
+    except (UnicodeDecodeError, csv.Error):
+        return AFFINITY_COLUMNS  # read_table names the problem
+    names = {h.strip() for h in header}
+    return TEXT_AFFINITY_COLUMNS if "affinity" in names and "score" not in names else AFFINITY_COLUMNS
+
+
+def read_profiles(path: str | os.PathLike, experts: bool = False) -> list[Profile]:
+    """The applications' (or experts') texts for the affinity command; raises InputError naming file and row."""
+    path = Path(path)
+    ids, fields, keywords, texts = read_table(path, EXPERT_TEXT_COLUMNS if experts else APP_TEXT_COLUMNS)
+    return [Profile(id=ids[i], fields=_split(fields[i]), keywords=_split(keywords[i]), text=texts[i])
+            for i in range(len(ids))]
+
+
+def write_affinity(path: str | os.PathLike, result: TextAffinity) -> None:
+    """Write :func:`affinity_file` atomically: a reader never sees a half-written file."""
+    _write_atomically(Path(path), affinity_file(result))
+
+
+def affinity_file(result: TextAffinity) -> bytes:
+    """``app_id,expert_id,affinity`` rows of a text affinity, six decimals (whole millionths: exact)."""
+    apps, experts = np.asarray(result.app_ids, dtype=object), np.asarray(result.expert_ids, dtype=object)
+    pairs = result.pairs
+    return _csv_bytes(TEXT_AFFINITY_COLUMNS, zip(apps[pairs.app], experts[pairs.expert],
+                                                 (f"{s / SCALE:.6f}" for s in pairs.score.tolist()), strict=True))
 
 
 def _is_number(cell: str) -> bool:
