@@ -33,7 +33,7 @@ from functools import cached_property
 import numpy as np
 
 from . import text as texts
-from .problem import SCALE, InputError, Pairs, Problem, pair_code, sort_pairs
+from .problem import SCALE, InputError, Pairs, Problem, check_ids, pair_code, sort_pairs
 
 
 def _field_entries(ptr: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -192,16 +192,6 @@ def _field_table(profiles: Sequence[Profile], fields: dict[str, int]) -> tuple[n
     return ptr, np.fromiter((f for x in lists for f in x), dtype=np.int64, count=int(ptr[-1]))
 
 
-def _check_ids(profiles: Sequence[Profile], source: str) -> None:
-    seen: dict[str, int] = {}
-    for row, p in enumerate(profiles, start=2):
-        if not p.id:
-            raise InputError(source, row, "empty id")
-        if p.id in seen:
-            raise InputError(source, row, f"duplicate id {p.id!r} (first at row {seen[p.id]})")
-        seen[p.id] = row
-
-
 def _keep_top(pairs: Pairs, top: int) -> Pairs:
     """Each application's ``top`` best pairs (ties: the earlier expert), still sorted by (app, expert)."""
     order = np.lexsort((pairs.expert, -pairs.score, pairs.app))
@@ -219,8 +209,8 @@ def text_affinity(applications: Sequence[Profile], experts: Sequence[Profile], w
 
     Raises :class:`InputError` for an empty or duplicate id, an application without a field, a bad ``top``.
     """
-    _check_ids(applications, sources[0])
-    _check_ids(experts, sources[1])
+    check_ids(applications, sources[0])
+    check_ids(experts, sources[1])
     for row, app in enumerate(applications, start=2):
         if not any(f.strip() for f in app.fields):
             raise InputError(sources[0], row, "empty field")

@@ -211,6 +211,17 @@ def sort_pairs(app: np.ndarray, expert: np.ndarray, score: np.ndarray, n_experts
     return Pairs(app[order].astype(np.int32), expert[order].astype(np.int32), score[order].astype(np.int64))
 
 
+def check_ids(records: Sequence, source: str) -> None:
+    """Every record (anything with an ``id``) has a non-empty id of its own; InputError names the row."""
+    seen: dict[str, int] = {}
+    for row, rec in enumerate(records, start=2):
+        if not rec.id:
+            raise InputError(source, row, "empty id")
+        if rec.id in seen:
+            raise InputError(source, row, f"duplicate id {rec.id!r} (first at row {seen[rec.id]})")
+        seen[rec.id] = row
+
+
 def build_problem(applications: Sequence[Application], experts: Sequence[Expert],
                   affinity: tuple[Sequence[str], Sequence[str], Sequence[float]] | None = None,
                   conflicts: tuple[Sequence[str], Sequence[str], Sequence[str]] | None = None,
@@ -223,14 +234,8 @@ def build_problem(applications: Sequence[Application], experts: Sequence[Expert]
     ``(app_ids, expert_ids, reasons)``. Raises :class:`InputError` naming the source and row.
     """
     src_apps, src_experts, src_aff, src_conf = sources
-    for source, records in ((src_apps, applications), (src_experts, experts)):
-        seen: dict[str, int] = {}
-        for row, rec in enumerate(records, start=2):
-            if not rec.id:
-                raise InputError(source, row, "empty id")
-            if rec.id in seen:
-                raise InputError(source, row, f"duplicate id {rec.id!r} (first at row {seen[rec.id]})")
-            seen[rec.id] = row
+    check_ids(applications, src_apps)
+    check_ids(experts, src_experts)
     for row, ex in enumerate(experts, start=2):
         if ex.max_load is not None and ex.max_load < 0:
             raise InputError(src_experts, row, f"max_load must be a non-negative integer, got {ex.max_load}")
