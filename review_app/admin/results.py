@@ -1,5 +1,6 @@
-"""Results: aggregate, read the ranking and its uncertainty, explain a place, select, approve, export.
-Registered on the console's blueprint (admin.blueprint.bp); the auditor reads all of it."""
+"""Results: aggregate, read the ranking and its uncertainty, explain a place, select, approve, reopen,
+export (the approved ranking by default). Registered on the console's blueprint (admin.blueprint.bp); the
+auditor reads all of it."""
 
 from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -9,11 +10,11 @@ from ..access import current_actor, require_owner
 from ..db import get_session
 from ..models import RankingResult, RankingRun, Role
 from ..services.compliance import audit
-from ..services.results import export, rank, selection, standings
+from ..services.results import approval, export, rank, selection, standings
 from ..web import attempt
 from .blueprint import bp
 from .lookups import round_or_404
-from .results_forms import AggregateForm, CutoffForm, SelectForm
+from .results_forms import AggregateForm, CutoffForm, ReopenForm, SelectForm
 
 DOWNLOADS = {
     ("ranking", "xlsx"): (export.ranking_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -26,10 +27,17 @@ DOWNLOADS = {
 @bp.route("/rounds/<int:round_id>/results")
 def results_page(round_id: int):
     review_round = round_or_404(round_id)
-    data = standings.page(get_session(), review_round=review_round)
+    session = get_session()
+    data = standings.page(session, review_round=review_round)
     cutoff = CutoffForm(cutoff=data.run.cutoff if data.run else None)
     return render_template(
-        "admin/results.html", page=data, aggregate_form=AggregateForm(), cutoff_form=cutoff, select_form=SelectForm()
+        "admin/results.html",
+        page=data,
+        lock=approval.lock_state(session, review_round=review_round),
+        aggregate_form=AggregateForm(),
+        cutoff_form=cutoff,
+        select_form=SelectForm(),
+        reopen_form=ReopenForm(),
     )
 
 
@@ -56,11 +64,10 @@ def _run_or_404(round_id: int, run_id: int) -> RankingRun:
 def results_cutoff(round_id: int, run_id: int):
     run = _run_or_404(round_id, run_id)
     form = CutoffForm()
-    session = get_session()
     if form.validate_on_submit():
-        chosen = selection.set_cutoff(session, run=run, cutoff=form.cutoff.data, by=current_actor())
-        session.commit()
-        flash(_("%(n)d applications are selected.", n=chosen), "success")
+        chosen = attempt(lambda s: selection.set_cutoff(s, run=run, cutoff=form.cutoff.data, by=current_actor()))
+        if chosen:
+            flash(_("%(n)d applications are selected.", n=chosen.value), "success")
     else:
         flash(_("The cut-off must be a whole number."), "error")
     return redirect(url_for("admin.results_page", round_id=round_id))
@@ -73,11 +80,12 @@ def results_select(round_id: int, result_id: int):
     require_owner(result is not None and _run_or_404(round_id, result.ranking_run_id) is not None)
     form = SelectForm()
     if form.validate_on_submit():
-        selection.set_selected(
-            session, result=result, selected=form.selected.data == "1", reason=form.reason.data, by=current_actor()
-        )
-        session.commit()
-        flash(_("The selection is changed and the reason recorded."), "success")
+        if attempt(
+            lambda s: selection.set_selected(
+                s, result=result, selected=form.selected.data == "1", reason=form.reason.data, by=current_actor()
+            )
+        ):
+            flash(_("The selection is changed and the reason recorded."), "success")
     else:
         flash(_("A reason is required to change the selection by hand."), "error")
     return redirect(url_for("admin.results_page", round_id=round_id))
@@ -88,6 +96,18 @@ def results_approve(round_id: int, run_id: int):
     run = _run_or_404(round_id, run_id)
     if attempt(lambda s: selection.approve(s, run=run, by=current_actor())):
         flash(_("This ranking is now the final one; the round can be published."), "success")
+    return redirect(url_for("admin.results_page", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/results/reopen", methods=["POST"])
+def results_reopen(round_id: int):
+    """Withdraw the approval, with a reason (refused once the round is published)."""
+    review_round = round_or_404(round_id)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        flash(_("Please give the reason for reopening the results."), "error")
+    elif attempt(lambda s: approval.reopen(s, review_round=review_round, reason=form.reason.data, by=current_actor())):
+        flash(_("The approval is withdrawn and kept as history; the results can change again."), "success")
     return redirect(url_for("admin.results_page", round_id=round_id))
 
 
@@ -102,11 +122,27 @@ def results_application(round_id: int, run_id: int, application_id: int):
     return render_template("admin/result_application.html", round=review_round, detail=detail)
 
 
+@bp.route("/rounds/<int:round_id>/results/<any(ranking, publication):which>.<fmt>")
+def results_export(round_id: int, which: str, fmt: str):
+    """The approved ranking's file; without an approved ranking the page says so."""
+    round_or_404(round_id)
+    run = approval.approved_run(get_session(), round_id=round_id)
+    if run is None:
+        flash(_("No ranking of this round is approved yet: the exports are of the approved ranking."), "error")
+        return redirect(url_for("admin.results_page", round_id=round_id))
+    return _download(run, which, fmt)
+
+
 @bp.route("/rounds/<int:round_id>/results/runs/<int:run_id>/<any(ranking, publication):which>.<fmt>")
 def results_download(round_id: int, run_id: int, which: str, fmt: str):
-    run = _run_or_404(round_id, run_id)
+    """The file of one run chosen explicitly (an unapproved draft, or a withdrawn approval)."""
+    return _download(_run_or_404(round_id, run_id), which, fmt)
+
+
+def _download(run: RankingRun, which: str, fmt: str) -> Response:
     make, mimetype = DOWNLOADS.get((which, fmt), (None, None))
     require_owner(make is not None)
+    round_id = run.round_id
 
     def export_recorded(session):
         data = make(session, run=run)
@@ -118,5 +154,5 @@ def results_download(round_id: int, run_id: int, which: str, fmt: str):
     if not exported:
         return redirect(url_for("admin.results_page", round_id=round_id))
     data = exported.value
-    filename = f"round{round_id}-{which}.{fmt}"
+    filename = f"round{round_id}-run{run.id}-{which}.{fmt}"
     return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

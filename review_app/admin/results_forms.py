@@ -1,8 +1,8 @@
-"""Forms of the centre's results screen: aggregate, cut off, select by hand."""
+"""Forms of the centre's results screen: aggregate, cut off, select by hand, reopen an approval."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
@@ -28,3 +28,8 @@ class SelectForm(FlaskForm):
     )
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
     submit = SubmitField(_l("Save"))
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for reopening"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Withdraw the approval and reopen"))

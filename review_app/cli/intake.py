@@ -1,17 +1,40 @@
-"""Rounds and intake: `flask create-round`, `flask import-applications`, `flask formal-check` and
-`flask import-credit-list` (design.md, "Command line")."""
+"""Rounds and intake: `flask create-round`, `flask round-stage`, `flask import-applications`,
+`flask formal-check` and `flask import-credit-list` (design.md, "Command line"). Rounds change through the
+same services as the round pages, so the same guards hold."""
 
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from ..db import get_session
-from ..models import RoundKind
+from ..labels import ROUND_STAGE
+from ..models import RoundKind, RoundStage
 from ..services import rounds
 from ..services.check import report, runner
 from ..services.intake import credit_list, importer
+from ..services.platform.localtime import to_utc
 from .common import as_cli, refusals, round_by_id
+
+
+class BeijingTime(click.ParamType):
+    """An ISO date or date and time, read in Beijing time (as the round pages read deadlines); a date
+    alone means the end of that day, 23:59."""
+
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, datetime):
+            return value
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO date (2026-06-30) or date and time (2026-06-30T17:00)", param, ctx)
+        if len(value.strip()) == 10:
+            moment = datetime.combine(moment.date(), time(23, 59))
+        return to_utc(moment) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @click.command("create-round")
@@ -19,14 +42,38 @@ from .common import as_cli, refusals, round_by_id
 @click.option("--name", required=True)
 @click.option("--kind", type=click.Choice([k.value for k in RoundKind]), required=True)
 @click.option("--year", type=int, default=2026, show_default=True)
-def create_round(name: str, kind: str, year: int) -> None:
-    """Open a round with the default criteria of its kind; prints the new round's id."""
+@click.option("--city-deadline", type=BeijingTime(), help="City submission deadline, Beijing time (2026-06-30).")
+@click.option("--check-deadline", type=BeijingTime(), help="Formal check deadline, Beijing time.")
+@click.option("--scoring-deadline", type=BeijingTime(), help="Scoring deadline, Beijing time (2026-08-15T17:00).")
+def create_round(name: str, kind: str, year: int, **deadlines: datetime | None) -> None:
+    """Open a round with the default criteria of its kind and its deadlines; prints the new round's id."""
     as_cli()
     session = get_session()
     with refusals():
         review_round = rounds.create_round(session, name=name, kind=RoundKind(kind), year=year)
+        values = {key: value for key, value in deadlines.items() if value is not None}
+        if values:
+            rounds.update_settings(session, review_round=review_round, values=values, by=None)
     session.commit()
     click.echo(review_round.id)
+
+
+@click.command("round-stage")
+@with_appcontext
+@click.option("--round", "round_id", type=int, required=True, help="The round's id.")
+@click.option("--to", "to_stage", type=click.Choice([s.value for s in RoundStage]), required=True)
+def round_stage(round_id: int, to_stage: str) -> None:
+    """Move the round to another stage, with the round page's transitions and guards."""
+    as_cli()
+    session = get_session()
+    review_round = round_by_id(round_id)
+    previous = review_round.stage
+    with refusals():
+        rounds.advance(session, review_round=review_round, to_stage=RoundStage(to_stage), by=None)
+    session.commit()
+    click.echo(f"round {round_id}: {previous} → {to_stage}")
+    if review_round.stage == RoundStage.CLOSED:
+        click.echo(f"write its archive with: flask archive --round {round_id} --out FILE", err=True)
 
 
 @click.command("import-applications")
@@ -61,22 +108,28 @@ def import_applications(files: tuple[str, ...], round_id: int) -> None:
 def formal_check(round_id: int, out: str) -> None:
     """Run the formal check (rules R0–R9) and write the report: 申报编号,规则,结果,说明.
 
-    Once scoring has begun the check is frozen: the stored verdicts are written as they are.
+    The check runs from city intake until scoring begins; in any other stage nothing is written.
     """
     as_cli()
     session = get_session()
     review_round = round_by_id(round_id)
-    if review_round.stage in runner.CHECKABLE_STAGES:
-        with refusals():
-            summary = runner.run_check(session, review_round=review_round, by=None)
-        session.commit()
-        click.echo(
-            f"checked {summary.applications} application(s): {summary.failed} with a failed rule, "
-            f"{summary.warned} with a warning",
-            err=True,
+    if review_round.stage not in runner.CHECKABLE_STAGES:
+        raise click.ClickException(
+            _(
+                "round %(round)d is in stage %(stage)s: the formal check runs from city intake until scoring "
+                "begins; nothing written",
+                round=round_id,
+                stage=ROUND_STAGE[review_round.stage],
+            )
         )
-    else:
-        click.echo(f"round in stage {review_round.stage}: the check is frozen; writing the stored verdicts", err=True)
+    with refusals():
+        summary = runner.run_check(session, review_round=review_round, by=None)
+    session.commit()
+    click.echo(
+        f"checked {summary.applications} application(s): {summary.failed} with a failed rule, "
+        f"{summary.warned} with a warning",
+        err=True,
+    )
     data = report.report_csv(session, round_id=review_round.id)
     try:
         Path(out).write_bytes(data)
@@ -103,4 +156,4 @@ def import_credit_list(file: str) -> None:
     )
 
 
-COMMANDS = (create_round, import_applications, formal_check, import_credit_list)
+COMMANDS = (create_round, round_stage, import_applications, formal_check, import_credit_list)

@@ -145,9 +145,15 @@ class RankingRun(SQLModel, table=True):
     method: str = Field(max_length=32)
     seed: int = 0
     cutoff: int | None = None  # how many places are selected
-    is_final: bool = False
+    is_final: bool = False  # approved, and the approval not withdrawn: the round's one approved ranking
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # The approval, and its withdrawal by an explicit reopen (kept as history: the run stays as approved).
+    approved_at: datetime | None = None
+    approved_by_id: int | None = Field(default=None, foreign_key="users.id")
+    withdrawn_at: datetime | None = None
+    withdrawn_by_id: int | None = Field(default=None, foreign_key="users.id")
+    withdrawn_reason: str | None = Field(default=None, max_length=500)
 
 
 class RankingResult(SQLModel, table=True):

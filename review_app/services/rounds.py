@@ -14,7 +14,6 @@ from ..models import (
     AssignmentRun,
     Consortium,
     Criterion,
-    RankingRun,
     Round,
     RoundKind,
     RoundStage,
@@ -24,6 +23,7 @@ from ..models import (
 from .check import runner as check_runner
 from .compliance import audit
 from .errors import ServiceError
+from .results import approval
 
 # The default sheets of design.md; each adds up to 100 points and stays editable per round.
 DEFAULT_CRITERIA: dict[RoundKind, list[tuple[str, int]]] = {
@@ -307,13 +307,12 @@ def blockers(session: Session, review_round: Round, to_stage: RoundStage) -> lis
         if published is None:
             found.append(_("Publish an expert assignment first."))
     elif to_stage in (RoundStage.PUBLISHED, RoundStage.SCORING):  # from closed
-        final = session.exec(
-            select(RankingRun.id).where(RankingRun.round_id == review_round.id, RankingRun.is_final)
-        ).first()
+        # Never back past an approval: the approved ranking would silently stand on sheets that change.
+        final = approval.approved_run(session, round_id=review_round.id)
         if to_stage == RoundStage.PUBLISHED and final is None:
             found.append(_("Approve a final ranking first."))
         if to_stage == RoundStage.SCORING and final is not None:
-            found.append(_("A final ranking exists; scoring cannot reopen."))
+            found.append(_("The ranking is approved: reopen the results with a reason before scoring reopens."))
     return found
 
 

@@ -285,6 +285,7 @@ def test_a_city_downloads_its_own_results_once_the_round_is_published(client, au
 
     run = rank.aggregate(session, review_round=review_round, method="calibrated", seed=0, by=None)
     selection.set_cutoff(session, run=run, cutoff=20, by=None)
+    review_round.stage = RoundStage.CLOSED
     selection.approve(session, run=run, by=None)
     review_round.stage = RoundStage.PUBLISHED
     session.commit()

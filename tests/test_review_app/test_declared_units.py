@@ -93,6 +93,7 @@ def test_one_city_cannot_change_another_citys_units(app, client, auth, users, se
     register_before = (register_before.name, register_before.province, register_before.city)
     run = rank.aggregate(session, review_round=review_round, method="calibrated", seed=0, by=None)
     selection.set_cutoff(session, run=run, cutoff=20, by=None)
+    review_round.stage = RoundStage.CLOSED
     selection.approve(session, run=run, by=None)
     review_round.stage = RoundStage.PUBLISHED
     session.commit()

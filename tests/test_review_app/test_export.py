@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlmodel import select
 
-from review_app.models import Round, ScoreSheet, SheetStatus
+from review_app.models import Application, Round, ScoreSheet, SheetStatus
 from review_app.services.results import export, rank, selection
 
 pytestmark = pytest.mark.demo
@@ -82,18 +82,57 @@ def test_the_publication_list_needs_a_cutoff_and_lists_only_the_selected(session
 def test_cli_export_writes_each_format(runner, session, ranked, tmp_path):
     for file_format in ("xlsx", "pdf", "csv"):
         out = tmp_path / f"ranking.{file_format}"
-        result = runner.invoke(args=["export", "--round", "1", "--format", file_format, "--out", str(out)])
+        args = ["export", "--round", "1", "--format", file_format, "--run", str(ranked.id), "--out", str(out)]
+        result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 0
     load_workbook(tmp_path / "ranking.xlsx")
     assert "排名报告" in _pdf_text((tmp_path / "ranking.pdf").read_bytes())
 
 
-def test_cli_export_errors_are_one_line(runner, tmp_path):
+def test_cli_export_errors_are_one_line(runner, session, tmp_path):
     out = tmp_path / "x.xlsx"
     result = runner.invoke(args=["export", "--round", "1", "--format", "xlsx", "--out", str(out)])
-    assert result.exit_code == 1 and "flask rank" in result.output and not out.exists()
+    assert result.exit_code == 1 and result.output == "Error: 尚无审定的排名；请用 --run ID 指定要导出的汇总\n"
+    assert not out.exists()
+    other = rank.aggregate(session, review_round=session.get(Round, 1), method="mean", by=None)
+    session.commit()
+    for round_id, run_id in (("1", "999"), ("2", str(other.id))):
+        args = ["export", "--round", round_id, "--format", "xlsx", "--run", run_id, "--out", str(out)]
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1 and result.output.count("\n") == 1 and f"没有第 {run_id} 号汇总" in result.output
+    assert not out.exists()
     result = runner.invoke(
         args=["export", "--round", "1", "--format", "csv", "--list", "publication", "--out", str(out)]
     )
     assert result.exit_code == 1 and "PDF" in result.output
+
+
+def test_the_panels_sheet_and_my_data_count_the_published_assignment_only(client, auth, session, ranked):
+    """A superseded proposal (the same application with other experts) is history: neither the workbook's
+    专家分配 sheet nor the expert's 我的数据 counts it."""
+    from review_app.demo import DEMO_PASSWORD
+    from review_app.models import Assignment, AssignmentRun, RunStatus, User
+
+    published = session.exec(select(Assignment).where(Assignment.round_id == ranked.round_id)).all()
+    first = published[0]
+    old = AssignmentRun(round_id=ranked.round_id, status=RunStatus.SUPERSEDED, seed=7)
+    session.add(old)
+    session.flush()
+    colleagues = [a.expert_id for a in published if a.application_id != first.application_id][:6]
+    for expert_id in {first.expert_id, *colleagues}:
+        session.add(Assignment(run_id=old.id, round_id=ranked.round_id, application_id=first.application_id,
+                               expert_id=expert_id))
+    session.commit()
+
+    workbook = load_workbook(io.BytesIO(export.ranking_xlsx(session, run=ranked)))
+    rows = list(workbook["专家分配"].iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(published) == 65 * 5
+    code = rows[[r[0] for r in rows].index(session.get(Application, first.application_id).code)][0]
+    assert sum(r[0] == code for r in rows) == 5
+
+    expert_user = session.exec(select(User).where(User.expert_id == first.expert_id)).one()
+    own = sum(a.expert_id == first.expert_id for a in published)
+    auth.login(expert_user.username, DEMO_PASSWORD)
+    page = client.get("/expert/my-data").text
+    assert f"<dt>分配的评审</dt><dd>{own}</dd>" in page

@@ -72,13 +72,15 @@ def test_cutoff_selection_approval_and_downloads(client, auth, users, session, d
     auth.post(f"{base}/{outside.id}/select", {"selected": "1", "reason": "填补区域空白"})
     session.expire_all()
     assert session.get(RankingResult, outside.id).selected
+    assert "请先结束评分" in auth.post(f"{base}/runs/{run.id}/approve", follow_redirects=True).text
+    auth.post(f"/admin/rounds/{demo_round.id}/stage", {"to_stage": "closed"})
     auth.post(f"{base}/runs/{run.id}/approve")
     session.expire_all()
     assert session.get(RankingRun, run.id).is_final
 
-    workbook = load_workbook(io.BytesIO(client.get(f"{base}/runs/{run.id}/ranking.xlsx").data))
+    workbook = load_workbook(io.BytesIO(client.get(f"{base}/ranking.xlsx").data))
     assert workbook.sheetnames[0] == "排名"
-    publication = client.get(f"{base}/runs/{run.id}/publication.pdf")
+    publication = client.get(f"{base}/publication.pdf")
     assert publication.mimetype == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(publication.data)).pages)
     selected = session.exec(
@@ -126,3 +128,59 @@ def test_the_command_line_and_the_page_give_the_same_ranking(client, auth, users
     first = session.exec(select(RankingRun).where(RankingRun.method == "calibrated").order_by(RankingRun.id)).first()
     ranked = session.exec(select(RankingResult).where(RankingResult.ranking_run_id == first.id)).all()
     assert len(page_codes) == len(ranked) > 0 and page_codes == cli_codes
+
+
+def _approve_on_the_page(client, auth, session, demo_round, cutoff: int) -> tuple[str, RankingRun]:
+    """The admin aggregates, cuts at `cutoff`, closes scoring and approves; returns the results URL and run.
+    Before the approval, the page's exports say there is no approved ranking."""
+    auth.login("admin1")
+    _aggregate(auth, demo_round.id)
+    run = session.exec(select(RankingRun).where(RankingRun.method == "calibrated")).one()
+    base = f"/admin/rounds/{demo_round.id}/results"
+    auth.post(f"{base}/runs/{run.id}/cutoff", {"cutoff": str(cutoff)})
+    no_approval = client.get(f"{base}/ranking.xlsx", follow_redirects=True).text
+    assert "本轮尚无审定的排名" in no_approval and "本次汇总（未审定）" in no_approval
+    auth.post(f"/admin/rounds/{demo_round.id}/stage", {"to_stage": "closed"})
+    auth.post(f"{base}/runs/{run.id}/approve")
+    return base, run
+
+
+def test_an_approved_ranking_locks_the_page_until_a_reopen_with_a_reason(client, auth, users, session, demo_round):
+    base, run = _approve_on_the_page(client, auth, session, demo_round, 10)
+
+    page = client.get(base).text
+    assert f"已审定：第 {run.id} 号汇总" in page and "撤回审定的理由" in page
+    assert "/results/aggregate" not in page and f"/runs/{run.id}/cutoff" not in page and "/select" not in page
+    assert f'href="{base}/ranking.xlsx"' in page and f"{base}/runs/{run.id}/approve" not in page
+    refused = auth.post(f"{base}/runs/{run.id}/cutoff", {"cutoff": "3"}, follow_redirects=True).text
+    assert "已锁定" in refused
+    assert "已锁定" in auth.post(f"{base}/aggregate", {"method": "mean", "seed": "0"}, follow_redirects=True).text
+    session.expire_all()
+    assert session.get(RankingRun, run.id).cutoff == 10 and len(session.exec(select(RankingRun)).all()) == 2
+
+    assert "请填写撤回审定的理由" in auth.post(f"{base}/reopen", {"reason": ""}, follow_redirects=True).text
+    reopened = auth.post(f"{base}/reopen", {"reason": "复核第十名的回避情况"}, follow_redirects=True).text
+    assert "审定已撤回" in reopened and "已撤回的审定" in reopened and "复核第十名的回避情况" in reopened
+    assert "/results/aggregate" in reopened and f"/runs/{run.id}/cutoff" not in reopened  # kept as approved
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "ranking.reopen")).one()
+    assert event.actor_id == users["admin"].id
+
+    auth.logout()
+    auth.login("auditor1")
+    assert "复核第十名的回避情况" in client.get(base).text
+    assert auth.post(f"{base}/reopen", {"reason": "审计员不能撤回"}).status_code == 403
+
+
+def test_a_published_round_refuses_the_reopen_and_points_to_the_objections(client, auth, users, session, demo_round):
+    base, run = _approve_on_the_page(client, auth, session, demo_round, 7)
+    auth.post(f"/admin/rounds/{demo_round.id}/stage", {"to_stage": "published"})
+    page = client.get(base).text
+    assert "本轮已公示" in page and "公示异议处理程序" in page and "撤回审定的理由" not in page
+    refused = auth.post(f"{base}/reopen", {"reason": "公示后发现问题"}, follow_redirects=True).text
+    assert "审定不能撤回" in refused
+    publication = client.get(f"{base}/publication.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(publication.data)).pages)
+    chosen = session.exec(select(RankingResult).where(RankingResult.ranking_run_id == run.id, RankingResult.selected))
+    assert f"共 {len(chosen.all())} 个" in text
+    session.expire_all()
+    assert session.get(RankingRun, run.id).is_final

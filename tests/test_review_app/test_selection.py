@@ -4,8 +4,8 @@ the one final ranking of a round."""
 import pytest
 from sqlmodel import select
 
-from review_app.models import AuditEvent, RankingResult, Round
-from review_app.services.results import rank, selection
+from review_app.models import AuditEvent, RankingResult, Round, RoundStage
+from review_app.services.results import approval, rank, selection
 
 pytestmark = pytest.mark.demo
 
@@ -41,16 +41,16 @@ def test_a_change_by_hand_needs_a_reason_and_is_audited(session, runs):
 
 def test_one_final_ranking_and_never_the_comparison(session, runs):
     main, comparison = runs
+    review_round = session.get(Round, main.round_id)
     assert selection.final_run(session, round_id=main.round_id) is None
+    with pytest.raises(selection.SelectionError, match="请先结束评分"):
+        selection.approve(session, run=main, by=None)  # still scoring
+    review_round.stage = RoundStage.CLOSED
     with pytest.raises(selection.SelectionError):
         selection.approve(session, run=comparison, by=None)
     selection.approve(session, run=main, by=None)
     session.commit()
     assert selection.final_run(session, round_id=main.round_id).id == main.id
-
-    review_round = session.get(Round, main.round_id)
-    again = rank.aggregate(session, review_round=review_round, method="calibrated", seed=1, by=None)
-    selection.approve(session, run=again, by=None)
-    session.commit()
-    session.refresh(main)
-    assert selection.final_run(session, round_id=main.round_id).id == again.id and not main.is_final
+    assert main.approved_at is not None
+    with pytest.raises(approval.LockedError, match="已审定"):  # another run needs a reopen first
+        selection.approve(session, run=comparison, by=None)

@@ -6,7 +6,19 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, func, select
 
-from ...models import Assignment, AuditEvent, Conflict, Expert, Organisation, PledgeAcceptance, Role, ScoreSheet, User
+from ...models import (
+    Assignment,
+    AssignmentRun,
+    AuditEvent,
+    Conflict,
+    Expert,
+    Organisation,
+    PledgeAcceptance,
+    Role,
+    RunStatus,
+    ScoreSheet,
+    User,
+)
 from . import audit
 
 MASK = "****"
@@ -107,7 +119,9 @@ def my_data(session: Session, *, user: User) -> MyData:
         expert=expert,
         org_name=org.name if org else "",
         assignments=session.exec(select(func.count()).select_from(Assignment)
-                                 .where(Assignment.expert_id == expert.id)).one(),
+                                 .join(AssignmentRun, AssignmentRun.id == Assignment.run_id)
+                                 .where(Assignment.expert_id == expert.id,
+                                        AssignmentRun.status == RunStatus.PUBLISHED)).one(),
         sheets_submitted=sum(1 for s in sheets if s.submitted_at is not None),
         sheets_total=len(sheets),
         conflicts=list(session.exec(select(Conflict).where(Conflict.expert_id == expert.id))),

@@ -29,6 +29,7 @@ from ...models import (
 from ..compliance import audit
 from ..errors import ServiceError
 from ..rounds import criteria_of
+from . import approval
 
 COMPARISON_METHOD = "trimmed"  # the usual practice, shown beside the calibrated ranking
 
@@ -99,7 +100,9 @@ def score_table(session: Session, review_round: Round) -> scoring.ScoreTable:
 def aggregate(
     session: Session, *, review_round: Round, method: str = scoring.DEFAULT_METHOD, seed: int = 0, by: User | None
 ) -> RankingRun:
-    """Rank the round's submitted sheets with `method` and store the result as a new ranking run."""
+    """Rank the round's submitted sheets with `method` and store the result as a new ranking run
+    (refused once the round's ranking is approved)."""
+    approval.ensure_open(session, review_round=review_round)
     if method not in scoring.METHODS:
         raise RankError(_("Unknown aggregation method %(method)s.", method=method))
     ranking = scoring.rank_scores(score_table(session, review_round), method, seed=seed)

@@ -1,14 +1,15 @@
 """Selection and approval of a ranking: the cut-off line, a change of the selection by hand (with its
-reason), and the approval of the round's final ranking, the one published. Every step is audited."""
+reason), and the approval of the round's final ranking, the one exported and published. Every step is
+audited; once a ranking is approved, every step is refused until the results are reopen (`approval`)."""
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from ...models import RankingResult, RankingRun, User
+from ...models import RankingResult, RankingRun, Round, RoundStage, User
+from ...models._base import utcnow
 from ..compliance import audit
 from ..errors import ServiceError
-from . import rank
+from . import approval, rank
 
 
 class SelectionError(ServiceError):
@@ -17,6 +18,7 @@ class SelectionError(ServiceError):
 
 def set_cutoff(session: Session, *, run: RankingRun, cutoff: int, by: User | None) -> int:
     """Select the applications ranked `cutoff` or better (ties at the line all go in); returns how many."""
+    approval.ensure_editable(session, run=run)
     if cutoff < 0:
         raise SelectionError(_("The cut-off must be zero or more."))
     chosen = 0
@@ -38,12 +40,13 @@ def set_cutoff(session: Session, *, run: RankingRun, cutoff: int, by: User | Non
 
 def set_selected(session: Session, *, result: RankingResult, selected: bool, reason: str, by: User | None) -> None:
     """Put one application in or out of the selection by hand; a written reason is required."""
+    run = session.get(RankingRun, result.ranking_run_id)
+    approval.ensure_editable(session, run=run)
     reason = reason.strip()
     if not reason:
         raise SelectionError(_("A reason is required to change the selection by hand."))
     result.selected = selected
     result.selection_reason = reason
-    run = session.get(RankingRun, result.ranking_run_id)
     audit.record(
         session,
         action="ranking.select",
@@ -55,7 +58,12 @@ def set_selected(session: Session, *, result: RankingResult, selected: bool, rea
 
 
 def approve(session: Session, *, run: RankingRun, by: User | None) -> None:
-    """Make `run` the round's final ranking (the one published); any earlier final one stops being so."""
+    """Make `run` the round's approved ranking: the one exported and published. The round's results are
+    locked from then on; only an explicit reopen (`approval.reopen`) withdraws the approval."""
+    approval.ensure_editable(session, run=run)
+    review_round = session.get(Round, run.round_id)
+    if review_round.stage != RoundStage.CLOSED:
+        raise SelectionError(_("Close scoring first: a ranking is approved once every score is in."))
     if (
         run.method == rank.COMPARISON_METHOD
         and session.exec(
@@ -65,20 +73,32 @@ def approve(session: Session, *, run: RankingRun, by: User | None) -> None:
         ).first()
     ):
         raise SelectionError(_("Approve the calibrated ranking, not the trimmed-mean comparison."))
-    session.execute(sa.update(RankingRun).where(RankingRun.round_id == run.round_id).values(is_final=False))
     run.is_final = True
+    run.approved_at = utcnow()
+    run.approved_by_id = by.id if by else None
+    selected = [r.application.code for r in rank.results(session, run=run) if r.result.selected]
     audit.record(
         session,
         action="ranking.approve",
         by=by,
         target=run,
         round_id=run.round_id,
-        details={"method": run.method, "cutoff": run.cutoff},
+        details={"method": run.method, "seed": run.seed, "cutoff": run.cutoff, "selected": selected},
     )
 
 
-def final_run(session: Session, *, round_id: int) -> RankingRun | None:
-    """The round's approved ranking, if any."""
-    return session.exec(
-        select(RankingRun).where(RankingRun.round_id == round_id, RankingRun.is_final).order_by(RankingRun.id.desc())
-    ).first()
+def working_run(session: Session, *, round_id: int) -> RankingRun | None:
+    """The run the centre works on: the approved one, else the newest that is not the comparison (else
+    the newest)."""
+    return (
+        approval.approved_run(session, round_id=round_id)
+        or session.exec(
+            select(RankingRun)
+            .where(RankingRun.round_id == round_id, RankingRun.method != rank.COMPARISON_METHOD)
+            .order_by(RankingRun.id.desc())
+        ).first()
+        or rank.latest_run(session, round_id=round_id)
+    )
+
+
+final_run = approval.approved_run

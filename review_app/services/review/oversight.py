@@ -14,13 +14,16 @@ from ...models._base import utcnow
 from ..compliance import audit
 from ..platform import notify
 from ..platform.localtime import local_time
+from ..results import approval
 from .progress import ExpertProgress, round_progress
 from .sheets import ReviewError, checked_reason, deadline_passed
 
 
 def reopen(session: Session, *, sheet: ScoreSheet, by: User, reason: str) -> bool:
     """Unlock a submitted sheet for its expert, with the reason (audited; the expert is told).
-    Returns whether the scoring deadline has passed (the centre then needs to extend it too)."""
+    Returns whether the scoring deadline has passed (the centre then needs to extend it too). Refused
+    once the round's ranking is approved: the approved ranking stands on the submitted sheets."""
+    approval.ensure_open(session, review_round=session.get(Round, sheet.round_id))
     reason = checked_reason(reason, missing=_("Please give the reason for reopening the sheet."))
     if sheet.status != SheetStatus.SUBMITTED:
         raise ReviewError(_("Only a submitted sheet can be reopened."))

@@ -9,7 +9,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
 
-from ....models import Application, Assignment, Expert, Organisation, RankingRun
+from ....models import Application, Assignment, AssignmentRun, Expert, Organisation, RankingRun, RunStatus
 from ...check import report as check_report
 from ...platform.csvfiles import neutralise
 from ...rounds import criteria_of
@@ -58,13 +58,15 @@ def individual_scores(session: Session, *, round_id: int) -> tuple[list[str], li
 
 
 def assignment_list(session: Session, *, round_id: int) -> tuple[list[str], list[list]]:
-    """The published panels: application, expert code and name, unit, affinity, state."""
+    """The published panels: application, expert code and name, unit, affinity, state. Only the published
+    assignment run: proposals it superseded are history (the assignment page shows them as such)."""
     pairs = session.exec(
         select(Assignment, Application.code, Application.title, Expert.code, Expert.name, Organisation.name)
         .join(Application, Application.id == Assignment.application_id)
         .join(Expert, Expert.id == Assignment.expert_id)
         .outerjoin(Organisation, Organisation.id == Expert.org_id)
-        .where(Assignment.round_id == round_id)
+        .join(AssignmentRun, AssignmentRun.id == Assignment.run_id)
+        .where(Assignment.round_id == round_id, AssignmentRun.status == RunStatus.PUBLISHED)
         .order_by(Application.code, Expert.code)
     ).all()
     header = [
