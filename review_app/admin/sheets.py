@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from ..access import current_actor, require_owner
 from ..db import get_session
 from ..services.platform.localtime import to_utc
+from ..services.results import approval
 from ..services.review import oversight, progress
 from ..web import attempt
 from .blueprint import bp
@@ -20,9 +21,15 @@ STATUS_FILTERS = ("", "untouched", "draft", "submitted", "recused")
 def round_sheets(round_id: int):
     status = request.args.get("status", "")
     status = status if status in STATUS_FILTERS else ""
-    board = progress.round_progress(get_session(), review_round=round_or_404(round_id), status=status)
+    session, review_round = get_session(), round_or_404(round_id)
+    board = progress.round_progress(session, review_round=review_round, status=status)
     return render_template(
-        "admin/sheets.html", board=board, status=status, filters=STATUS_FILTERS, deadline_form=DeadlineForm()
+        "admin/sheets.html",
+        board=board,
+        status=status,
+        filters=STATUS_FILTERS,
+        deadline_form=DeadlineForm(),
+        results_locked=approval.lock_state(session, review_round=review_round).locked,
     )
 
 

@@ -157,6 +157,8 @@ def test_an_approved_ranking_locks_the_page_until_a_reopen_with_a_reason(client,
     assert "已锁定" in auth.post(f"{base}/aggregate", {"method": "mean", "seed": "0"}, follow_redirects=True).text
     session.expire_all()
     assert session.get(RankingRun, run.id).cutoff == 10 and len(session.exec(select(RankingRun)).all()) == 2
+    sheets_page = client.get(f"/admin/rounds/{demo_round.id}/sheets?status=submitted").text
+    assert "撤回审定之前，已提交的评分表不能重新开放" in sheets_page and "/reopen\"" not in sheets_page
 
     assert "请填写撤回审定的理由" in auth.post(f"{base}/reopen", {"reason": ""}, follow_redirects=True).text
     reopened = auth.post(f"{base}/reopen", {"reason": "复核第十名的回避情况"}, follow_redirects=True).text
@@ -164,6 +166,7 @@ def test_an_approved_ranking_locks_the_page_until_a_reopen_with_a_reason(client,
     assert "/results/aggregate" in reopened and f"/runs/{run.id}/cutoff" not in reopened  # kept as approved
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "ranking.reopen")).one()
     assert event.actor_id == users["admin"].id
+    assert "/reopen\"" in client.get(f"/admin/rounds/{demo_round.id}/sheets?status=submitted").text
 
     auth.logout()
     auth.login("auditor1")
