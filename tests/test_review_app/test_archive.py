@@ -220,3 +220,14 @@ def test_a_failed_archive_write_does_not_undo_the_closing(app, client, auth, ses
     session.refresh(demo_round)
     assert demo_round.stage.value == "closed"
     assert "归档文件未能写入" in response.text
+
+
+def test_the_archive_holds_the_approved_ranking_not_the_newer_comparison(runner, session, demo_round, tmp_path):
+    main = rank.latest_run(session, round_id=demo_round.id)
+    rank.aggregate(session, review_round=demo_round, method="trimmed", seed=0, by=None)  # newer
+    session.commit()
+    out = tmp_path / "round.zip"
+    assert runner.invoke(args=["archive", "--round", str(demo_round.id), "--out", str(out)]).exit_code == 0
+    with zipfile.ZipFile(out) as z:
+        method = json.loads(z.read("ranking/method.json"))
+    assert (method["run_id"], method["method"]) == (main.id, "calibrated")

@@ -173,7 +173,7 @@ def _score_files(session: Session, review_round: Round) -> dict[str, bytes]:
 
 
 def _ranking_files(session: Session, review_round: Round) -> dict[str, bytes]:
-    run = selection.final_run(session, round_id=review_round.id) or rank.latest_run(session, round_id=review_round.id)
+    run = selection.working_run(session, round_id=review_round.id)  # the approved one, never the comparison
     if run is None:
         return {}
     ranked = rank.results(session, run=run)
