@@ -149,10 +149,11 @@ class RankingRun(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow)
     # The approval, and its withdrawal by an explicit reopen (kept as history: the run stays as approved).
+    # Who acted is a user id kept as the audit log keeps its actor: a record, not a reference.
     approved_at: datetime | None = None
-    approved_by_id: int | None = Field(default=None, foreign_key="users.id")
+    approved_by_id: int | None = None
     withdrawn_at: datetime | None = None
-    withdrawn_by_id: int | None = Field(default=None, foreign_key="users.id")
+    withdrawn_by_id: int | None = None
     withdrawn_reason: str | None = Field(default=None, max_length=500)
 
 

@@ -19,16 +19,12 @@ branch_labels = None
 depends_on = None
 
 def upgrade() -> None:
-    # Plain ALTER TABLE with the references inline: SQLite adds such columns in place (a batch copy of
-    # ranking_runs would be refused by the foreign keys of its results).
+    # Plain ALTER TABLE: SQLite adds and drops such columns in place (a batch copy of ranking_runs would be
+    # refused by the foreign keys of its results). Who acted is a user id, as the audit log records its actor.
     op.add_column("ranking_runs", sa.Column("approved_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
-    for column in ("approved_by_id", "withdrawn_by_id"):
-        op.add_column(
-            "ranking_runs",
-            sa.Column(column, sa.Integer(), sa.ForeignKey("users.id"), nullable=True),
-            inline_references=True,
-        )
+    op.add_column("ranking_runs", sa.Column("approved_by_id", sa.Integer(), nullable=True))
     op.add_column("ranking_runs", sa.Column("withdrawn_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    op.add_column("ranking_runs", sa.Column("withdrawn_by_id", sa.Integer(), nullable=True))
     op.add_column(
         "ranking_runs", sa.Column("withdrawn_reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True)
     )
@@ -36,6 +32,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("ranking_runs") as batch_op:
-        for column in ("withdrawn_reason", "withdrawn_by_id", "withdrawn_at", "approved_by_id", "approved_at"):
-            batch_op.drop_column(column)
+    for column in ("withdrawn_reason", "withdrawn_by_id", "withdrawn_at", "approved_by_id", "approved_at"):
+        op.drop_column("ranking_runs", column)
