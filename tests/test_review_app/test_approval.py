@@ -113,3 +113,23 @@ def test_once_published_even_the_reopen_is_refused(session, approved):
         with pytest.raises(approval.LockedError, match="已公示.*异议"):
             change()
     assert approval.approved_run(session, round_id=review_round.id).id == run.id
+
+
+def test_the_approval_migration_goes_down_and_up_with_ranking_data(app, session, approved):
+    """0004 on a database with approved runs and their results: down to 0003 and up again; a run that
+    was final before 0004 gets its creation time as its approval time."""
+    import sqlalchemy as sa
+
+    from review_app import db
+
+    _review_round, run = approved
+    session.close()
+    engine = app.extensions["db_engine"]
+    db.downgrade(engine, "0003")
+    assert "approved_at" not in {c["name"] for c in sa.inspect(engine).get_columns("ranking_runs")}
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        approved_at, created_at = connection.execute(
+            sa.text("SELECT approved_at, created_at FROM ranking_runs WHERE id = :id"), {"id": run.id}
+        ).one()
+    assert approved_at == created_at
