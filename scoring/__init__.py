@@ -9,12 +9,14 @@ Pure numpy; no Flask, no database. The web app calls::
     ranking.rows()            # AppRow per application, in rank order
     ranking.experts()         # ExpertRow: leniency, spread, flags
     ranking.explain("A03")    # raw totals, leniencies, adjusted scores
+    ranking.compose("A03")    # the figures that add up to its score (scoring.composition)
     ranking.parts()           # app ids per connected part (no shared expert between parts)
     ranking.groups()          # GroupRow per weakly linked group: apps, bridging experts, offset SD
 
 The command line is ``python -m scoring rank SCORES.csv --method M --out ranking.csv``.
 """
 
+from .composition import Composition, SheetPart
 from .data import ScoreInputError, ScoreTable
 from .flags import FlagOptions
 from .io import read_scores, write_csv
@@ -37,6 +39,7 @@ __all__ = [
     "DEFAULT_METHOD",
     "METHODS",
     "AppRow",
+    "Composition",
     "Explanation",
     "ExpertRow",
     "FlagOptions",
@@ -45,6 +48,7 @@ __all__ = [
     "ReviewLine",
     "ScoreInputError",
     "ScoreTable",
+    "SheetPart",
     "criterion_scores",
     "make_scorer",
     "rank",

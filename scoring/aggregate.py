@@ -15,6 +15,13 @@ Every scorer follows the same small protocol (scikit-learn style): options in
     methods that do not correct).
 ``weight_`` : ndarray of shape (n_reviews,)
     Weight of each review in ``score_`` (0 for a dropped review).
+``robust_``, ``share_`` : ndarray of shape (n_reviews,)
+    The composition of ``score_`` (:mod:`scoring.composition`): each review's total
+    after robust clipping (the raw total when nothing is clipped), and its share in
+    the application's weighted mean of ``adjusted_`` (shares sum to 1 per application).
+``shrink_``, ``target_`` : ndarray of shape (n_apps,)
+    ``score_ = target_ + shrink_ * (sum(share_ * adjusted_) - target_)``: how much of
+    the weighted mean is kept (1 = all) and the level it is shrunk towards.
 
 ``draw(rng, n_draws)`` returns plausible scores of shape (n_apps, n_draws) for
 the rank intervals.
@@ -64,6 +71,13 @@ class _Scorer:
         self.leniency_ = np.full(rv.n_experts, np.nan)
         self.spread_ = np.full(rv.n_experts, np.nan)
 
+    def _plain_composition(self, y: np.ndarray) -> None:
+        """The score is the weighted mean of the adjusted reviews itself: nothing clipped or shrunk."""
+        self.robust_ = np.asarray(y, dtype=float).copy()
+        self.share_ = self.weight_
+        self.shrink_ = np.ones_like(self.score_)
+        self.target_ = self.score_.copy()
+
 
 class MeanScorer(_Scorer):
     """Plain mean of each application's totals."""
@@ -75,6 +89,7 @@ class MeanScorer(_Scorer):
         self.adjusted_ = y.astype(float).copy()
         self.weight_ = 1.0 / n[rv.app]
         self._no_experts(rv)
+        self._plain_composition(y)
         return self
 
 
@@ -117,6 +132,7 @@ class TrimmedScorer(_Scorer):
         self.adjusted_ = y.astype(float).copy()
         self.weight_ = np.where(keep, 1.0 / k[rv.app], 0.0)
         self._no_experts(rv)
+        self._plain_composition(y)
         return self
 
 
@@ -132,6 +148,7 @@ class MedianScorer(_Scorer):
         self.adjusted_ = y.astype(float).copy()
         self.weight_ = mid / k[rv.app]
         self._no_experts(rv)
+        self._plain_composition(y)
         return self
 
 
@@ -167,4 +184,5 @@ class ZScoreScorer(_Scorer):
         self.weight_ = 1.0 / n[rv.app]
         self.leniency_ = np.where(m >= 2, mu_e - grand, np.nan)
         self.spread_ = np.where(ok, sd_e / gsd, np.nan)
+        self._plain_composition(y)
         return self

@@ -239,6 +239,14 @@ class BiasModel(_Scorer):
         self.spread_ = np.full(rv.n_experts, np.nan)
         self.adjusted_ = y - b[rv.expert]
         self.se_ = self._approx_se()
+        # The normal equation of q, solved for the score: the weighted mean of the adjusted
+        # reviews, shrunk by the ridge on quality towards the application's group level.
+        total_w = rv.app_sum(w)
+        self.robust_ = y
+        self.share_ = w / total_w[rv.app]
+        self.shrink_ = total_w / (total_w + lam_q)
+        level = self.offsets_.level_ if self.offsets_ is not None else 0.0
+        self.target_ = mu + np.broadcast_to(level, q.shape).astype(float)
 
     def _approx_se(self) -> np.ndarray:
         # Used only where a single number is wanted (draws use the joint posterior).
@@ -374,5 +382,6 @@ class AffineModel(BiasModel):
         self.leniency_ = self.leniency_ * s  # the solve's leniency is a / s
         self.spread_ = s
         self.adjusted_ = mu + (yy - mu - self.leniency_[rv.expert]) / s[rv.expert]
+        self.robust_ = yy
         self.weight_ = base.weight_
         return self

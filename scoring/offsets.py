@@ -58,6 +58,10 @@ class GroupOffsets:
         Added to the model's scores (posterior mean of the offsets' effect).
     leniency_shift_ : ndarray of shape (n_experts,)
         Added to the experts' leniencies.
+    level_ : ndarray of shape (n_apps,)
+        Posterior mean of the common quality level of each application's group
+        (overall level plus group quality) against the model's ``mu``: what an
+        application's score is shrunk towards instead of ``mu`` alone.
     offset_sd_ : ndarray of shape (n_groups,)
         Posterior SD of each group's common level (its quality offset and its
         leniency offset as they move its applications' scores), in points,
@@ -126,6 +130,7 @@ class GroupOffsets:
         self._mean = mean
         self.shift_ = self._effect @ mean
         self.leniency_shift_ = self._len_effect @ mean
+        self.level_ = qual @ mean
         self.group_sd_ = float(post @ sds)
         # SD of each group's level against the round: the variance of the mean shift of
         # its applications minus the round's mean shift, under the posterior mixture.

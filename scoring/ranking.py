@@ -8,6 +8,7 @@ import numpy as np
 
 from .aggregate import MeanScorer, MedianScorer, TrimmedScorer, ZScoreScorer
 from .calibrate import AffineModel, BiasModel, CalibratedModel
+from .composition import Composition, compose
 from .data import Reviews, ScoreTable
 from .flags import FlagOptions, app_flags, expert_flags, peer_z
 from .intervals import rank_intervals
@@ -122,6 +123,9 @@ class Ranking:
     expert_flags : tuple of tuple of str, length n_experts
     adjusted, weight, peer_z : ndarray of shape (n_reviews,)
         Per review, in ``table`` order.
+    robust, share : ndarray of shape (n_reviews,)
+    shrink, target : ndarray of shape (n_apps,)
+        How each score is composed (:mod:`scoring.composition`, :meth:`compose`).
     """
 
     method: str
@@ -150,6 +154,10 @@ class Ranking:
     adjusted: np.ndarray
     weight: np.ndarray
     peer_z: np.ndarray
+    robust: np.ndarray
+    share: np.ndarray
+    shrink: np.ndarray
+    target: np.ndarray
 
     @property
     def app_ids(self) -> np.ndarray:
@@ -213,6 +221,10 @@ class Ranking:
             )
             for j, e in enumerate(self.expert_ids)
         )
+
+    def compose(self, app_id: str) -> Composition:
+        """The figures that add up to one application's score (:mod:`scoring.composition`)."""
+        return compose(self, app_id)
 
     def explain(self, app_id: str) -> Explanation:
         """Raw scores, each expert's leniency and the adjusted score of one application."""
@@ -363,4 +375,8 @@ def rank_scores(
         adjusted=_ro(scorer.adjusted_),
         weight=_ro(scorer.weight_),
         peer_z=_ro(z),
+        robust=_ro(scorer.robust_),
+        share=_ro(scorer.share_),
+        shrink=_ro(scorer.shrink_),
+        target=_ro(scorer.target_),
     )
