@@ -1,6 +1,7 @@
 """How the stored enum values read to a person, in the user's language: every label of every screen,
 given to every template by `as_template_globals`. The labels the services need for their own messages
-(attachment kinds, the formal-check rules) stay beside those services and are named here."""
+and files (attachment kinds, the formal-check rules, the ranking's flags, methods and seat states) stay
+beside those services and are named here."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -17,6 +18,7 @@ from .models import (
 )
 from .services.intake.attachments import ATTACHMENT_KIND_LABEL as ATTACHMENT_KIND
 from .services.intake.rules import RULE_TITLES as RULE_TITLE
+from .services.results.labels import AGGREGATION_METHOD, ASSIGNMENT_STATE, EXPERT_FLAG, SCORE_FLAG
 
 ROLE = {
     Role.ADMIN: _l("Provincial centre"),
@@ -79,12 +81,6 @@ JOB_STATUS = {
     JobStatus.FAILED: _l("Failed"),
 }
 JOB_KIND = {"assignment": _l("Expert assignment")}
-# Flags of scoring/ on an application.
-SCORE_FLAG = {
-    "spread": _l("Experts disagree"),
-    "split": _l("Split recommendation"),
-    "few_reviews": _l("Too few reviews"),
-}
 VERDICT = {
     Verdict.PASS: _l("Pass"),
     Verdict.FAIL: _l("Fail"),
@@ -96,16 +92,6 @@ CONFLICT_SOURCE = {
     ConflictSource.DECLARED: _l("Declared by the expert"),
     ConflictSource.RULE: _l("Rule of the round"),
     ConflictSource.MANUAL: _l("Recorded by the centre"),
-}
-# Aggregation methods of scoring/, in the order the centre is offered them.
-AGGREGATION_METHOD = {
-    "calibrated": _l("Calibrated (corrects lenient and harsh experts; recommended)"),
-    "trimmed": _l("Trimmed mean (drop the highest and the lowest)"),
-    "mean": _l("Plain mean"),
-    "median": _l("Median"),
-    "bias": _l("Bias model (least squares, regularised)"),
-    "affine": _l("Affine model (leniency and spread per expert)"),
-    "zscore": _l("Z-score per expert"),
 }
 
 
@@ -122,6 +108,9 @@ def as_template_globals() -> dict:
         "JOB_STATUS_LABEL": JOB_STATUS,
         "JOB_KIND_LABEL": JOB_KIND,
         "SCORE_FLAG_LABEL": SCORE_FLAG,
+        "EXPERT_FLAG_LABEL": EXPERT_FLAG,
+        "AGGREGATION_METHOD_LABEL": AGGREGATION_METHOD,
+        "ASSIGNMENT_STATE_LABEL": ASSIGNMENT_STATE,
         "VERDICT_LABEL": VERDICT,
         "RULE_TITLE": RULE_TITLE,
         "ATTACHMENT_KIND_LABEL": ATTACHMENT_KIND,

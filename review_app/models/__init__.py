@@ -14,6 +14,7 @@ from .audit import AuditEvent, AuditHead
 from .experts import Conflict, ConflictSource, Expert
 from .jobs import Job, JobStatus, Notification, RateCounter
 from .orgs import City, CreditListEntry, CreditStanding, Organisation
+from .rankings import RankingCriterionMean, RankingExpert, RankingSheet
 from .reviews import (
     Assignment,
     AssignmentPin,
@@ -61,8 +62,11 @@ __all__ = [
     "Organisation",
     "PinKind",
     "PledgeAcceptance",
+    "RankingCriterionMean",
+    "RankingExpert",
     "RankingResult",
     "RankingRun",
+    "RankingSheet",
     "Role",
     "Round",
     "RoundKind",

@@ -172,3 +172,11 @@ class RankingResult(SQLModel, table=True):
     flags: str = ""  # flag codes separated by ';'
     selected: bool = False
     selection_reason: str = ""
+    # How the score is composed (scoring.composition), stored with it; None in runs made before 0005.
+    raw_mean: float | None = None
+    adjusted_mean: float | None = None
+    shrink: float | None = None
+    target: float | None = None
+    # The application's connected part and weakly linked group of the reviewer graph (scoring.linkage).
+    graph_part: int | None = None
+    graph_group: int | None = None

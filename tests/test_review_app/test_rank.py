@@ -8,7 +8,7 @@ from sqlmodel import select
 
 import scoring
 from review_app.models import Application, RankingResult, RankingRun, Round, ScoreSheet, SheetStatus
-from review_app.services.results import rank
+from review_app.services.results import rank, record
 
 
 @pytest.fixture
@@ -89,12 +89,12 @@ def test_criterion_means_are_the_means_of_the_sheets_that_count(session, demo_ro
     by_pair = defaultdict(list)
     for app_id, criterion_id, points in counted:
         by_pair[(app_id, criterion_id)].append(float(points))
-    means = rank.criterion_means(session, round_id=demo_round.id)
+    run = rank.aggregate(session, review_round=demo_round, method="calibrated", seed=0, by=None)
+    means = record.criterion_means(session, run=run)
     assert means.keys() == by_pair.keys()
     assert all(means[pair] == pytest.approx(sum(v) / len(v)) for pair, v in by_pair.items())
 
     # The explanation page and the exports show the same means.
-    run = rank.aggregate(session, review_round=demo_round, method="calibrated", seed=0, by=None)
     row = ranking_report(session, run=run).rows[0]
     application = session.exec(select(Application).where(Application.code == row.code)).one()
     explained = standings.application_result(session, run=run, application_id=application.id, show_names=False)

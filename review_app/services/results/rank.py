@@ -1,6 +1,6 @@
 """The only translator between the database and the `scoring` library: submitted sheets in, a stored
-ranking out, and the per-criterion means of the same sheets. Ranking itself (bias correction, intervals,
-flags) stays in `scoring/`.
+ranking run out (record.py writes and reads everything the run computed, criterion means included).
+Ranking itself (bias correction, intervals, flags, the composition of a score) stays in `scoring/`.
 
 A sheet counts once it is submitted and its seat on the panel is still active (a replaced expert's sheet
 does not)."""
@@ -8,7 +8,6 @@ does not)."""
 from dataclasses import dataclass
 
 import numpy as np
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
@@ -29,7 +28,7 @@ from ...models import (
 from ..compliance import audit
 from ..errors import ServiceError
 from ..rounds import criteria_of
-from . import approval
+from . import approval, record
 
 COMPARISON_METHOD = "trimmed"  # the usual practice, shown beside the calibrated ranking
 
@@ -55,32 +54,18 @@ def _counted(query, round_id: int):
     )
 
 
-def criterion_means(
-    session: Session, *, round_id: int, application_id: int | None = None
-) -> dict[tuple[int, int], float]:
-    """Mean points by (application id, criterion id) over the sheets that count, for every application of
-    the round or only `application_id`. A criterion nobody scored is absent."""
-    query = _counted(
-        select(ScoreSheet.application_id, ScoreItem.criterion_id, sa.func.avg(ScoreItem.points)).join(
-            ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id
-        ),
-        round_id,
-    )
-    if application_id is not None:
-        query = query.where(ScoreSheet.application_id == application_id)
-    grouped = query.group_by(ScoreSheet.application_id, ScoreItem.criterion_id)
-    return {(app_id, criterion_id): float(mean) for app_id, criterion_id, mean in session.exec(grouped)}
-
-
-def score_table(session: Session, review_round: Round) -> scoring.ScoreTable:
-    """Every submitted sheet of the round's active panels: totals, criterion points, 推荐/不推荐.
-
-    Application and expert ids are database ids as strings.
-    """
-    criteria = criteria_of(session, review_round.id)
+def _counted_sheets(session: Session, review_round: Round) -> list[ScoreSheet]:
     sheets = list(session.exec(_counted(select(ScoreSheet), review_round.id).order_by(ScoreSheet.id)))
     if not sheets:
         raise RankError(_("No score sheet of this round has been submitted yet."))
+    return sheets
+
+
+def score_table(session: Session, review_round: Round, sheets: list[ScoreSheet] | None = None) -> scoring.ScoreTable:
+    """Every submitted sheet of the round's active panels (or `sheets`): totals, criterion points,
+    推荐/不推荐. Application and expert ids are database ids as strings."""
+    criteria = criteria_of(session, review_round.id)
+    sheets = _counted_sheets(session, review_round) if sheets is None else sheets
     position = {c.id: i for i, c in enumerate(criteria)}
     points = np.full((len(sheets), len(criteria)), np.nan)
     row_of = {s.id: r for r, s in enumerate(sheets)}
@@ -105,23 +90,13 @@ def aggregate(
     approval.ensure_open(session, review_round=review_round)
     if method not in scoring.METHODS:
         raise RankError(_("Unknown aggregation method %(method)s.", method=method))
-    ranking = scoring.rank_scores(score_table(session, review_round), method, seed=seed)
+    sheets = _counted_sheets(session, review_round)
+    ranking = scoring.rank_scores(score_table(session, review_round, sheets), method, seed=seed)
     run = RankingRun(round_id=review_round.id, method=method, seed=seed, created_by_id=by.id if by else None)
     session.add(run)
     session.flush()
-    for row in ranking.rows():
-        session.add(
-            RankingResult(
-                ranking_run_id=run.id,
-                application_id=int(row.app_id),
-                rank=row.rank,
-                score=row.score,
-                ci_low=row.ci_low,
-                ci_high=row.ci_high,
-                n_reviews=row.n_reviews,
-                flags=";".join(row.flags),
-            )
-        )
+    criterion_ids = [c.id for c in criteria_of(session, review_round.id)]
+    record.store(session, run=run, ranking=ranking, sheets=sheets, criterion_ids=criterion_ids)
     audit.record(
         session,
         action="ranking.aggregate",

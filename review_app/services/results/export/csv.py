@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from ....models import RankingRun
 from ...platform.csvfiles import csv_bytes
+from ..labels import yes_no
 from .report import ranking_cells, ranking_header, ranking_report
 
 
@@ -23,6 +24,6 @@ def city_results_csv(session: Session, *, run: RankingRun, city: str | None = No
               _("Selected")]
     return csv_bytes(header, [
         (row.rank, row.code, row.title, row.city, row.lead, row.field, round(row.score, 2),
-         _("Yes") if row.selected else "")
+         yes_no(row.selected))
         for row in report.rows if city is None or row.city == city
     ])

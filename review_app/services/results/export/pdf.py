@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session
 
 from ....models import RankingRun
+from ..labels import flags_text, method_name, yes_no
 from .report import ExportError, ranking_report
 
 PDF_FONT_PATHS = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",)
@@ -26,7 +27,7 @@ def _pdf_font() -> str:
     return PDF_FONT
 
 
-def _pdf(title: str, subtitle: str, header: list[str], rows: list[list]) -> bytes:
+def _pdf(title: str, subtitle: str, header: list[str], rows: list[list], widths: list[int] | None = None) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
@@ -39,6 +40,7 @@ def _pdf(title: str, subtitle: str, header: list[str], rows: list[list]) -> byte
     table = Table(
         [[Paragraph(str(v), cell) for v in header]] + [[Paragraph(str(v), cell) for v in row] for row in rows],
         repeatRows=1,
+        colWidths=widths,
     )
     table.setStyle(
         TableStyle(
@@ -85,15 +87,20 @@ def ranking_pdf(session: Session, *, run: RankingRun) -> bytes:
             f"{r.score:.2f}",
             f"{r.ci_low}–{r.ci_high}",
             r.n_reviews,
-            r.flags,
-            _("Yes") if r.selected else "",
+            flags_text(r.flags),
+            yes_no(r.selected),
         ]
         for r in report.rows
     ]
     subtitle = _(
-        "Method: %(method)s · seed %(seed)s · %(n)d applications", method=run.method, seed=run.seed, n=len(rows)
+        "Method: %(method)s · seed %(seed)s · %(n)d applications",
+        method=method_name(run.method),
+        seed=run.seed,
+        n=len(rows),
     )
-    return _pdf(_("%(round)s: ranking report", round=report.round.name), subtitle, header, rows)
+    # Points on a landscape A4 page (770 wide between the margins): codes and numbers never wrap.
+    widths = [34, 72, 150, 50, 140, 44, 52, 44, 120, 44]
+    return _pdf(_("%(round)s: ranking report", round=report.round.name), subtitle, header, rows, widths)
 
 
 def publication_pdf(session: Session, *, run: RankingRun) -> bytes:

@@ -21,7 +21,8 @@ from ....models import (
 from ...errors import ServiceError
 from ...intake import dossier
 from ...rounds import criteria_of
-from .. import rank
+from .. import rank, record
+from ..labels import flags_text, yes_no
 
 
 class ExportError(ServiceError):
@@ -57,7 +58,7 @@ def ranking_report(session: Session, *, run: RankingRun) -> RankingReport:
     """The stored ranking with each application's city, lead unit and per-criterion mean points."""
     review_round = session.get(Round, run.round_id)
     criteria = criteria_of(session, run.round_id)
-    means = rank.criterion_means(session, round_id=run.round_id)
+    means = record.criterion_means(session, run=run)
     ranked_rows = rank.results(session, run=run)
     dossiers = dossier.load_all(session, [ranked.application for ranked in ranked_rows])
     rows = []
@@ -111,8 +112,8 @@ def ranking_cells(row: RankingRow) -> list:
         round(row.score, 2),
         f"{row.ci_low}–{row.ci_high}",
         row.n_reviews,
-        row.flags,
-        _("Yes") if row.selected else "",
+        flags_text(row.flags),
+        yes_no(row.selected),
         *[round(m, 2) if m is not None else None for m in row.criterion_means],
     ]
 

@@ -13,6 +13,7 @@ from ....models import Application, Assignment, AssignmentRun, Expert, Organisat
 from ...check import report as check_report
 from ...platform.csvfiles import neutralise
 from ...rounds import criteria_of
+from ..labels import ASSIGNMENT_STATE
 from .report import ranking_cells, ranking_header, ranking_report, submitted_sheets
 
 
@@ -79,7 +80,7 @@ def assignment_list(session: Session, *, round_id: int) -> tuple[list[str], list
         _("State"),
     ]
     rows = [
-        [code, title, e_code, e_name, org or "", round(pair.affinity, 3), pair.state.value]
+        [code, title, e_code, e_name, org or "", round(pair.affinity, 3), str(ASSIGNMENT_STATE[pair.state])]
         for pair, code, title, e_code, e_name, org in pairs
     ]
     return header, rows

@@ -1,0 +1,128 @@
+"""The stored record of a ranking run: written once, when the run is made, from the `scoring` library's
+result, and read by the pages, the exports and the round archive. Nothing here runs the aggregation again;
+nothing changes a stored row afterwards (only the selection fields of RankingResult, see selection.py).
+
+What a run keeps: each application's line (score, interval, flags, the composition of its score, its part
+and group of the reviewer graph), each expert's leniency and spread, each sheet's total, clipped total,
+adjusted score and share, and each application's criterion means."""
+
+import math
+
+import numpy as np
+from sqlmodel import Session, select
+
+import scoring
+
+from ...models import (
+    RankingCriterionMean,
+    RankingExpert,
+    RankingResult,
+    RankingRun,
+    RankingSheet,
+    ScoreSheet,
+)
+
+
+def _number(value: float) -> float | None:
+    """NaN (a figure the method does not estimate) is stored as NULL."""
+    return None if math.isnan(value) else float(value)
+
+
+def store(
+    session: Session,
+    *,
+    run: RankingRun,
+    ranking: scoring.Ranking,
+    sheets: list[ScoreSheet],
+    criterion_ids: list[int],
+) -> None:
+    """Write everything `ranking` computed for `run` (already flushed, so it has its id)."""
+    table = ranking.table
+    sheet_of = {(str(s.application_id), str(s.expert_id)): s for s in sheets}
+    order = {app_id: i for i, app_id in enumerate(ranking.app_ids)}
+    for row in ranking.rows():
+        i = order[row.app_id]
+        session.add(
+            RankingResult(
+                ranking_run_id=run.id,
+                application_id=int(row.app_id),
+                rank=row.rank,
+                score=row.score,
+                ci_low=row.ci_low,
+                ci_high=row.ci_high,
+                n_reviews=row.n_reviews,
+                flags=";".join(row.flags),
+                raw_mean=row.raw_mean,
+                adjusted_mean=float(np.sum((ranking.share * ranking.adjusted)[table.app == i])),
+                shrink=float(ranking.shrink[i]),
+                target=float(ranking.target[i]),
+                graph_part=int(ranking.component[i]),
+                graph_group=int(ranking.group[i]),
+            )
+        )
+    for expert in ranking.experts():
+        session.add(
+            RankingExpert(
+                ranking_run_id=run.id,
+                expert_id=int(expert.expert_id),
+                n_reviews=expert.n_reviews,
+                leniency=_number(expert.leniency),
+                spread=_number(expert.spread),
+                flags=";".join(expert.flags),
+            )
+        )
+    for r in range(table.n_reviews):
+        app_id, expert_id = str(table.app_ids[table.app[r]]), str(table.expert_ids[table.expert[r]])
+        session.add(
+            RankingSheet(
+                ranking_run_id=run.id,
+                sheet_id=sheet_of[(app_id, expert_id)].id,
+                application_id=int(app_id),
+                expert_id=int(expert_id),
+                total=float(table.total[r]),
+                robust=float(ranking.robust[r]),
+                adjusted=float(ranking.adjusted[r]),
+                share=float(ranking.share[r]),
+                weight=float(ranking.weight[r]),
+            )
+        )
+    means = scoring.criterion_scores(table, "mean")
+    for i, app_id in enumerate(ranking.app_ids):
+        for k, criterion_id in enumerate(criterion_ids):
+            if not math.isnan(means[i, k]):
+                session.add(
+                    RankingCriterionMean(
+                        ranking_run_id=run.id,
+                        application_id=int(app_id),
+                        criterion_id=criterion_id,
+                        mean=float(means[i, k]),
+                    )
+                )
+
+
+def criterion_means(
+    session: Session, *, run: RankingRun, application_id: int | None = None
+) -> dict[tuple[int, int], float]:
+    """The run's mean points by (application id, criterion id); a criterion nobody scored is absent."""
+    query = select(RankingCriterionMean).where(RankingCriterionMean.ranking_run_id == run.id)
+    if application_id is not None:
+        query = query.where(RankingCriterionMean.application_id == application_id)
+    return {(m.application_id, m.criterion_id): m.mean for m in session.exec(query)}
+
+
+def experts(session: Session, *, run: RankingRun) -> dict[int, RankingExpert]:
+    """The run's experts by expert id."""
+    return {e.expert_id: e for e in session.exec(select(RankingExpert).where(RankingExpert.ranking_run_id == run.id))}
+
+
+def sheets(session: Session, *, run: RankingRun, application_id: int | None = None) -> list[RankingSheet]:
+    """The sheets the run counted (of one application, or all), in sheet order."""
+    query = select(RankingSheet).where(RankingSheet.ranking_run_id == run.id)
+    if application_id is not None:
+        query = query.where(RankingSheet.application_id == application_id)
+    return list(session.exec(query.order_by(RankingSheet.sheet_id)))
+
+
+def is_recorded(result: RankingResult) -> bool:
+    """Whether the run of `result` stored its composition (runs made before revision 0005 did not)."""
+    return result.adjusted_mean is not None
