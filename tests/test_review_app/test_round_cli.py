@@ -74,16 +74,16 @@ def _exports(runner, rid, tmp_path, *extra) -> dict:
 def _assert_files_carry(session, files, run) -> None:
     """The Excel, CSV and both PDFs hold `run`'s order, scores and selection, and nothing else."""
     stored = rank.results(session, run=run)
-    expected = [(r.application.code, round(r.result.score, 2), "是" if r.result.selected else "") for r in stored]
+    expected = [(r.application.code, round(r.result.score, 2), "是" if r.result.selected else "否") for r in stored]
     workbook = load_workbook(files[("xlsx", "ranking")])
     rows = list(workbook["排名"].iter_rows(min_row=2, values_only=True))
-    assert [(row[1], row[6], row[10] or "") for row in rows] == expected
+    assert [(row[1], row[6], row[10]) for row in rows] == expected
     table = list(csv.reader(io.StringIO(files[("csv", "ranking")].read_text(encoding="utf-8-sig"))))
     assert [(row[1], float(row[6]), row[10]) for row in table[1:]] == expected
     ranking_text = _pdf_text(files[("pdf", "ranking")])
     assert all(code in ranking_text and f"{score:.2f}" in ranking_text for code, score, _s in expected)
     publication = _pdf_text(files[("pdf", "publication")])
-    chosen = [code for code, _score, mark in expected if mark]
+    chosen = [code for code, _score, mark in expected if mark == "是"]
     assert f"共 {len(chosen)} 个" in publication
     assert [code for code, _score, _mark in expected if code in publication] == chosen
 
