@@ -161,3 +161,23 @@ def test_a_linked_round_says_nothing_about_groups(client, auth, users, session):
     auth.login("admin1")
     page = client.get(f"/admin/rounds/{review_round.id}/results").text
     assert "没有共同的评审专家" not in page and apps[3].code in page
+
+
+@pytest.mark.demo
+def test_a_stored_run_refuses_every_change_but_the_selection(session, demo_round):
+    run = rank.aggregate(session, review_round=demo_round, method="calibrated", seed=0, by=None)
+    session.commit()
+    result = session.exec(select(RankingResult).where(RankingResult.ranking_run_id == run.id)).first()
+    result.selected, result.selection_reason = True, "填补区域空白"
+    session.commit()  # the selection may change (selection.py guards when)
+    for row, column in (
+        (result, "score"),
+        (record.sheets(session, run=run)[0], "adjusted"),
+        (next(iter(record.experts(session, run=run).values())), "leniency"),
+    ):
+        setattr(row, column, 1.0)
+        with pytest.raises(record.StoredRunChanged, match=column):
+            session.commit()
+        session.rollback()
+    session.expire_all()
+    assert session.get(RankingResult, result.id).score != 1.0 and session.get(RankingResult, result.id).selected

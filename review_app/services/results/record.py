@@ -9,6 +9,7 @@ adjusted score and share, and each application's criterion means."""
 import math
 
 import numpy as np
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 import scoring
@@ -21,6 +22,23 @@ from ...models import (
     RankingSheet,
     ScoreSheet,
 )
+
+# The only columns of a stored run that may change after it is written: the selection (see selection.py).
+SELECTION_COLUMNS = frozenset({"selected", "selection_reason"})
+
+
+class StoredRunChanged(RuntimeError):
+    """Code tried to change a figure of a stored ranking run; a run is rewritten by aggregating anew."""
+
+
+def _refuse_changes(_mapper, _connection, target) -> None:
+    changed = {a.key for a in sa.inspect(target).attrs if a.history.has_changes()}
+    if changed - SELECTION_COLUMNS:
+        raise StoredRunChanged(f"{type(target).__name__} {target.id}: {', '.join(sorted(changed))} are stored")
+
+
+for _table in (RankingResult, RankingExpert, RankingSheet, RankingCriterionMean):
+    sa.event.listen(_table, "before_update", _refuse_changes)
 
 
 def _number(value: float) -> float | None:
