@@ -1,7 +1,6 @@
 """The centre's round screens: create a round, edit its settings and criteria sheet, move its stage.
 Registered on the console's blueprint (admin.blueprint.bp)."""
 
-from pathlib import Path
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -109,7 +108,7 @@ def round_stage(round_id: int):
 def _write_archive(session, review_round) -> None:
     """Closing a round writes its archive (归档) to ARCHIVE_DIR."""
     config = current_app.config
-    folder = config.get("ARCHIVE_DIR") or str(Path(current_app.instance_path) / "archives")
+    folder = archive.folder_for(config, current_app.instance_path)
     try:
         path = archive.write(
             session, review_round=review_round, store=storage.store_for(config), folder=folder, by=current_actor()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
@@ -14,7 +15,9 @@ from ..labels import ROUND_STAGE
 from ..models import RoundKind, RoundStage
 from ..services import rounds
 from ..services.check import report, runner
+from ..services.compliance import archive
 from ..services.intake import credit_list, importer
+from ..services.platform import storage
 from ..services.platform.localtime import to_utc
 from .common import as_cli, refusals, round_by_id
 
@@ -72,8 +75,22 @@ def round_stage(round_id: int, to_stage: str) -> None:
         rounds.advance(session, review_round=review_round, to_stage=RoundStage(to_stage), by=None)
     session.commit()
     click.echo(f"round {round_id}: {previous} → {to_stage}")
-    if review_round.stage == RoundStage.CLOSED:
-        click.echo(f"write its archive with: flask archive --round {round_id} --out FILE", err=True)
+    if review_round.stage == RoundStage.CLOSED:  # as on the page: closing writes the round's archive
+        try:
+            path = archive.write(
+                session,
+                review_round=review_round,
+                store=storage.store_for(current_app.config),
+                folder=archive.folder_for(current_app.config, current_app.instance_path),
+                by=None,
+            )
+        except OSError as error:
+            raise click.ClickException(
+                f"round {round_id} is closed, but its archive could not be written ({error}); "
+                f"write it with flask archive --round {round_id} --out FILE"
+            ) from None
+        session.commit()
+        click.echo(f"archive written to {path}")
 
 
 @click.command("import-applications")

@@ -6,8 +6,9 @@ the approval is refused until a reopen (audited), and after publication even the
 import csv
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 
-from flask import g
+from flask import current_app, g
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlmodel import select
@@ -127,7 +128,9 @@ def test_a_round_runs_through_the_command_line_to_approval_and_publication(runne
     # Rank, with the trimmed mean after it (the newest run); cut, add one by hand, approve once closed.
     cli(runner, "rank", "--round", rid)
     assert "请先结束评分" in cli(runner, "approve", "--round", rid, code=1)
-    cli(runner, "round-stage", "--round", rid, "--to", "closed")
+    closed = cli(runner, "round-stage", "--round", rid, "--to", "closed")  # closing writes the archive, as the page
+    archived = Path(closed.splitlines()[-1].removeprefix("archive written to "))
+    assert archived.parent == Path(current_app.instance_path) / "archives" and archived.stat().st_size > 0
     cli(runner, "rank", "--round", rid, "--method", "trimmed")
     calibrated, trimmed = session.exec(select(RankingRun).where(RankingRun.round_id == rid).order_by(RankingRun.id))
     assert "尚无审定的排名" in cli(runner, "export", "--round", rid, "--format", "csv", "--out", tmp_path / "x.csv",
@@ -189,7 +192,7 @@ def test_a_round_runs_through_the_command_line_to_approval_and_publication(runne
     actions = {e.action for e in session.exec(select(AuditEvent).where(AuditEvent.round_id == rid))}
     assert {
         "round.create", "round.update", "round.stage", "check.run", "assignment.publish", "ranking.aggregate",
-        "ranking.cutoff", "ranking.select", "ranking.approve", "ranking.reopen", "export",
+        "ranking.cutoff", "ranking.select", "ranking.approve", "ranking.reopen", "export", "round.archive",
     } <= actions
 
 

@@ -321,6 +321,11 @@ def _readme(review_round: Round, command: str | None, missing: list[str]) -> str
     return "\n".join(lines) + "\n"
 
 
+def folder_for(config, instance_path: str) -> Path:
+    """Where closing a round writes its archive: ARCHIVE_DIR, else the instance's archives/ folder."""
+    return Path(config.get("ARCHIVE_DIR") or Path(instance_path) / "archives")
+
+
 def write(session: Session, *, review_round: Round, store: FolderStore, folder: str | Path, by: User | None) -> Path:
     """Build the archive and write it to `folder` (atomically); returns its path."""
     data = build(session, review_round=review_round, store=store, by=by)
