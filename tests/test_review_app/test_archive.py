@@ -231,3 +231,21 @@ def test_the_archive_holds_the_approved_ranking_not_the_newer_comparison(runner,
     with zipfile.ZipFile(out) as z:
         method = json.loads(z.read("ranking/method.json"))
     assert (method["run_id"], method["method"]) == (main.id, "calibrated")
+
+
+def test_the_archive_carries_the_composition_of_every_score(archived, session, demo_round):
+    """ranking/composition.csv: per counted sheet, the stored figures; per application they add up."""
+    from collections import defaultdict
+
+    with zipfile.ZipFile(archived) as z:
+        rows = list(csv.DictReader(io.StringIO(z.read("ranking/composition.csv").decode("utf-8-sig"))))
+        ranking = list(csv.reader(io.StringIO(z.read("ranking/ranking.csv").decode("utf-8-sig"))))
+    by_app = defaultdict(list)
+    for row in rows:
+        by_app[row["app_id"]].append({k: float(v) if k not in ("app_id", "expert_id") else v for k, v in row.items()})
+    assert len(by_app) == len(ranking) - 1 and sum(int(r[8]) for r in ranking[1:]) == len(rows)
+    for sheets in by_app.values():
+        first = sheets[0]
+        mean = sum(s["share"] * s["adjusted"] for s in sheets)
+        assert mean == pytest.approx(first["adjusted_mean"], abs=1e-9)
+        assert first["target"] + first["shrink"] * (mean - first["target"]) == pytest.approx(first["score"], abs=1e-6)

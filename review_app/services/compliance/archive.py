@@ -46,7 +46,7 @@ from ..errors import ServiceError
 from ..intake import dossier
 from ..platform.csvfiles import csv_bytes
 from ..platform.storage import FolderStore
-from ..results import export, rank, selection
+from ..results import export, rank, record, selection
 from ..results.export.report import submitted_sheets
 from ..rounds import criteria_of
 from . import audit
@@ -179,6 +179,7 @@ def _ranking_files(session: Session, review_round: Round) -> dict[str, bytes]:
     ranked = rank.results(session, run=run)
     return {
         "ranking/ranking.csv": export.ranking_csv(session, run=run),
+        "ranking/composition.csv": csv_bytes(record.COMPOSITION_HEADER, record.composition_rows(session, run=run)),
         "ranking/method.json": _json(
             {
                 "run_id": run.id,

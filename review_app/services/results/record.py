@@ -15,6 +15,8 @@ from sqlmodel import Session, select
 import scoring
 
 from ...models import (
+    Application,
+    Expert,
     RankingCriterionMean,
     RankingExpert,
     RankingResult,
@@ -144,3 +146,52 @@ def sheets(session: Session, *, run: RankingRun, application_id: int | None = No
 def is_recorded(result: RankingResult) -> bool:
     """Whether the run of `result` stored its composition (runs made before revision 0005 did not)."""
     return result.adjusted_mean is not None
+
+
+COMPOSITION_HEADER = (
+    "app_id",
+    "expert_id",
+    "total",
+    "robust",
+    "leniency",
+    "adjusted",
+    "share",
+    "adjusted_mean",
+    "shrink",
+    "target",
+    "score",
+)
+
+
+def composition_rows(session: Session, *, run: RankingRun) -> list[list]:
+    """One row per counted sheet: how the stored run composed each application's score from it (codes of
+    the application and the expert; the application's figures repeated on each of its rows). Empty for a
+    run stored before its composition was."""
+    results = {
+        r.application_id: r for r in session.exec(select(RankingResult).where(RankingResult.ranking_run_id == run.id))
+    }
+    seen = experts(session, run=run)
+    lines = sheets(session, run=run)
+    app_ids, expert_ids = list(results), [s.expert_id for s in lines]
+    app_codes = dict(session.exec(select(Application.id, Application.code).where(Application.id.in_(app_ids))).all())
+    expert_codes = dict(session.exec(select(Expert.id, Expert.code).where(Expert.id.in_(expert_ids))).all())
+    rows = []
+    for line in lines:
+        result, expert = results[line.application_id], seen.get(line.expert_id)
+        leniency = expert.leniency if expert is not None else None
+        rows.append(
+            [
+                app_codes[line.application_id],
+                expert_codes[line.expert_id],
+                line.total,
+                line.robust,
+                "" if leniency is None else leniency,
+                line.adjusted,
+                line.share,
+                result.adjusted_mean,
+                result.shrink,
+                result.target,
+                result.score,
+            ]
+        )
+    return sorted(rows, key=lambda row: (row[0], row[1]))
