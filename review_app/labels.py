@@ -95,6 +95,168 @@ CONFLICT_SOURCE = {
 }
 
 
+# ---- the audit log as the supervisor reads it ---------------------------------------------------------
+
+# Every action the log records, by area (the search form's groups).
+AUDIT_AREAS = {
+    "accounts": (_l("Logins and accounts"), {
+        "login": _l("Login"),
+        "login.failed": _l("Failed login"),
+        "login.locked": _l("Login refused: account locked"),
+        "login.recovery_code": _l("Login with a recovery code"),
+        "login.second_factor_failed": _l("Wrong second-factor code"),
+        "logout": _l("Logout"),
+        "logout.timeout": _l("Session ended by timeout"),
+        "user.create": _l("Account created"),
+        "user.activate": _l("Account activated"),
+        "user.activation_link": _l("Activation link issued"),
+        "user.lock": _l("Account locked"),
+        "user.unlock": _l("Account unlocked"),
+        "user.password_change": _l("Password changed"),
+        "user.password_rehash": _l("Password hash upgraded"),
+        "totp.enrol": _l("Second factor set up"),
+        "totp.enrol_failed": _l("Second factor set-up failed"),
+        "totp.reset": _l("Second factor reset"),
+    }),
+    "refusals": (_l("Refused requests"), {
+        "access.refused": _l("Request refused"),
+    }),
+    "rounds": (_l("Rounds"), {
+        "round.create": _l("Round created"),
+        "round.update": _l("Round settings changed"),
+        "round.criteria": _l("Criteria sheet changed"),
+        "round.stage": _l("Round moved to another stage"),
+        "round.extend_scoring_deadline": _l("Scoring deadline extended"),
+        "round.archive": _l("Round archived"),
+        "annual.open": _l("Annual self-evaluation opened"),
+    }),
+    "applications": (_l("Applications"), {
+        "application.create": _l("Application created"),
+        "application.update": _l("Application changed"),
+        "application.delete": _l("Application deleted"),
+        "application.opinion": _l("City's opinion recorded"),
+        "application.submit": _l("Application submitted"),
+        "application.withdraw": _l("Application withdrawn"),
+        "applications.import": _l("Applications imported"),
+        "attachment.upload": _l("Attachment uploaded"),
+        "check.run": _l("Formal check run"),
+        "check.override": _l("Formal check verdict overridden"),
+    }),
+    "experts": (_l("Expert pool"), {
+        "expert.create": _l("Expert added"),
+        "expert.update": _l("Expert changed"),
+        "expert.activate": _l("Expert activated"),
+        "expert.deactivate": _l("Expert deactivated"),
+        "experts.import": _l("Experts imported"),
+        "conflict.record": _l("Conflict of interest recorded"),
+        "expert.identity_view": _l("Experts' identities viewed"),
+        "expert.pii_view": _l("Expert's personal data revealed"),
+    }),
+    "assignment": (_l("Assignment and scoring"), {
+        "job.assignment": _l("Assignment job queued"),
+        "assignment.propose": _l("Assignment proposed"),
+        "assignment.infeasible": _l("No valid assignment"),
+        "assignment.publish": _l("Assignment published"),
+        "assignment.pin": _l("Expert pinned to an application"),
+        "assignment.forbid": _l("Expert kept off an application"),
+        "assignment.unpin": _l("Pin or exclusion removed"),
+        "assignment.replace": _l("Expert replaced"),
+        "pledge.accept": _l("Pledge accepted"),
+        "sheet.declare_none": _l("No conflict declared"),
+        "sheet.declare_conflict": _l("Conflict declared"),
+        "sheet.save": _l("Score sheet saved"),
+        "sheet.submit": _l("Score sheet submitted"),
+        "sheet.reopen": _l("Score sheet reopened"),
+        "progress.remind": _l("Reminders sent"),
+    }),
+    "results": (_l("Results"), {
+        "ranking.aggregate": _l("Scores aggregated"),
+        "ranking.cutoff": _l("Cut-off set"),
+        "ranking.select": _l("Selection changed by hand"),
+        "ranking.approve": _l("Final ranking approved"),
+        "export": _l("Download or export"),
+    }),
+    "operation": (_l("Supervision and operation"), {
+        "audit.export": _l("Audit log exported"),
+        "audit.prune": _l("Old audit events removed (retention)"),
+        "backup.create": _l("Backup made"),
+        "backup.restore": _l("Backup restored"),
+        "demo.seed": _l("Demo data created"),
+    }),
+}
+AUDIT_ACTION = {action: label for _area, actions in AUDIT_AREAS.values() for action, label in actions.items()}
+# What an event is about (services/compliance/audit_review.NAMED_TYPES).
+AUDIT_OBJECT = {
+    "application": _l("Application"),
+    "round": _l("Review round"),
+    "expert": _l("Reviewer"),
+    "user": _l("User"),
+    "organisation": _l("Organisation"),
+    "attachment": _l("Attachment"),
+    "check_result": _l("Formal check"),
+    "sheet": _l("Score sheet"),
+    "seat": _l("Panel seat"),
+    "pin": _l("Pin or exclusion"),
+    "assignment_run": _l("Assignment proposal"),
+    "pledge": _l("Pledge"),
+    "ranking_run": _l("Ranking"),
+    "ranking_result": _l("Ranking result"),
+    "conflict": _l("Conflict of interest"),
+    "job": _l("Background job"),
+}
+# The keys of the events' details.
+AUDIT_DETAIL = {
+    "added": _l("Added"), "after": _l("After"), "application": _l("Application"),
+    "application_id": _l("Application (id)"), "applications": _l("Applications"), "assignment_id": _l("Seat (id)"),
+    "before": _l("Before"), "code": _l("Identifier"), "comment_length": _l("Comment length"),
+    "computed": _l("Computed"),
+    "consortium": _l("Consortium"), "count": _l("Count"), "created": _l("Created"), "cutoff": _l("Cut-off"),
+    "endpoint": _l("Page"), "experts": _l("Experts"), "expert": _l("Expert"), "expert_id": _l("Expert (id)"),
+    "expires_at": _l("Expires"), "failed": _l("Failed"), "failures": _l("Failures"), "fields": _l("Fields"),
+    "file": _l("File"), "filename": _l("File name"), "files": _l("Files"), "format": _l("Format"),
+    "from": _l("From"), "kind": _l("Kind"), "limit_reached": _l("Limit of recorded refusals reached"),
+    "list": _l("List"), "loss": _l("Loss"), "mailed": _l("Mailed"), "manifest_sha256": _l("Manifest SHA-256"),
+    "members": _l("Members"), "method": _l("Method"), "minutes": _l("Minutes"),
+    "missing_attachments": _l("Missing attachments"), "name": _l("Name"), "new": _l("New"),
+    "objective": _l("Objective"), "old": _l("Old"), "org": _l("Organisation"), "os_user": _l("Operating-system user"),
+    "overrides_cleared": _l("Overrides cleared"), "pairs": _l("Pairs"), "path": _l("Path"),
+    "pledge_text": _l("Pledge text"), "points": _l("Points"), "reason": _l("Reason"), "recommend": _l("Recommends"),
+    "refused": _l("Refused"), "removed": _l("Removed"), "retention_days": _l("Retention (days)"), "role": _l("Role"),
+    "round_id": _l("Round (id)"), "rows": _l("Rows"), "rule": _l("Rule"), "seed": _l("Seed"),
+    "selected": _l("Selected"), "sha256": _l("SHA-256"), "signing_key": _l("Signing key"), "source": _l("Source"),
+    "status": _l("Status"), "sudo_user": _l("User behind sudo"), "through_seq": _l("Through event"),
+    "title": _l("Title"), "to": _l("To"), "total": _l("Total"), "unchanged": _l("Unchanged"), "updated": _l("Updated"),
+    "username": _l("User name"), "version": _l("Version"), "view": _l("Page"), "warned": _l("Warnings"),
+    "year": _l("Year"), "last_hash": _l("Last hash"), "action": _l("Action"), "actor": _l("Who"),
+    "target": _l("Object"), "since": _l("From (date)"), "until": _l("To (date)"), "text": _l("Text"),
+}
+# Detail values that are codes of their own: (action or "", key) → their labels.
+AUDIT_VALUE = {
+    ("round.stage", "from"): ROUND_STAGE,
+    ("round.stage", "to"): ROUND_STAGE,
+    ("round.create", "kind"): ROUND_KIND,
+    ("", "role"): ROLE,
+    ("logout.timeout", "reason"): {"idle": _l("No activity"), "absolute": _l("Maximum session length")},
+}
+YES_NO = {True: _l("Yes"), False: _l("No")}
+
+
+def audit_value(action: str, key: str, value) -> str:
+    """A detail's value as the supervisor reads it: codes translated, lists and records spelt out."""
+    labels = AUDIT_VALUE.get((action, key)) or AUDIT_VALUE.get(("", key))
+    if labels is not None and isinstance(value, str) and value in labels:
+        return str(labels[value])
+    if isinstance(value, bool):
+        return str(YES_NO[value])
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return "、".join(audit_value(action, key, item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{AUDIT_DETAIL.get(k, k)}: {audit_value(action, k, v)}" for k, v in value.items())
+    return str(value)
+
+
 def as_template_globals() -> dict:
     return {
         "ROLE_LABEL": ROLE,
@@ -116,4 +278,9 @@ def as_template_globals() -> dict:
         "ATTACHMENT_KIND_LABEL": ATTACHMENT_KIND,
         "CONFLICT_SOURCE_LABEL": CONFLICT_SOURCE,
         "STAGES": list(RoundStage),
+        "AUDIT_AREAS": AUDIT_AREAS,
+        "AUDIT_ACTION_LABEL": AUDIT_ACTION,
+        "AUDIT_OBJECT_LABEL": AUDIT_OBJECT,
+        "AUDIT_DETAIL_LABEL": AUDIT_DETAIL,
+        "audit_value": audit_value,
     }

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from . import db, labels
-from .access import current_actor
+from .access import current_actor, record_refusal
 from .extensions import login_manager
 from .hardening import local_target
 from .models import Role
@@ -151,6 +151,8 @@ def init_app(app: Flask) -> None:
 
 def _error_page(code: int, title: str):
     def handler(_error):
+        if code == 403:
+            record_refusal(403)
         return render_template("error.html", code=code, title=title), code
 
     return handler

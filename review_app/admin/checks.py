@@ -77,6 +77,8 @@ def override_check(result_id: int):
 @bp.route("/rounds/<int:round_id>/check.csv")
 def check_export(round_id: int):
     review_round = round_or_404(round_id)
-    data = report.report_csv(get_session(), round_id=round_id)
+    session = get_session()
+    data = report.download_csv(session, round_id=round_id, by=current_actor())
+    session.commit()
     filename = f"形式审查结果_{review_round.year}_{review_round.id}.csv"
     return send_file(io.BytesIO(data), mimetype="text/csv", download_name=filename, as_attachment=True)

@@ -9,7 +9,7 @@ from ..access import current_actor, require_owner
 from ..db import get_session
 from ..models import RoundKind, RoundStage
 from ..services import rounds
-from ..services.compliance import archive
+from ..services.compliance import archive, archive_signing
 from ..services.platform import storage
 from ..web import attempt
 from .blueprint import bp
@@ -111,7 +111,8 @@ def _write_archive(session, review_round) -> None:
     folder = archive.folder_for(config, current_app.instance_path)
     try:
         path = archive.write(
-            session, review_round=review_round, store=storage.store_for(config), folder=folder, by=current_actor()
+            session, review_round=review_round, store=storage.store_for(config), folder=folder, by=current_actor(),
+            key=archive_signing.instance_key(current_app.instance_path),
         )
     except OSError as error:  # the round is closed; the archive can be made again with the button
         session.rollback()
@@ -128,7 +129,8 @@ def round_archive(round_id: int):
     review_round = round_or_404(round_id)
     store = storage.store_for(current_app.config)
     session = get_session()
-    data = archive.build(session, review_round=review_round, store=store, by=current_actor())
+    data = archive.build(session, review_round=review_round, store=store, by=current_actor(),
+                         key=archive_signing.instance_key(current_app.instance_path))
     session.commit()
     return Response(data, mimetype="application/zip",
                     headers={"Content-Disposition": f"attachment; filename=round-{round_id}-archive.zip"})

@@ -1,4 +1,4 @@
-"""Supervision: read the audit log and check that nobody has altered it."""
+"""Supervision: read the audit log in the user's language and check that nobody has altered it."""
 
 from datetime import date
 
@@ -7,9 +7,10 @@ from flask import Blueprint, Response, render_template, request
 from ..access import current_actor, guard
 from ..db import get_session
 from ..hardening import db_int
+from ..labels import AUDIT_AREAS
 from ..models import Role
 from ..services import dashboard as overview
-from ..services.compliance import audit
+from ..services.compliance import audit_review
 
 bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
 guard(bp, roles={Role.AUDITOR, Role.ADMIN})
@@ -19,21 +20,27 @@ PAGE_SIZE = 50
 
 @bp.route("/")
 def dashboard():
-    return render_template("audit/dashboard.html", summary=overview.audit_overview(get_session()))
+    session = get_session()
+    summary = overview.audit_overview(session)
+    return render_template("audit/dashboard.html", summary=summary, rows=audit_review.describe(session, summary.recent))
 
 
-def _query() -> audit.EventQuery:
-    """The search form's fields from the query string; a malformed date is ignored."""
+def _query() -> audit_review.EventQuery:
+    """The search form's fields from the query string; a malformed date or round is ignored. The action
+    is one action, or "area:<key>" for every action of an area."""
     def day(name):
         try:
             return date.fromisoformat(request.args.get(name, "").strip()) or None
         except ValueError:
             return None
 
-    return audit.EventQuery(
-        action=request.args.get("action", "").strip(),
-        actor=request.args.get("actor", "").strip(),
-        target=request.args.get("target", "").strip(),
+    action = request.args.get("action", "").strip()[:64]
+    area = AUDIT_AREAS.get(action.removeprefix("area:")) if action.startswith("area:") else None
+    return audit_review.EventQuery(
+        action="" if area else action,
+        actions=tuple(area[1]) if area else (),
+        actor=request.args.get("actor", "").strip()[:64],
+        target=request.args.get("target", "").strip()[:100],
         round_id=request.args.get("round", type=db_int),
         since=day("since"),
         until=day("until"),
@@ -43,18 +50,27 @@ def _query() -> audit.EventQuery:
 
 @bp.route("/events")
 def events():
+    session = get_session()
     query = _query()
     before = request.args.get("before", type=db_int)
-    rows = audit.search(get_session(), query, before=before, limit=PAGE_SIZE)
+    rows = audit_review.search(session, query, before=before, limit=PAGE_SIZE)
     args = {k: v for k, v in request.args.items() if k != "before"}
-    return render_template("audit/events.html", events=rows, query=query, args=args, page_size=PAGE_SIZE)
+    return render_template("audit/events.html", rows=audit_review.describe(session, rows), count=len(rows),
+                           last_seq=rows[-1].seq if rows else None, query=query, args=args, page_size=PAGE_SIZE,
+                           rounds=audit_review.round_choices(session), action=request.args.get("action", ""))
+
+
+@bp.route("/events/<int:seq>")
+def event(seq: int):
+    """One event with every field and its details, between its neighbours (also when it is missing)."""
+    return render_template("audit/event.html", place=audit_review.neighbourhood(get_session(), seq))
 
 
 @bp.route("/events.csv")
 def events_csv():
     """The search result as CSV with the hashes, for the auditor's own tools; the export is audited."""
     session = get_session()
-    data = audit.events_csv(session, _query(), by=current_actor())
+    data = audit_review.events_csv(session, _query(), by=current_actor())
     session.commit()
     return Response(data, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit-events.csv"})
@@ -62,4 +78,5 @@ def events_csv():
 
 @bp.route("/verify")
 def verify():
-    return render_template("audit/verify.html", problems=audit.verify(get_session()))
+    """The tamper report: each break of the chain with the events around it."""
+    return render_template("audit/verify.html", findings=audit_review.tamper_report(get_session()))

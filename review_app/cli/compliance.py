@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..db import get_session
-from ..services.compliance import archive, archive_manifest, audit
+from ..services.compliance import archive, archive_check, archive_signing, audit, audit_review
 from ..services.platform import storage
 from .common import as_cli, round_by_id
 
@@ -16,11 +16,11 @@ from .common import as_cli, round_by_id
 @with_appcontext
 def audit_verify() -> None:
     """Check the audit log's hash chain; exit code 1 and every break listed when it was altered."""
-    problems = audit.verify(get_session())
-    if problems:
-        for problem in problems:
-            click.echo(str(problem), err=True)
-        raise click.ClickException(f"audit log altered: {len(problems)} problem(s)")
+    findings = audit_review.tamper_report(get_session())
+    if findings:
+        for line in audit_review.tamper_lines(findings):
+            click.echo(line, err=True)
+        raise click.ClickException(f"audit log altered: {len(findings)} problem(s)")
     click.echo("audit log intact")
 
 
@@ -56,7 +56,8 @@ def archive_round(round_id: int, out: Path) -> None:
     as_cli()
     session = get_session()
     review_round = round_by_id(round_id)
-    data = archive.build(session, review_round=review_round, store=storage.store_for(current_app.config), by=None)
+    data = archive.build(session, review_round=review_round, store=storage.store_for(current_app.config), by=None,
+                         key=archive_signing.instance_key(current_app.instance_path))
     try:
         out.write_bytes(data)
     except OSError as error:
@@ -67,17 +68,27 @@ def archive_round(round_id: int, out: Path) -> None:
 
 
 @click.command("archive-verify")
+@with_appcontext
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def archive_verify(file: Path) -> None:
-    """Check a round archive against its manifest: exit 0 when intact, 1 with one line per problem."""
+@click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path),
+              help="the signer's public key (PEM); default: this installation's, in the instance folder")
+def archive_verify(file: Path, public_key: Path | None) -> None:
+    """Check a round archive: every file against the manifest, the manifest's signature, and its digest in
+    the audit log. Exit 0 when intact, 1 with one line per problem."""
     if not file.is_file():
         raise click.ClickException(f"{file}: no such file")
-    problems = archive_manifest.verify(str(file))
-    for problem in problems:
+    try:
+        key = (archive_signing.load_public(public_key) if public_key
+               else archive_signing.instance_public_key(current_app.instance_path))
+    except archive_signing.SigningKeyError as error:
+        raise click.ClickException(str(error)) from None
+    result = archive_check.check(get_session(), str(file), public_key=key)
+    for problem in result.problems:
         click.echo(str(problem))
-    if problems:
+    if not result.intact:
         raise SystemExit(1)
-    click.echo("archive intact")
+    click.echo(f"archive intact: signed by {archive_signing.fingerprint(key)[:16]}…, "
+               f"recorded in audit event {result.recorded_in}")
 
 
 COMMANDS = (audit_verify, audit_prune, archive_round, archive_verify)

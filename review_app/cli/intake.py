@@ -15,7 +15,7 @@ from ..labels import ROUND_STAGE
 from ..models import RoundKind, RoundStage
 from ..services import rounds
 from ..services.check import report, runner
-from ..services.compliance import archive
+from ..services.compliance import archive, archive_signing
 from ..services.intake import credit_list, importer
 from ..services.platform import storage
 from ..services.platform.localtime import to_utc
@@ -83,6 +83,7 @@ def round_stage(round_id: int, to_stage: str) -> None:
                 store=storage.store_for(current_app.config),
                 folder=archive.folder_for(current_app.config, current_app.instance_path),
                 by=None,
+                key=archive_signing.instance_key(current_app.instance_path),
             )
         except OSError as error:
             raise click.ClickException(

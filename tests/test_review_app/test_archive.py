@@ -66,7 +66,7 @@ def test_the_archive_holds_the_whole_round_and_verifies(runner, archived, sessio
         assert len(z.read("applications/applications.csv").decode().splitlines()) == 1 + 65
         events = list(csv.DictReader(io.StringIO(z.read("audit/events.csv").decode())))
         assert events and {e["round_id"] for e in events} == {str(demo_round.id)}
-        assert "round.archive" in {e["action"] for e in events}
+        assert "round.stage" in {e["action"] for e in events}  # the archive's own event comes after the seal
         assert (
             any(n.endswith(".pdf") for n in names if n.startswith("applications/"))
             or json.loads(z.read("round.json"))["missing_attachments"] == []
@@ -76,14 +76,15 @@ def test_the_archive_holds_the_whole_round_and_verifies(runner, archived, sessio
 
 def test_archive_tables_open_in_excel_and_the_assignment_files_keep_their_format(app, session, demo_round, tmp_path):
     from review_app.models import RankingResult
-    from review_app.services.compliance import archive
+    from review_app.services.compliance import archive, archive_signing
     from review_app.services.platform import storage
 
     result = session.exec(select(RankingResult).where(RankingResult.selected)).first()
     result.selection_reason = "=HYPERLINK(\"http://evil.example\")"
     session.commit()
     store = storage.store_for(app.config)
-    path = archive.write(session, review_round=demo_round, store=store, folder=tmp_path, by=None)
+    path = archive.write(session, review_round=demo_round, store=store, folder=tmp_path, by=None,
+                         key=archive_signing.instance_key(app.instance_path))
     with zipfile.ZipFile(path) as z:
         for name in ("applications/applications.csv", "applications/members.csv", "scores/score_sheets.csv",
                      "selection.csv", "audit/events.csv"):
@@ -117,7 +118,7 @@ def test_a_changed_byte_fails_the_check(runner, archived, tmp_path):
 
     # The manifest edited to match a changed file: the manifest's own digest no longer matches.
     edited = tmp_path / "edited.zip"
-    _rewrite(archived, edited, "manifest.json", lambda d: d.replace(b'"format": 1', b'"format": 2'))
+    _rewrite(archived, edited, "manifest.json", lambda d: d.replace(b'"format": ', b'"format": 9'))
     result = runner.invoke(args=["archive-verify", str(edited)])
     assert result.exit_code == 1 and "manifest.json" in result.output
 
@@ -249,3 +250,72 @@ def test_the_archive_carries_the_composition_of_every_score(archived, session, d
         mean = sum(s["share"] * s["adjusted"] for s in sheets)
         assert mean == pytest.approx(first["adjusted_mean"], abs=1e-9)
         assert first["target"] + first["shrink"] * (mean - first["target"]) == pytest.approx(first["score"], abs=1e-6)
+
+
+def test_the_archive_is_signed_and_its_manifest_digest_is_in_the_audit_log(app, runner, archived, session):
+    import hashlib
+    import stat
+
+    from review_app.services.compliance import archive_signing
+
+    key_file = Path(app.instance_path) / archive_signing.PRIVATE_FILE
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    public = archive_signing.instance_public_key(app.instance_path)
+    with zipfile.ZipFile(archived) as z:
+        manifest = z.read("manifest.json")
+        assert json.loads(manifest)["signing_key"] == archive_signing.fingerprint(public)
+        assert "manifest.sig" in z.namelist() and "signing_key.pub.pem" in json.loads(manifest)["files"]
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "round.archive")).one()
+    assert json.loads(event.details)["manifest_sha256"] == hashlib.sha256(manifest).hexdigest()
+    result = runner.invoke(args=["archive-verify", str(archived)])
+    assert result.exit_code == 0 and f"recorded in audit event {event.seq}" in result.output
+    # A second archive reuses the key made on first use.
+    assert archive_signing.instance_key(app.instance_path).public_key().public_bytes_raw() == public.public_bytes_raw()
+
+
+def _forge(source: Path, target: Path, *, resign=None) -> None:
+    """Change selection.csv, then recompute the manifest and its digest as a forger would (and, given a
+    key of the forger's own, sign it and ship that key's public half)."""
+    import base64
+    import hashlib
+
+    from review_app.services.compliance.archive_signing import public_pem
+
+    with zipfile.ZipFile(source) as old:
+        files = {name: old.read(name) for name in old.namelist()}
+    files["selection.csv"] += b"99,2099999999,forged,99.9,\r\n"
+    if resign is not None:
+        files["signing_key.pub.pem"] = public_pem(resign.public_key())
+    manifest = json.loads(files["manifest.json"])
+    for name, entry in manifest["files"].items():
+        entry.update(sha256=hashlib.sha256(files[name]).hexdigest(), size=len(files[name]))
+    files["manifest.json"] = archive_manifest.as_json(manifest)
+    files["manifest.sha256"] = hashlib.sha256(files["manifest.json"]).hexdigest().encode() + b"\n"
+    if resign is not None:
+        files["manifest.sig"] = base64.b64encode(resign.sign(files["manifest.json"])) + b"\n"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for name, data in files.items():
+            new.writestr(name, data)
+
+
+def test_a_forged_archive_with_a_recomputed_manifest_fails(runner, archived, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    forged = tmp_path / "forged.zip"
+    _forge(archived, forged)
+    assert archive_manifest.verify(str(forged)) == []  # the hashes alone no longer catch it
+    result = runner.invoke(args=["archive-verify", str(forged)])
+    assert result.exit_code == 1
+    assert "manifest.sig: the manifest was not signed by the key" in result.output
+    assert "is in no round.archive event of the audit log" in result.output
+
+    resigned = tmp_path / "resigned.zip"
+    _forge(archived, resigned, resign=Ed25519PrivateKey.generate())
+    result = runner.invoke(args=["archive-verify", str(resigned)])
+    assert result.exit_code == 1 and "manifest.sig: the manifest was not signed" in result.output
+    # Checked with the forger's own public key, the signature holds, but the audit log knows no such archive.
+    with zipfile.ZipFile(resigned) as z:
+        (tmp_path / "forger.pem").write_bytes(z.read("signing_key.pub.pem"))
+    result = runner.invoke(args=["archive-verify", str(resigned), "--public-key", str(tmp_path / "forger.pem")])
+    assert result.exit_code == 1 and "manifest.sig" not in result.output
+    assert "is in no round.archive event" in result.output

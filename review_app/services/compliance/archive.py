@@ -13,17 +13,23 @@ Contents (paths inside the zip):
   scores/score_sheets.csv                     every submitted score sheet, per criterion
   ranking/ranking.csv, ranking/method.json    the ranking and the method that made it
   selection.csv                               the selected applications with their reasons
-  audit/events.csv                            the round's audit events with their hashes
-  manifest.json                               the SHA-256 and size of every other file (archive_manifest)
+  audit/events.csv                            the round's audit events with their hashes, up to this archive
+  signing_key.pub.pem                         the public key of the installation that signed it
+  manifest.json, manifest.sha256              the SHA-256 and size of every other file, the manifest's digest
+  manifest.sig                                the manifest's Ed25519 signature (archive_manifest, archive_signing)
+
+The event that records the archive (`round.archive`) is written after the seal, with the manifest's digest
+and the key's fingerprint: `flask archive-verify` finds the archive's manifest there, so that an archive
+forged with a recomputed manifest fails even if it were signed.
 
 The archive's own tables are written by the one CSV writer (UTF-8 with a BOM, every cell neutralised); the
 assignment files keep the `assignment` library's format, so that the replay reads them as they are.
 """
 
 import json
-from datetime import UTC
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import Session, select
 
 import assignment
@@ -49,9 +55,9 @@ from ..platform.storage import FolderStore
 from ..results import export, rank, record, selection
 from ..results.export.report import submitted_sheets
 from ..rounds import criteria_of
-from . import audit
+from . import audit, audit_review
+from .archive_manifest import SEAL_FILES, seal
 from .archive_manifest import as_json as _json
-from .archive_manifest import seal
 
 
 class ArchiveError(ServiceError):
@@ -242,27 +248,13 @@ def _application_files(session: Session, review_round: Round, store: FolderStore
 
 def _audit_files(session: Session, review_round: Round) -> dict[str, bytes]:
     events = session.exec(select(AuditEvent).where(AuditEvent.round_id == review_round.id).order_by(AuditEvent.seq))
-    rows = [
-        [
-            e.seq,
-            e.at.astimezone(UTC).isoformat() if e.at.tzinfo else e.at.isoformat() + "+00:00",
-            e.actor,
-            e.action,
-            e.target_type,
-            e.target_id,
-            e.round_id,
-            e.details,
-            e.ip,
-            e.prev_hash,
-            e.hash,
-        ]
-        for e in events
-    ]
-    return {"audit/events.csv": csv_bytes(audit.CSV_HEADER, rows)}
+    return {"audit/events.csv": csv_bytes(audit_review.CSV_HEADER, audit_review.csv_rows(events))}
 
 
-def build(session: Session, *, review_round: Round, store: FolderStore, by: User | None) -> bytes:
-    """The archive of the round as zip bytes; audited (the caller commits)."""
+def build(session: Session, *, review_round: Round, store: FolderStore, by: User | None,
+          key: Ed25519PrivateKey) -> bytes:
+    """The archive of the round as zip bytes, signed with `key`; audited with its manifest's digest (the
+    caller commits)."""
     files: dict[str, bytes] = {}
     application_files, missing = _application_files(session, review_round, store)
     files.update(application_files)
@@ -290,26 +282,28 @@ def build(session: Session, *, review_round: Round, store: FolderStore, by: User
         }
     )
     files["README.txt"] = _readme(review_round, command, missing).encode("utf-8")
-    # The round's archive event goes into the archive's own audit extract.
+    files.update(_audit_files(session, review_round))
+    sealed = seal(files, round_id=review_round.id, key=key)
     audit.record(
         session,
         action="round.archive",
         by=by,
         target=review_round,
         round_id=review_round.id,
-        details={"files": len(files) + 2, "missing_attachments": len(missing)},
+        details={"files": len(files) + 1 + len(SEAL_FILES), "missing_attachments": len(missing),
+                 "manifest_sha256": sealed.manifest_sha256, "signing_key": sealed.signing_key},
     )
-    session.flush()
-    files.update(_audit_files(session, review_round))
-    return seal(files, round_id=review_round.id)
+    return sealed.data
 
 
 def _readme(review_round: Round, command: str | None, missing: list[str]) -> str:
     lines = [
         f"{review_round.name} ({review_round.year}) — round archive / 评审轮次归档",
         "",
-        "Check it:   flask --app review_app archive-verify THIS.zip",
-        "manifest.json lists the SHA-256 of every file in this archive.",
+        "Check it:   flask --app review_app archive-verify THIS.zip [--public-key signing_key.pub.pem]",
+        "manifest.json lists the SHA-256 of every file in this archive; manifest.sig is its Ed25519 signature",
+        "by the installation's key (signing_key.pub.pem: check it against your own copy of that key). The",
+        "installation's audit log records the manifest's SHA-256 in the event that made this archive.",
     ]
     if command:
         lines += [
@@ -327,9 +321,10 @@ def folder_for(config, instance_path: str) -> Path:
     return Path(config.get("ARCHIVE_DIR") or Path(instance_path) / "archives")
 
 
-def write(session: Session, *, review_round: Round, store: FolderStore, folder: str | Path, by: User | None) -> Path:
+def write(session: Session, *, review_round: Round, store: FolderStore, folder: str | Path, by: User | None,
+          key: Ed25519PrivateKey) -> Path:
     """Build the archive and write it to `folder` (atomically); returns its path."""
-    data = build(session, review_round=review_round, store=store, by=by)
+    data = build(session, review_round=review_round, store=store, by=by, key=key)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")

@@ -1,21 +1,43 @@
 """The tamper-evident audit log: every state change and every login appends a hash-chained event."""
 
+import getpass
 import hashlib
 import json
+import os
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ...models import AuditEvent, AuditHead, User
-from ..platform.csvfiles import csv_bytes
 
 GENESIS_HASH = "0" * 64
 
 # Where the acting request came from; set by the web layer per request and by the CLI ("cli").
 client_address: ContextVar[str] = ContextVar("client_address", default="")
+CLI = "cli"
+
+
+def os_user() -> str:
+    """The operating-system account running this process (its effective uid), for events of the command line."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):  # no passwd entry (a container's bare uid) or not POSIX
+        return getpass.getuser()
+
+
+def _cli_marks(actor: str, details: dict) -> tuple[str, dict]:
+    """A command's event names the OS account that ran it (and the one behind sudo): the actor, when no
+    application user acted, is "cli:<account>"."""
+    account = os_user()
+    marks = {"os_user": account}
+    if os.environ.get("SUDO_USER"):
+        marks["sudo_user"] = os.environ["SUDO_USER"]
+    return (actor if actor not in ("", CLI) else f"{CLI}:{account}"), {**details, **marks}
 
 
 def record(
@@ -33,18 +55,23 @@ def record(
     The head row is updated first: that takes the write lock (SQLite) or the row lock
     (PostgreSQL), so concurrent writers append one after another and the chain never forks.
     """
+    actor = actor if actor is not None else (by.username if by else "")
+    details = details or {}
+    address = client_address.get()
+    if address == CLI:
+        actor, details = _cli_marks(actor, details)
     session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
     head = session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)).one()
     event = AuditEvent(
         seq=head.seq,
         actor_id=by.id if by else None,
-        actor=actor if actor is not None else (by.username if by else ""),
+        actor=actor[:64],
         action=action,
         target_type=type(target).__name__ if target is not None else "",
         target_id=str(getattr(target, "id", "") or "") if target is not None else "",
         round_id=round_id,
-        details=json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str),
-        ip=client_address.get(),
+        details=json.dumps(details, ensure_ascii=False, sort_keys=True, default=str),
+        ip=address,
         prev_hash=head.last_hash,
         hash="",
     )
@@ -84,11 +111,27 @@ CHAIN_PROBLEMS = {
 
 @dataclass(frozen=True)
 class ChainProblem:
+    """One break of the chain, with the stored events either side of it (its neighbours), so that a report
+    can show where it is: `seq` is the event concerned; for "missing" the first event after the gap, for
+    "truncated" the first of the removed newest events. `gone` is the range of removed sequence numbers."""
+
     seq: int
     kind: str  # a key of CHAIN_PROBLEMS
+    previous: int | None = None  # the stored event before (None: none before)
+    next: int | None = None  # the stored event after
+    gone: tuple[int, int] | None = None  # first and last seq of the events that are missing
 
     def __str__(self) -> str:
-        return f"event {self.seq}: {CHAIN_PROBLEMS[self.kind]}"
+        where = f"event {self.seq}: {CHAIN_PROBLEMS[self.kind]}"
+        if self.gone:
+            first, last = self.gone
+            where += f" (events {first}–{last})" if first != last else f" (event {first})"
+        return where
+
+    @property
+    def stored(self) -> bool:
+        """Whether the event `seq` itself is in the log (not for a cut-off tail)."""
+        return self.kind != "truncated"
 
 
 PRUNE_ACTION = "audit.prune"
@@ -106,21 +149,33 @@ def _checkpoint(session: Session) -> tuple[int, str]:
 
 
 def verify(session: Session) -> list[ChainProblem]:
-    """Walk the chain and report every break: an edited event, a missing one, a cut-off tail. After a
-    retention prune the walk starts from the checkpoint event that carries the last pruned hash."""
-    problems: list[ChainProblem] = []
+    """Walk the chain and report every break: an edited event, a missing one, a cut-off tail, each with its
+    neighbours. After a retention prune the walk starts from the checkpoint event that carries the last
+    pruned hash."""
+    found: list[dict] = []
+    waiting: list[dict] = []  # problems of the previous event, waiting for the seq of the event after it
     expected_seq, previous = _checkpoint(session)
-    for event in session.exec(select(AuditEvent).order_by(AuditEvent.seq)):
+    previous_seq: int | None = None
+    # Read from the database, never from objects the session already holds: they may predate an edit.
+    for event in session.exec(select(AuditEvent).order_by(AuditEvent.seq).execution_options(populate_existing=True)):
+        for problem in waiting:
+            problem["next"] = event.seq
+        waiting = []
         if event.seq != expected_seq:
-            problems.append(ChainProblem(event.seq, "missing"))
+            waiting.append({"seq": event.seq, "kind": "missing", "gone": (expected_seq, event.seq - 1)})
         if event.prev_hash != previous:
-            problems.append(ChainProblem(event.seq, "unlinked"))
+            waiting.append({"seq": event.seq, "kind": "unlinked"})
         if event_hash(event) != event.hash:
-            problems.append(ChainProblem(event.seq, "changed"))
-        expected_seq, previous = event.seq + 1, event.hash
-    head = session.get(AuditHead, 1)
+            waiting.append({"seq": event.seq, "kind": "changed"})
+        for problem in waiting:
+            problem["previous"] = previous_seq
+        found += waiting
+        expected_seq, previous, previous_seq = event.seq + 1, event.hash, event.seq
+    problems = [ChainProblem(**problem) for problem in found]
+    head = session.get(AuditHead, 1, populate_existing=True)
     if head is None or head.seq != expected_seq - 1 or head.last_hash != previous:
-        problems.append(ChainProblem(expected_seq, "truncated"))
+        gone = (expected_seq, head.seq) if head is not None and head.seq >= expected_seq else None
+        problems.append(ChainProblem(expected_seq, "truncated", previous_seq, None, gone))
     return problems
 
 
@@ -155,72 +210,3 @@ def prune(session: Session, *, retention_days: int, minimum_days: int = 183, now
     session.flush()
     session.execute(sa.delete(AuditEvent).where(AuditEvent.seq <= last_old.seq))
     return PruneResult(count, last_old.seq, cutoff)
-
-
-@dataclass(frozen=True)
-class EventQuery:
-    """The auditor's search: every field optional, combined with AND."""
-
-    action: str = ""  # prefix
-    actor: str = ""  # username, exact
-    target: str = ""  # "Type" or "Type:id"
-    round_id: int | None = None
-    since: date | None = None
-    until: date | None = None  # inclusive
-    text: str = ""  # inside the details or the address
-
-
-def _filtered(query, q: EventQuery):
-    if q.action:
-        query = query.where(AuditEvent.action.startswith(q.action))
-    if q.actor:
-        query = query.where(AuditEvent.actor == q.actor)
-    if q.target:
-        kind, _, ident = q.target.partition(":")
-        query = query.where(AuditEvent.target_type == kind)
-        if ident:
-            query = query.where(AuditEvent.target_id == ident)
-    if q.round_id is not None:
-        query = query.where(AuditEvent.round_id == q.round_id)
-    if q.since:
-        query = query.where(AuditEvent.at >= datetime.combine(q.since, time.min, tzinfo=UTC))
-    if q.until:
-        query = query.where(AuditEvent.at < datetime.combine(q.until + timedelta(days=1), time.min, tzinfo=UTC))
-    if q.text:
-        needle = f"%{q.text}%"
-        query = query.where(sa.or_(AuditEvent.details.like(needle), AuditEvent.ip.like(needle)))
-    return query
-
-
-def search(session: Session, q: EventQuery, *, before: int | None = None, limit: int = 50) -> list[AuditEvent]:
-    query = _filtered(select(AuditEvent), q).order_by(AuditEvent.seq.desc()).limit(limit)
-    if before:
-        query = query.where(AuditEvent.seq < before)
-    return list(session.exec(query))
-
-
-CSV_HEADER = ("seq", "at", "actor", "action", "target_type", "target_id", "round_id", "details", "ip",
-              "prev_hash", "hash")
-
-
-def events_csv(session: Session, q: EventQuery, *, by: User | None) -> bytes:
-    """Every matching event, oldest first, with its hashes (UTF-8 with BOM); the export itself is audited."""
-    rows = [
-        (e.seq, e.at.astimezone(UTC).isoformat() if e.at.tzinfo else e.at.isoformat(), e.actor, e.action,
-         e.target_type, e.target_id, e.round_id if e.round_id is not None else "", e.details, e.ip, e.prev_hash,
-         e.hash)
-        for e in session.exec(_filtered(select(AuditEvent), q).order_by(AuditEvent.seq))
-    ]
-    record(session, action="audit.export", by=by,
-           details={"rows": len(rows), **{k: str(v) for k, v in q.__dict__.items() if v not in ("", None)}})
-    return csv_bytes(CSV_HEADER, rows)
-
-
-def list_events(session: Session, *, action: str = "", before: int | None = None, limit: int = 50) -> list[AuditEvent]:
-    """The newest events first, optionally those whose action starts with `action`, below seq `before`."""
-    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
-    if action:
-        query = query.where(AuditEvent.action.startswith(action))
-    if before:
-        query = query.where(AuditEvent.seq < before)
-    return list(session.exec(query))
