@@ -115,11 +115,16 @@ def test_the_filters_use_the_words_of_the_page(client, auth, users, session):
     assert by_round.count("撤回申报") == 2 and "登录" not in by_round
 
 
-def test_the_tamper_report_points_at_the_changed_event_and_its_neighbours(client, auth, users, session, runner):
+def _auditor_in(auth, session) -> list[int]:
+    """The auditor logged in (after a login and a logout: events enough); the events' sequence numbers."""
     auth.login("auditor1")
     auth.logout()
     auth.login("auditor1")
-    seqs = [e.seq for e in session.exec(select(AuditEvent).order_by(AuditEvent.seq))]
+    return [e.seq for e in session.exec(select(AuditEvent).order_by(AuditEvent.seq))]
+
+
+def test_the_tamper_report_points_at_the_changed_event_and_its_neighbours(client, auth, users, session, runner):
+    seqs = _auditor_in(auth, session)
     changed = seqs[1]
     session.execute(sa.update(AuditEvent).where(AuditEvent.seq == changed).values(actor="someone else"))
     session.commit()
@@ -136,10 +141,7 @@ def test_the_tamper_report_points_at_the_changed_event_and_its_neighbours(client
 
 
 def test_a_deleted_event_is_shown_between_its_neighbours(client, auth, users, session, runner):
-    auth.login("auditor1")
-    auth.logout()
-    auth.login("auditor1")
-    seqs = [e.seq for e in session.exec(select(AuditEvent).order_by(AuditEvent.seq))]
+    seqs = _auditor_in(auth, session)
     gone = seqs[1]
     session.execute(sa.delete(AuditEvent).where(AuditEvent.seq == gone))
     session.commit()
