@@ -109,6 +109,7 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
     # the audit trail: read-only, for the auditor and the admin
     "audit.dashboard": (ADMIN_AUDITOR, NOBODY),
     "audit.events": (ADMIN_AUDITOR, NOBODY),
+    "audit.event": (ADMIN_AUDITOR, NOBODY),
     "audit.events_csv": (ADMIN_AUDITOR, NOBODY),
     "audit.verify": (ADMIN_AUDITOR, NOBODY),
     # cities: their own applications only
@@ -234,6 +235,7 @@ def world(app, session):
         "consortium_id": consortium.id,
         "user_id": expert_users[other_sheet.expert_id].id,
         "org_id": application.lead_org_id,
+        "seq": 1,
         "token": "not-a-token",
         "filename": "css/app.css",
         "which": "ranking",
