@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from .models import (
     ApplicationStatus,
     ConflictSource,
+    CreditStanding,
     JobStatus,
     Role,
     RoundKind,
@@ -86,6 +87,7 @@ VERDICT = {
     Verdict.FAIL: _l("Fail"),
     Verdict.WARN: _l("Warning"),
 }
+CREDIT_STANDING = {CreditStanding.GOOD: _l("Good"), CreditStanding.BAD: _l("Bad (失信)")}
 CONFLICT_SOURCE = {
     ConflictSource.OWN_ORG: _l("Own organisation"),
     ConflictSource.APPLICANT_NAMED: _l("Named by the applicant"),
@@ -113,6 +115,7 @@ AUDIT_AREAS = {
         "user.lock": _l("Account locked"),
         "user.unlock": _l("Account unlocked"),
         "user.password_change": _l("Password changed"),
+        "password_change.failed": _l("Wrong current password at a password change"),
         "user.password_rehash": _l("Password hash upgraded"),
         "totp.enrol": _l("Second factor set up"),
         "totp.enrol_failed": _l("Second factor set-up failed"),
@@ -138,6 +141,8 @@ AUDIT_AREAS = {
         "application.submit": _l("Application submitted"),
         "application.withdraw": _l("Application withdrawn"),
         "applications.import": _l("Applications imported"),
+        "organisation.update": _l("Register of units corrected"),
+        "credit_list.import": _l("失信 list imported"),
         "attachment.upload": _l("Attachment uploaded"),
         "check.run": _l("Formal check run"),
         "check.override": _l("Formal check verdict overridden"),
@@ -208,6 +213,12 @@ AUDIT_OBJECT = {
 AUDIT_DETAIL = {
     "added": _l("Added"), "after": _l("After"), "application": _l("Application"),
     "application_id": _l("Application (id)"), "applications": _l("Applications"), "assignment_id": _l("Seat (id)"),
+    "applications_created": _l("Applications added"), "applications_updated": _l("Applications updated"),
+    "applications_unchanged": _l("Applications unchanged"), "members_changed": _l("Member units changed"),
+    "organisations_created": _l("Units entered in the register"), "credit_code": _l("Credit code"),
+    "city": _l("City"), "province": _l("Province"), "credit_standing": _l("Credit record"),
+    "is_legal_person": _l("Independent legal person"), "declared": _l("Units as declared"),
+    "lead": _l("Lead unit"), "lead_kind": _l("Lead unit kind"),
     "before": _l("Before"), "code": _l("Identifier"), "comment_length": _l("Comment length"),
     "computed": _l("Computed"),
     "consortium": _l("Consortium"), "count": _l("Count"), "created": _l("Created"), "cutoff": _l("Cut-off"),
@@ -236,6 +247,7 @@ AUDIT_VALUE = {
     ("round.stage", "to"): ROUND_STAGE,
     ("round.create", "kind"): ROUND_KIND,
     ("", "role"): ROLE,
+    ("", "credit_standing"): CREDIT_STANDING,
     ("logout.timeout", "reason"): {"idle": _l("No activity"), "absolute": _l("Maximum session length")},
 }
 YES_NO = {True: _l("Yes"), False: _l("No")}

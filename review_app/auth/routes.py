@@ -157,7 +157,7 @@ def change_password():
             login_user(user)  # the new nonce signed out every other session, not this one
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("index"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form, policy=users.password_policy())
 
 
 @bp.route("/activate", methods=["GET", "POST"])
@@ -183,4 +183,4 @@ def activate():
             logout_user()
             flash(_("Your password is set. Please log in with your username %(name)s.", name=user.username), "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/activate.html", form=form, user=user)
+    return render_template("auth/activate.html", form=form, user=user, policy=users.password_policy())

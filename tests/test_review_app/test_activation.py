@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from review_app.models import AuditEvent, Expert, Notification, User, UserToken
 from review_app.models._base import utcnow
+from review_app.services.accounts import users
 from review_app.services.review import activation
 from tests.conftest import csrf_token
 from tests.factories import make_expert
@@ -71,6 +72,24 @@ def test_the_link_sets_the_password_once(client, auth, session, expert):
     assert post.status_code == 404
     assert auth.login("e7001", "Zhao2026ok").location == "/"
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "user.activate")).all()
+
+
+def test_the_page_states_the_password_policy_it_enforces(client, auth, session, expert):
+    """The hint beside the password fields is the policy of `password_problem`, its minimum length read from
+    it (not the old "8 characters, with letters and digits", which a three-kinds rule contradicts)."""
+    link = issue(auth, expert)
+    page = open_link(client, link).text
+    n = users.MIN_PASSWORD_LENGTH
+    assert f"至少 {n} 位" in page and "至少三类" in page and "不得是最常见的密码" in page and "不得包含用户名" in page
+    assert "须包含字母和数字" not in page
+    # A password of one character fewer is refused with the same number.
+    short = ("Ab1-" * n)[: n - 1]
+    refused = set_password(client, link, password=short)
+    assert f"密码至少 {n} 位" in refused.text
+    assert auth.login("e7001", short).location != "/"
+    # The change-password page states the same policy.
+    auth.login("admin1")
+    assert f"至少 {n} 位" in client.get("/auth/password").text
 
 
 def test_the_link_expires(client, auth, session, expert):

@@ -3,6 +3,7 @@ reads every event in Chinese with its object named, searches with filters of the
 an event among its neighbours, and gets a tamper report that points at the altered or missing event; the
 command line names the operating-system user; the formal-check CSV download is audited."""
 
+import io
 import json
 import os
 import pwd
@@ -21,8 +22,10 @@ from tests.test_review_app.test_access_matrix import EXPECTED, _url, world  # no
 
 
 def _events(session, action):
+    """The events of `action` (of every action when None), oldest first."""
     session.expire_all()
-    return list(session.exec(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
+    query = select(AuditEvent) if action is None else select(AuditEvent).where(AuditEvent.action == action)
+    return list(session.exec(query.order_by(AuditEvent.seq)))
 
 
 def _listed(page: str) -> str:
@@ -205,3 +208,75 @@ def test_the_auditor_sees_no_live_forms_and_each_page_view_is_one_identity_event
     assert live == [], f"pages offering the auditor forms that would be refused: {live}"
     shown = IDENTITY_VIEWS | {"admin.expert", "admin.experts"}
     assert {endpoint: n for endpoint, n in views.items() if n != (1 if endpoint in shown else 0)} == {}
+
+
+def _visible(html: str) -> str:
+    """The events table as the eye reads it (no tags, so no `title` attributes)."""
+    return re.sub(r"<[^>]+>", " ", _listed(html))
+
+
+def _keys(value) -> set[str]:
+    """Every key of an event's details, nested ones too (before/after, declared units)."""
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
+
+
+def test_the_register_the_credit_list_and_imports_read_in_chinese(app, client, auth, users, session):
+    """The events of the units declared per application (the register's corrections, the 失信 list, the
+    import's report), of a wrong current password, and refusals on the register's pages: the auditor reads
+    each action by name, the unit named, every detail key in Chinese; a refusal names the unit."""
+    from tests.intake_factories import make_unit
+    from tests.test_review_app.test_intake import GOOD_APPS, GOOD_MEMBERS, do_import, workbook
+
+    with app.test_request_context():
+        review_round = make_round(session, name="单位名录审计轮次")
+    unit = make_unit(session, "南京审计半导体股份有限公司", city="南京市")
+    make_city_application(session, review_round, code="2026320131", lead=unit)
+    session.commit()
+    do_import(app, session, review_round, [("申报.xlsx", workbook(GOOD_APPS, GOOD_MEMBERS))])
+    auth.login("admin1")
+    assert auth.post(f"/admin/units/{unit.id}", {"name": "南京审计半导体集团有限公司", "kind": "企业",
+                                                  "province": "江苏省", "city": "南京市"}).status_code == 302
+    listed = f"统一社会信用代码,失信原因\n{unit.credit_code},虚假申报\n".encode("utf-8-sig")
+    assert auth.post("/admin/credit-list", {"file": (io.BytesIO(listed), "名单.csv")},
+                     content_type="multipart/form-data").status_code == 302
+    assert client.get("/admin/units/999999").status_code == 404
+    auth.post("/auth/password", {"old_password": "wrong", "new_password": "Xq7-Lq9-Zr2", "confirm": "Xq7-Lq9-Zr2"})
+    auth.logout()
+    auth.login("nanjing1")
+    assert client.get(f"/admin/units/{unit.id}").status_code == 403
+    auth.logout()
+    auth.login("auditor1")
+    assert auth.post("/admin/credit-list", {}).status_code == 403
+
+    page = _visible(client.get("/audit/events").text)
+    assert "更正单位名录" in page and "单位 南京审计半导体集团有限公司" in page and "独立法人: 否" in page
+    assert "导入失信名单" in page and f"新增: {unit.credit_code}" in page
+    assert "导入申报" in page and "新增申报: 2" in page and "修改密码时当前密码错误" in page
+    refused = [json.loads(e.details) for e in _events(session, refusals.ACTION)]
+    assert {(r["method"], r["path"], r["status"]) for r in refused} >= {
+        ("GET", "/admin/units/999999", 404), ("GET", f"/admin/units/{unit.id}", 403),
+        ("POST", "/admin/credit-list", 403)}
+    by_unit = _visible(client.get(f"/audit/events?target={unit.credit_code}").text)
+    assert "请求被拒绝" in by_unit and "更正单位名录" in by_unit and "单位 南京审计半导体集团有限公司" in by_unit
+    # No raw codes: neither an action nor a key of any event's details shows as it is stored.
+    events = _events(session, None)
+    raw = sorted({e.action for e in events if e.action in page}
+                 | {k for e in events for k in _keys(json.loads(e.details or "{}")) if f"{k}:" in page})
+    assert raw == []
+
+
+def test_every_recorded_action_has_a_name_on_the_auditor_pages():
+    """Each action the code writes (`action="…"`, with the f-string ones spelt out) is named in labels."""
+    from pathlib import Path
+
+    from review_app import labels
+
+    source = Path(labels.__file__).parent
+    written = {m for path in source.rglob("*.py") for m in re.findall(r'action="([a-z_]+(?:\.[a-z_]+)*)"',
+                                                                        path.read_text(encoding="utf-8"))}
+    written |= {"job.assignment", "assignment.pin", "assignment.forbid", "expert.update", "expert.deactivate"}
+    assert written - set(labels.AUDIT_ACTION) == set()

@@ -46,6 +46,15 @@ def password_problem(password: str, *, username: str = "", current_hash: str | N
     return None
 
 
+def password_policy() -> str:
+    """The rules of `password_problem` in one sentence, for the pages where a password is chosen."""
+    return _(
+        "At least %(n)d characters, with three of: lower-case letters, upper-case letters, digits, other "
+        "characters; not one of the most common passwords, and not containing your user name.",
+        n=MIN_PASSWORD_LENGTH,
+    )
+
+
 def create_user(
     session: Session,
     *,

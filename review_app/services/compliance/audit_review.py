@@ -53,12 +53,13 @@ class EventQuery:
 
 
 # The object types a typed code or name may mean, with the column it is looked up by.
-_TYPED_OBJECTS = ((Application, Application.code), (Expert, Expert.code), (User, User.username), (Round, Round.name))
+_TYPED_OBJECTS = ((Application, Application.code), (Expert, Expert.code), (User, User.username), (Round, Round.name),
+                  (Organisation, Organisation.credit_code))
 
 
 def _object_condition(session: Session, value: str):
     """Events about the object a person typed: a type, a type:id, an application or expert code, a user
-    name, a round's name; or any event whose details name it."""
+    name, a round's name, a unit's credit code; or any event whose details name it."""
     kind, colon, ident = value.partition(":")
     if colon:
         return sa.and_(AuditEvent.target_type == kind, AuditEvent.target_id == ident)

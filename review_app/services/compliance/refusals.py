@@ -25,6 +25,7 @@ from ...models import (
     AuditEvent,
     Expert,
     Job,
+    Organisation,
     ScoreSheet,
     User,
 )
@@ -45,6 +46,7 @@ _URL_OBJECTS = {
     "attachment_id": Attachment,
     "pin_id": AssignmentPin,
     "job_id": Job,
+    "org_id": Organisation,
 }
 
 
