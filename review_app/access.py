@@ -25,6 +25,7 @@ def check_access(roles: Iterable[Role], readers: Iterable[Role] = ()):
     """None when the current user may go on, else the response that refuses them."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path))
+    g.read_only = False  # set on every request: `g` may outlive one (an app context shared by tests)
     if current_user.role in roles:
         return None
     if current_user.role in readers and request.method in READ_METHODS:

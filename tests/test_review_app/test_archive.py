@@ -75,12 +75,14 @@ def test_the_archive_holds_the_whole_round_and_verifies(runner, archived, sessio
 
 
 def test_archive_tables_open_in_excel_and_the_assignment_files_keep_their_format(app, session, demo_round, tmp_path):
-    from review_app.models import RankingResult
+    from review_app.models import Application, RankingResult
     from review_app.services.compliance import archive, archive_signing
     from review_app.services.platform import storage
 
     result = session.exec(select(RankingResult).where(RankingResult.selected)).first()
     result.selection_reason = "=HYPERLINK(\"http://evil.example\")"
+    application = session.exec(select(Application).where(Application.round_id == demo_round.id)).first()
+    application.title = "@SUM(1+1)*cmd|' /C calc'!A0"
     session.commit()
     store = storage.store_for(app.config)
     path = archive.write(session, review_round=demo_round, store=store, folder=tmp_path, by=None,
@@ -90,6 +92,7 @@ def test_archive_tables_open_in_excel_and_the_assignment_files_keep_their_format
                      "selection.csv", "audit/events.csv"):
             assert z.read(name).startswith(b"\xef\xbb\xbf"), name
         assert "'=HYPERLINK" in z.read("selection.csv").decode("utf-8-sig")
+        assert "'@SUM(1+1)*cmd" in z.read("applications/applications.csv").decode("utf-8-sig")
         assert z.read("assignment/assignment.csv").startswith(b"app_id,expert_id\n")
 
 

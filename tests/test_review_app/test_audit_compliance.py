@@ -47,6 +47,17 @@ def test_the_auditor_searches_and_exports_and_the_export_is_audited(client, auth
     assert audit.verify(session) == []
 
 
+def test_a_user_name_typed_at_a_failed_login_is_no_formula_in_the_export(client, auth, users, session):
+    """Issue 15: the `actor` column held the name an anonymous visitor typed; every cell is neutralised."""
+    planted = '=HYPERLINK("http://evil.example","点此")'
+    auth.login(planted, "wrong-password1")
+    auth.login("auditor1")
+    rows = list(csv.DictReader(io.StringIO(client.get("/audit/events.csv?action=login.failed").data
+                                           .decode("utf-8-sig"))))
+    assert [r["actor"] for r in rows] == ["'" + planted]
+    assert rows[0]["details"].startswith("{") and planted.replace('"', '\\"') in rows[0]["details"]
+
+
 def test_the_log_cannot_be_changed_from_the_app(client, auth, users):
     auth.login("auditor1")
     for url in ("/audit/events", "/audit/events.csv", "/audit/verify"):
