@@ -179,6 +179,7 @@ AUDIT_AREAS = {
         "ranking.cutoff": _l("Cut-off set"),
         "ranking.select": _l("Selection changed by hand"),
         "ranking.approve": _l("Final ranking approved"),
+        "ranking.reopen": _l("Approval of the final ranking withdrawn"),
         "export": _l("Download or export"),
     }),
     "operation": (_l("Supervision and operation"), {
@@ -218,7 +219,7 @@ AUDIT_DETAIL = {
     "organisations_created": _l("Units entered in the register"), "credit_code": _l("Credit code"),
     "city": _l("City"), "province": _l("Province"), "credit_standing": _l("Credit record"),
     "is_legal_person": _l("Independent legal person"), "declared": _l("Units as declared"),
-    "lead": _l("Lead unit"), "lead_kind": _l("Lead unit kind"),
+    "lead": _l("Lead unit"), "lead_kind": _l("Lead unit kind"), "approved_at": _l("Approved at"),
     "before": _l("Before"), "code": _l("Identifier"), "comment_length": _l("Comment length"),
     "computed": _l("Computed"),
     "consortium": _l("Consortium"), "count": _l("Count"), "created": _l("Created"), "cutoff": _l("Cut-off"),
