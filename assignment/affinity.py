@@ -124,9 +124,9 @@ class Weights:
     """The blend of :func:`text_affinity` (formula in the module docstring) and how much a keyword counts
     against a word of the free text."""
 
-    field: float = 0.4
-    text: float = 0.6
-    keyword_boost: float = 2.0
+    field: float = 0.6
+    text: float = 0.4
+    keyword_boost: float = 1.0
 
     def __post_init__(self):
         if not (self.field > 0 and self.text >= 0 and self.keyword_boost >= 0):

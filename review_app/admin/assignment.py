@@ -1,7 +1,7 @@
 """The centre's assignment console: diagnose, run (as a job), preview, pin or forbid, publish, replace.
 Registered on the console's blueprint (admin.blueprint.bp)."""
 
-from flask import current_app, flash, jsonify, redirect, render_template, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..access import current_actor, require_owner
@@ -78,8 +78,12 @@ def _run_or_404(round_id: int, run_id: int) -> AssignmentRun:
 def assignment_preview(round_id: int, run_id: int):
     review_round = round_or_404(round_id)
     run = _run_or_404(round_id, run_id)
+    by_affinity = request.args.get("sort") == "affinity"
     return render_template(
-        "admin/assignment_run.html", round=review_round, preview=proposals.preview(get_session(), run=run)
+        "admin/assignment_run.html",
+        round=review_round,
+        preview=proposals.preview(get_session(), run=run, by_affinity=by_affinity),
+        by_affinity=by_affinity,
     )
 
 

@@ -75,6 +75,8 @@ class ApplicationForm(FlaskForm):
         _l("Mechanisms the co-construction agreement covers"),
         choices=[SelectChoice(c) for c in notice.AGREEMENT_CLAUSES],
     )
+    keywords = StringField(_l("Keywords (关键词, separated by ;)"), validators=[Length(max=200)])
+    abstract = TextAreaField(_l("Abstract (摘要)"), validators=[Length(max=2000)])
     city_opinion = TextAreaField(_l("Recommendation of the city bureau"), validators=[Length(max=5000)])
     necessity = TextAreaField(_l("Opinion on necessity (必要性)"), validators=[Length(max=5000)])
     feasibility = TextAreaField(_l("Opinion on feasibility (可行性)"), validators=[Length(max=5000)])
@@ -98,6 +100,7 @@ class ApplicationForm(FlaskForm):
         )
         self.revenue_2025.data, self.rd_intensity_2025.data = a.revenue_2025, a.rd_intensity_2025
         self.agreement_clauses.data = notice.split_clauses(a.agreement_clauses)
+        self.keywords.data, self.abstract.data = a.keywords.replace(";", "; "), a.abstract
         self.city_opinion.data, self.necessity.data, self.feasibility.data = a.city_opinion, a.necessity, a.feasibility
         while len(self.members.entries):
             self.members.pop_entry()
@@ -128,6 +131,8 @@ class ApplicationForm(FlaskForm):
             city_opinion=self.city_opinion.data or "",
             necessity=self.necessity.data or "",
             feasibility=self.feasibility.data or "",
+            keywords=self.keywords.data or "",
+            abstract=self.abstract.data or "",
             members=[
                 MemberInput(
                     name=row.form.name.data.strip(),

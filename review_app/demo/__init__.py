@@ -35,7 +35,7 @@ from ..services.intake import credit_codes
 from ..services.intake.organisations import lead_from_register, member_from_register
 from ..services.platform import passwords
 from ..services.platform.storage import FolderStore
-from . import intake
+from . import intake, texts
 from .data import (
     BRAND_CHARS,
     CITY_LOGINS,
@@ -160,9 +160,13 @@ class _Builder:
         else:
             lead_kind = rng.choices(["龙头企业", "领军企业", "独角兽企业", "新锐科技企业"], [6, 2, 1, 1])[0]
             lead = self._company(city, field, "企业")
+        code = f"2026{city.code[:4]}{index:02d}"
+        keywords, abstract = texts.application_texts(code, field, topic)
         application = Application(
             round_id=review_round.id,
-            code=f"2026{city.code[:4]}{index:02d}",
+            code=code,
+            keywords=keywords,
+            abstract=abstract,
             title=f"江苏省{topic}创新联合体",
             field=field,
             city_id=city.id,
@@ -215,8 +219,12 @@ class _Builder:
             main_field = fields[(n - 1) % len(fields)]
             expert_fields = [main_field] + rng.sample([f for f in fields if f != main_field], rng.randint(0, 2))
             name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN_CHARS, rng.choice([1, 2])))
+            research_areas, achievements, keywords = texts.expert_texts(f"E{n:04d}", expert_fields, FIELDS[main_field])
             expert = Expert(
                 code=f"E{n:04d}",
+                research_areas=research_areas,
+                achievements=achievements,
+                keywords=keywords,
                 name=name,
                 org_id=org.id,
                 city=org.city or "",

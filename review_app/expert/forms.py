@@ -11,6 +11,19 @@ from ..models import Criterion
 from ..services.review.sheets import Entries, points_field
 
 
+class ExpertiseForm(FlaskForm):
+    """What the expert works on, which the assignment matches against the applications' texts."""
+
+    research_areas = TextAreaField(_l("Research areas (研究方向)"), validators=[Length(max=500)])
+    achievements = TextAreaField(_l("Representative achievements (代表性成果)"), validators=[Length(max=2000)])
+    keywords = StringField(_l("Keywords (关键词, separated by ;)"), validators=[Length(max=200)])
+    submit = SubmitField(_l("Save my expertise"))
+
+    def fill(self, expert) -> None:
+        self.research_areas.data, self.achievements.data = expert.research_areas, expert.achievements
+        self.keywords.data = expert.keywords.replace(";", "; ")
+
+
 class PledgeForm(FlaskForm):
     accept = BooleanField(
         _l("I have read the pledge and accept it."),

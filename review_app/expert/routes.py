@@ -15,9 +15,9 @@ from ..models import Role, ScoreSheet
 from ..services.compliance import privacy
 from ..services.platform import storage
 from ..services.platform.localtime import local_time
-from ..services.review import declarations, sheets, workspace
+from ..services.review import declarations, pool, sheets, workspace
 from ..web import attempt
-from .forms import DeclarationForm, PledgeForm, SheetForm, SubmitSheetForm, sheet_form
+from .forms import DeclarationForm, ExpertiseForm, PledgeForm, SheetForm, SubmitSheetForm, sheet_form
 
 bp = Blueprint("expert", __name__, url_prefix="/expert", template_folder="templates")
 guard(bp, roles={Role.EXPERT})
@@ -34,10 +34,22 @@ def dashboard():
     return render_template("expert/dashboard.html", board=workspace.dashboard(get_session(), user=current_actor()))
 
 
-@bp.route("/my-data")
+@bp.route("/my-data", methods=["GET", "POST"])
 def my_data():
-    """What the system stores about me (个人信息保护法: the right to know)."""
-    return render_template("expert/my_data.html", data=privacy.my_data(get_session(), user=current_actor()))
+    """What the system stores about me (个人信息保护法: the right to know), and my expertise, which I keep."""
+    session = get_session()
+    form = ExpertiseForm()
+    if form.validate_on_submit():
+        expert = pool.get_expert(session, current_user.expert_id)
+        texts = {"research_areas": form.research_areas.data, "achievements": form.achievements.data,
+                 "keywords": form.keywords.data}
+        if attempt(lambda s: pool.update_expertise(s, expert=expert, texts=texts, by=current_actor())):
+            flash(_("Your expertise has been saved."), "success")
+            return redirect(url_for("expert.my_data"))
+    data = privacy.my_data(session, user=current_actor())
+    if request.method == "GET":
+        form.fill(data.expert)
+    return render_template("expert/my_data.html", data=data, form=form)
 
 
 @bp.route("/rounds/<int:round_id>/pledge", methods=["GET", "POST"])

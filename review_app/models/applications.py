@@ -56,6 +56,8 @@ class Application(SQLModel, table=True):
     rd_intensity_2025: Decimal | None = Field(default=None, max_digits=7, decimal_places=3)  # %
     agreement_clauses: str = ""  # covered mechanisms, separated by ';'
     city_opinion: str = ""  # 市科技局推荐意见
+    keywords: str = ""  # 关键词, separated by ';'
+    abstract: str = ""  # 摘要
     necessity: str = ""  # 必要性
     feasibility: str = ""  # 可行性
     status: ApplicationStatus = Field(default=ApplicationStatus.DRAFT, sa_type=enum_type(ApplicationStatus))
@@ -102,6 +104,7 @@ class Attachment(SQLModel, table=True):
     sha256: str = Field(max_length=64, index=True)
     size: int
     content_type: str = Field(default="application/pdf", max_length=64)
+    text: str = ""  # the first pages' text (申请书, 建设方案), read by the assignment's text affinity
     uploaded_by_id: int | None = Field(default=None, foreign_key="users.id")
     uploaded_at: datetime = Field(default_factory=utcnow)
 

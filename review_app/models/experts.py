@@ -22,6 +22,9 @@ class Expert(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=32)
     email: str | None = Field(default=None, max_length=128)
     id_number: str | None = Field(default=None, max_length=32)
+    research_areas: str = ""  # 研究方向
+    achievements: str = ""  # 代表性成果
+    keywords: str = ""  # 关键词, separated by ';'
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
 

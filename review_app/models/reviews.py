@@ -55,6 +55,7 @@ class Assignment(SQLModel, table=True):
     application_id: int = Field(foreign_key="applications.id", index=True)
     expert_id: int = Field(foreign_key="experts.id", index=True)
     affinity: float = 0.0
+    shared_terms: str = ""  # the terms the application's and the expert's texts share most, separated by ';'
     pinned: bool = False
     state: AssignmentState = Field(default=AssignmentState.ACTIVE, sa_type=enum_type(AssignmentState))
     created_at: datetime = Field(default_factory=utcnow)

@@ -33,7 +33,7 @@ def app_row(code, lead_code=LEAD_A, **over):
         "市科技局推荐意见": "同意推荐",
     }
     row.update(over)
-    return [row[h] for h in APP_HEADER]
+    return [row.get(h, "") for h in APP_HEADER]
 
 
 def member_row(code, credit_code, name, unit_type="高校", **over):

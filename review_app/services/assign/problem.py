@@ -22,6 +22,7 @@ from ...models import (
     ApplicationStatus,
     AssignmentPin,
     AssignmentRun,
+    Attachment,
     City,
     Conflict,
     Expert,
@@ -30,10 +31,14 @@ from ...models import (
 )
 from ..check import runner as check_runner
 from ..errors import ServiceError
+from ..intake.attachments import TEXT_KINDS
 from ..platform.storage import FolderStore
 
 #: Where the instance's files sit inside the frozen zip and the round archive.
 INSTANCE_FOLDER = "assignment/instance"
+#: The blend of field match and text similarity (assignment.Weights; the defaults were chosen on the tuning
+#: part of bench/affinity's labelled set).
+TEXT_WEIGHTS = assignment.Weights()
 
 
 class AssignError(ServiceError):
@@ -42,16 +47,57 @@ class AssignError(ServiceError):
 
 @dataclass(frozen=True)
 class Pool:
-    """A round's assignment problem and the rows behind its ids."""
+    """A round's assignment problem and the rows behind its ids; `text` explains its affinities when they
+    come from the texts (None: nobody has any text, the field match decides alone)."""
 
     problem: assignment.Problem
     applications: dict[str, Application]  # by code
     experts: dict[str, Expert]  # by code
+    text: assignment.TextAffinity | None = None
+
+    def shared_terms(self, app_code: str, expert_code: str) -> str:
+        """The terms the pair's texts share most, separated by ';' (empty without text affinity)."""
+        return ";".join(self.text.shared_terms(app_code, expert_code)) if self.text else ""
 
 
-def build_pool(session: Session, review_round: Round, *, keep_expert_id: int | None = None) -> Pool:
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(k for k in text.split(";") if k)
+
+
+def _texts(session: Session, applications: list[Application], experts: list[Expert],
+           ) -> assignment.TextAffinity | None:
+    """Text affinity (assignment.text_affinity) from the applications' 关键词, 摘要 and the first pages of
+    their 申请书 and 建设方案, and the experts' 关键词, 研究方向 and 代表性成果; None when nobody has text."""
+    documents: dict[int, list[str]] = {}
+    for attachment in session.exec(
+        select(Attachment).where(Attachment.application_id.in_([a.id for a in applications]),
+                                 Attachment.kind.in_(TEXT_KINDS), Attachment.text != "")
+        .order_by(Attachment.kind)
+    ):
+        documents.setdefault(attachment.application_id, []).append(attachment.text)
+    app_profiles = [
+        assignment.Profile(
+            a.code, _split(a.field), _split(a.keywords), "\n".join([a.title, a.abstract, *documents.get(a.id, ())])
+        )
+        for a in applications
+    ]
+    expert_profiles = [
+        assignment.Profile(
+            e.code, tuple(e.field_list), _split(e.keywords), "\n".join([e.research_areas, e.achievements])
+        )
+        for e in experts
+    ]
+    has_text = any(p.keywords or p.text.strip() for p in expert_profiles) and any(
+        a.keywords or a.abstract.strip() or a.id in documents for a in applications)
+    return assignment.text_affinity(app_profiles, expert_profiles, TEXT_WEIGHTS) if has_text else None
+
+
+def build_pool(
+    session: Session, review_round: Round, *, keep_expert_id: int | None = None, with_text: bool = True
+) -> Pool:
     """The round's submitted applications that passed the formal check, and the active expert pool
-    (plus `keep_expert_id` even if inactive: an expert leaving a seat must be known to the solver)."""
+    (plus `keep_expert_id` even if inactive: an expert leaving a seat must be known to the solver).
+    `with_text=False` leaves the texts out (who may be assigned, all a diagnosis needs, is the same)."""
     cities = {c.id: c.name for c in session.exec(select(City))}
     failing = check_runner.failing_application_ids(session, round_id=review_round.id)
     applications = [
@@ -76,6 +122,7 @@ def build_pool(session: Session, review_round: Round, *, keep_expert_id: int | N
         for c in session.exec(select(Conflict).where(Conflict.application_id.in_(list(by_id))))
         if c.expert_id in expert_by_id
     ]
+    text = _texts(session, applications, experts) if with_text else None
     problem = assignment.build_problem(
         [
             assignment.Application(
@@ -104,8 +151,9 @@ def build_pool(session: Session, review_round: Round, *, keep_expert_id: int | N
             [expert_by_id[c.expert_id].code for c in conflicts],
             [c.reason or c.source.value for c in conflicts],
         ),
+        affinity=text.table() if text else None,
     )
-    return Pool(problem, {a.code: a for a in applications}, {e.code: e for e in experts})
+    return Pool(problem, {a.code: a for a in applications}, {e.code: e for e in experts}, text)
 
 
 def instance_files(problem: assignment.Problem) -> dict[str, bytes]:
@@ -152,7 +200,7 @@ class FieldCapacity:
 def field_capacity(session: Session, *, review_round: Round) -> list[FieldCapacity]:
     """Per field of the round's applications: seats needed (k per application) and the most its active
     experts can review (each up to their max load, and no more than the field's applications)."""
-    pool = build_pool(session, review_round)
+    pool = build_pool(session, review_round, with_text=False)
     k = review_round.experts_per_application
     apps_by_field: dict[str, int] = {}
     for application in pool.applications.values():
@@ -197,5 +245,5 @@ def options_for(session: Session, review_round: Round, pool: Pool, choices: RunC
 
 def diagnose(session: Session, *, review_round: Round, choices: RunChoices = RunChoices()) -> assignment.Diagnosis:
     """Whether the round can be assigned as set up and, if not, which applications or fields fall short."""
-    pool = build_pool(session, review_round)
+    pool = build_pool(session, review_round, with_text=False)
     return assignment.diagnose(pool.problem, options_for(session, review_round, pool, choices))

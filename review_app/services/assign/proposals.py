@@ -111,6 +111,7 @@ def propose(
                 application_id=pool.applications[code].id,
                 expert_id=pool.experts[expert_code].id,
                 affinity=affinity,
+                shared_terms=pool.shared_terms(code, expert_code),
                 pinned=(code, expert_code) in pinned,
             )
         )
@@ -181,7 +182,9 @@ class Preview:
     worst_panel: float = field(default=0.0)
 
 
-def preview(session: Session, *, run: AssignmentRun) -> Preview:
+def preview(session: Session, *, run: AssignmentRun, by_affinity: bool = False) -> Preview:
+    """The run's panels (each panel's experts by code, or best affinity first when `by_affinity`), its loads
+    and what they mean for calibrating leniency."""
     rows = session.exec(
         select(Assignment, Application, Expert)
         .join(Application, Application.id == Assignment.application_id)
@@ -194,6 +197,9 @@ def preview(session: Session, *, run: AssignmentRun) -> Preview:
     for pair, application, expert in rows:
         panels.setdefault(application.id, (application, []))[1].append((expert, pair))
         load[expert.id] = load.get(expert.id, 0) + 1
+    if by_affinity:
+        for _application, members in panels.values():
+            members.sort(key=lambda member: -member[1].affinity)  # stable: ties stay by code
     histogram: dict[int, int] = {}
     for n in load.values():
         histogram[n] = histogram.get(n, 0) + 1

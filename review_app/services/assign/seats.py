@@ -130,6 +130,7 @@ def replace(session: Session, *, seat: Assignment, by: User | None, seed: int | 
         application_id=seat.application_id,
         expert_id=newcomer.id,
         affinity=outcome.score,
+        shared_terms=pool.shared_terms(application.code, newcomer.code),
     )
     session.add(new_seat)
     session.flush()

@@ -6,6 +6,7 @@ Contents (paths inside the zip):
   applications/<申报编号>/<kind>-<file>.pdf    every uploaded PDF
   formal_check.csv                            the formal check report (申报编号,规则,结果,说明)
   assignment/instance/*.csv                   the assignment problem in the `assignment` library's format
+                                              (affinity.csv: the text affinity the solver saw, when it had one)
   assignment/pins.csv, forbids.csv            the admin's pins and forbids (when any)
   assignment/assignment.csv                   the published proposal as the solver made it (app_id,expert_id)
   assignment/panels.csv                       the panels as they ended (replacements included)

@@ -26,6 +26,7 @@ from ...models import (
 )
 from ...models._base import utcnow
 from ..compliance import audit
+from ..platform import tables
 from . import dossier, notice
 from .access import ApplicationError, intake_open, require_draft, require_intake
 from .attachments import REQUIRED_ATTACHMENTS, missing_for_submission
@@ -65,6 +66,8 @@ class ApplicationInput:
     necessity: str = ""
     feasibility: str = ""
     members: list[MemberInput] = field(default_factory=list)
+    keywords: str = ""  # 关键词 as typed (separated by ';', '、' or commas)
+    abstract: str = ""  # 摘要
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,7 @@ def _apply(session: Session, application: Application, data: ApplicationInput, c
     application.agreement_clauses = ";".join(c for c in notice.AGREEMENT_CLAUSES if c in data.agreement_clauses)
     application.city_opinion = data.city_opinion.strip()
     application.necessity, application.feasibility = data.necessity.strip(), data.feasibility.strip()
+    application.keywords, application.abstract = tables.list_text(data.keywords), data.abstract.strip()
     application.updated_at = utcnow()
     session.add(application)
     session.flush()

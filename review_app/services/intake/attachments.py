@@ -11,7 +11,7 @@ from ...models import Application, Attachment, AttachmentKind, Round, RoundKind,
 from ...models._base import utcnow
 from ..compliance import audit
 from ..platform import storage
-from ..platform.pdfs import pdf_problem
+from ..platform.pdfs import first_pages_text, pdf_problem
 from .access import ApplicationError, for_city, require_draft, require_intake
 
 REQUIRED_ATTACHMENTS = {
@@ -31,6 +31,8 @@ ATTACHMENT_KIND_LABEL = {
     AttachmentKind.SELF_EVALUATION: _l("Annual self-evaluation report (自评报告)"),
 }
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: Documents whose first pages' text tells what the application is about (the assignment's text affinity).
+TEXT_KINDS = (AttachmentKind.APPLICATION_FORM, AttachmentKind.CONSTRUCTION_PLAN)
 
 
 def clean_filename(name: str) -> str:
@@ -79,6 +81,7 @@ def add_attachment(
         sha256=digest,
         size=len(data),
         uploaded_by_id=by.id if by else None,
+        text=first_pages_text(data) if kind in TEXT_KINDS else "",
     )
     session.add(attachment)
     application.updated_at = utcnow()

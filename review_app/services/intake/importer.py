@@ -138,6 +138,8 @@ class ParsedApplication:
     rd: Decimal | None
     clauses: str
     opinion: str
+    keywords: str | None  # None: the file has no such column (an older template): left as it is
+    abstract: str | None
 
 
 @dataclass
@@ -253,6 +255,8 @@ def parse_applications(sheet: Table, problems: list[RowProblem]) -> list[ParsedA
                     rd=rd,
                     clauses=";".join(c for c in notice.AGREEMENT_CLAUSES if c in clauses),
                     opinion=v["opinion"],
+                    keywords=None if "keywords" in sheet.absent else tables.list_text(v["keywords"]),
+                    abstract=None if "abstract" in sheet.absent else v["abstract"],
                 )
             )
     return parsed
@@ -360,6 +364,7 @@ def _apply(
             "city_opinion": p.opinion,
             "status": ApplicationStatus.SUBMITTED,
         }
+        values.update({k: v for k, v in (("keywords", p.keywords), ("abstract", p.abstract)) if v is not None})
         lead = Declared.lead(credit_code=p.lead_code, name=p.lead_name, lead_kind=p.lead_kind, city=p.city)
         application = existing.get(p.code)
         if application is None:

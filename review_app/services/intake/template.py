@@ -20,6 +20,10 @@ APPLICATION_COLUMNS = (
     Column("2025年研发投入强度(%)", "rd", False, ("rd_intensity_2025", "rd_intensity"), 32),
     Column("共建协议条款", "clauses", False, ("agreement_clauses",), 200),
     Column("市科技局推荐意见", "opinion", False, ("city_opinion", "opinion"), 5000),
+    # Added for the assignment's text affinity (issue 19), at the end: files made with the older template,
+    # without them, still import (and leave the applications' keywords and abstracts as they were).
+    Column("关键词", "keywords", False, ("keywords",), 200, may_be_absent=True),
+    Column("摘要", "abstract", False, ("abstract", "summary"), 2000, may_be_absent=True),
 )
 MEMBER_COLUMNS = (
     Column("申报编号", "code", True, ("code", "application_code"), 32),
@@ -99,6 +103,8 @@ def _help_lines() -> list[str]:
         "3. 共建协议条款：填写协议覆盖的机制，以“;”或“、”分隔：" + "、".join(notice.AGREEMENT_CLAUSES) + "。",
         "4. 单位类型：" + "、".join(notice.UNIT_TYPES) + "；信用状况：良好 或 失信。",
         "5. 销售收入单位为亿元，研发投入强度单位为%（填 3.5 表示 3.5%）；统一社会信用代码为18位。",
+        "5a. 关键词（以“;”或“、”分隔，最多200字）和摘要（最多2000字）用于专家匹配，可不填；"
+        "旧版模板没有这两列，仍可导入（已有的关键词和摘要保持不变）。",
         "6. 导入时全部校验：任何一行有误则整份文件不导入，并列出每一处错误（表、行、列、原因）。",
         "7. 同一文件重复导入不会产生重复数据：申报按申报编号、单位按统一社会信用代码识别。",
         "8. 也可导入 CSV（UTF-8 或 GBK 编码）：每个 CSV 文件为一张表，以表头识别是“申请”表还是“成员单位”表，"

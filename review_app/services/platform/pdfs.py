@@ -70,3 +70,20 @@ def _active_content(reader: PdfReader) -> str | None:
         elif isinstance(node, ArrayObject):
             stack.extend(node)
     return None
+
+
+def first_pages_text(data: bytes, *, pages: int = 5, limit: int = 20_000) -> str:
+    """The text of a PDF's first `pages` pages (at most `limit` characters), for matching experts to what
+    an application is about; empty when the PDF has no text layer (a scan) or its text cannot be read."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        parts, size = [], 0
+        for page in reader.pages[:pages]:
+            text = " ".join((page.extract_text() or "").split())
+            parts.append(text)
+            size += len(text)
+            if size >= limit:
+                break
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError):
+        return ""
+    return " ".join(p for p in parts if p)[:limit]

@@ -13,6 +13,7 @@ columns, enumerations and row rules apply stays with each import.
 
 import csv
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -62,9 +63,16 @@ class Table:
     name: str  # the sheet as the import knows it
     label: str  # how problems name it (the sheet, or a CSV file and its sheet)
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (spreadsheet row, text by key)
+    absent: frozenset[str] = frozenset()  # keys of the columns the header row left out (may_be_absent)
 
 
 # Files into grids of cells -----------------------------------------------------------------------
+
+
+def list_text(text: str) -> str:
+    """A list typed in one cell or field (keywords: separated by ';', '；', '、' or commas) as stored:
+    separated by ';', each item once."""
+    return ";".join(dict.fromkeys(k.strip() for k in re.split(r"[;；、,，]", text) if k.strip()))
 
 
 def decode_csv(data: bytes) -> str:
@@ -170,7 +178,7 @@ def table(
             problems.append(RowProblem(label, 1, column.header, _("the column is missing from the header row")))
     if any(c.key not in index and not c.may_be_absent for c in columns):
         return None
-    result = Table(name, label)
+    result = Table(name, label, absent=frozenset(c.key for c in columns if c.key not in index))
     for number, raw in enumerate(grid[1:], start=2):
         values = {c.key: "" for c in columns}  # a short row, or a column left out, reads as empty cells
         values.update((key, cell_text(raw[i])) for key, i in index.items() if i < len(raw))

@@ -20,7 +20,7 @@ from ..compliance import audit
 from ..errors import ServiceError
 from ..intake import credit_codes
 from ..intake.organisations import Declared, Register
-from ..platform.tables import Column, cell_text
+from ..platform.tables import Column, cell_text, list_text
 from .activation import ACTIVATION
 from .conflicts import ConflictRow, conflicts_of_expert
 
@@ -39,8 +39,14 @@ COLUMNS = tuple(
         ("最大评审数", False, None),
         ("手机", False, 32),
         ("邮箱", False, 128),
+        # What the expert works on, for the assignment's text affinity (issue 19): at the end, so that
+        # files without them still import (leaving what the experts entered as it is).
+        ("研究方向", False, 500),
+        ("代表性成果", False, 2000),
+        ("关键词", False, 200),
     )
 )
+TEXT_COLUMNS = {"研究方向": "research_areas", "代表性成果": "achievements", "关键词": "keywords"}
 FIELD_SEPARATORS = re.compile(r"[;；、,，]")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^[0-9+\-() ]{5,32}$")
@@ -64,13 +70,15 @@ class ExpertData:
     max_load: int | None
     phone: str | None
     email: str | None
+    texts: dict[str, str] | None = None  # research_areas, achievements, keywords; None: not given, kept
 
 
 # Checking ----------------------------------------------------------------------------------------
 
 
 def check_row(values: dict[str, object]) -> tuple[ExpertData | None, list[tuple[str, str]]]:
-    """The row as ExpertData, or the (column, reason) pairs that stop it."""
+    """The row as ExpertData, or the (column, reason) pairs that stop it. The text columns (研究方向,
+    代表性成果, 关键词) are taken only when `values` has them all (a file's header or a form that shows them)."""
     problems: list[tuple[str, str]] = []
     text = {c.key: cell_text(values.get(c.key)) for c in COLUMNS}
     for column in COLUMNS:
@@ -116,9 +124,14 @@ def check_row(values: dict[str, object]) -> tuple[ExpertData | None, list[tuple[
             max_load=max_load,
             phone=text["手机"] or None,
             email=text["邮箱"] or None,
+            texts=_texts(text) if all(h in values for h in TEXT_COLUMNS) else None,
         ),
         [],
     )
+
+
+def _texts(text: dict[str, str]) -> dict[str, str]:
+    return {key: list_text(text[h]) if key == "keywords" else text[h] for h, key in TEXT_COLUMNS.items()}
 
 
 def _credit_problem(code: str, problem: str) -> str:
@@ -144,6 +157,7 @@ def write_expert(session: Session, expert: Expert, row: ExpertData) -> bool:
         "max_load": row.max_load,
         "phone": row.phone,
         "email": row.email,
+        **(row.texts or {}),
     }
     changed = False
     for key, value in values.items():
@@ -274,6 +288,27 @@ def save_expert(session: Session, *, expert: Expert | None, data: ExpertData, by
             details={"code": expert.code, "name": expert.name},
         )
     return expert
+
+
+def update_expertise(session: Session, *, expert: Expert, texts: dict[str, str], by: User) -> bool:
+    """The expert's own 研究方向, 代表性成果 and 关键词 (from their 我的数据 page); audited with what changed.
+    Returns whether anything did."""
+    limits = {"research_areas": 500, "achievements": 2000, "keywords": 200}
+    values = {key: (texts.get(key) or "").strip() for key in limits}
+    values["keywords"] = list_text(values["keywords"])
+    if any(len(values[key]) > limit for key, limit in limits.items()):
+        raise PoolError(_("A text is too long: at most 500 characters of research areas, 2000 of achievements "
+                          "and 200 of keywords."))
+    changed = {key: value for key, value in values.items() if getattr(expert, key) != value}
+    if not changed:
+        return False
+    before = {key: getattr(expert, key) for key in changed}
+    for key, value in changed.items():
+        setattr(expert, key, value)
+    session.add(expert)
+    audit.record(session, action="expert.expertise", by=by, target=expert,
+                 details={"code": expert.code, "before": before, "after": changed})
+    return True
 
 
 def set_active(session: Session, *, expert: Expert, active: bool, by: User) -> None:

@@ -46,7 +46,8 @@ def import_experts(session: Session, *, filename: str, data: bytes, by: User | N
     rows: list[ExpertData] = []
     seen: dict[str, int] = {}
     for number, values in table.rows if table is not None else ():
-        row, row_problems = check_row(values)
+        # A column the header left out is not given (an older file keeps the experts' texts as they are).
+        row, row_problems = check_row({k: v for k, v in values.items() if k not in table.absent})
         problems += [RowProblem(SHEET, number, column, reason) for column, reason in row_problems]
         if row is None:
             continue
