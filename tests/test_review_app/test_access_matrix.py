@@ -129,7 +129,7 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
     "city.results_csv": (NOBODY, NOBODY),
     # experts: their own sheets only
     "expert.dashboard": (EXPERTS, NOBODY),
-    "expert.my_data": (EXPERTS, NOBODY),
+    "expert.my_data": (EXPERTS, EXPERTS),  # each expert keeps their own expertise
     "expert.pledge": (EXPERTS, EXPERTS),  # both are assigned in the round
     "expert.sheet": (EXPERT_OWNER, EXPERT_OWNER),
     "expert.autosave": (NOBODY, EXPERT_OWNER),

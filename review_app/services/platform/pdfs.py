@@ -72,7 +72,7 @@ def _active_content(reader: PdfReader) -> str | None:
     return None
 
 
-def first_pages_text(data: bytes, *, pages: int = 5, limit: int = 20_000) -> str:
+def first_pages_text(data: bytes, *, pages: int = 3, limit: int = 3_000) -> str:
     """The text of a PDF's first `pages` pages (at most `limit` characters), for matching experts to what
     an application is about; empty when the PDF has no text layer (a scan) or its text cannot be read."""
     try:
