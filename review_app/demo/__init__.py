@@ -280,13 +280,21 @@ class _Builder:
         sheets = list(self.session.exec(select(ScoreSheet).where(ScoreSheet.round_id == review_round.id)))
         quality = {s.application_id: rng.gauss(0.75, 0.08) for s in sheets}
         leniency = {s.expert_id: rng.gauss(0, 0.06) for s in sheets}
+        # A few panels where one expert strongly disagrees (a submitted sheet 30 points under the others), so
+        # that the ranking's disagreement flag shows whatever the draw.
+        dissent, dissented = set(sorted(quality)[:3]), set()
         for sheet in sheets:
             roll = rng.random()
             if roll > 0.7:
                 continue
+            offset = 0.0
+            if roll < 0.5 and sheet.application_id in dissent - dissented:
+                offset = -0.3
+                dissented.add(sheet.application_id)
             total = Decimal(0)
             for criterion in criteria:
-                share = min(max(quality[sheet.application_id] + leniency[sheet.expert_id] + rng.gauss(0, 0.05), 0), 1)
+                drawn = quality[sheet.application_id] + leniency[sheet.expert_id] + rng.gauss(0, 0.05)
+                share = min(max(drawn + offset, 0), 1)
                 points = Decimal(round(share * criterion.max_points * 2) / 2).quantize(Decimal("0.5"))
                 self.session.add(ScoreItem(sheet_id=sheet.id, criterion_id=criterion.id, points=points))
                 total += points
