@@ -150,6 +150,7 @@ AUDIT_AREAS = {
     "experts": (_l("Expert pool"), {
         "expert.create": _l("Expert added"),
         "expert.update": _l("Expert changed"),
+        "expert.expertise": _l("Expert's own expertise changed"),
         "expert.activate": _l("Expert activated"),
         "expert.deactivate": _l("Expert deactivated"),
         "experts.import": _l("Experts imported"),
