@@ -10,10 +10,12 @@ from ..models import (
     Application,
     ApplicationStatus,
     Assignment,
+    AssignmentRun,
     AssignmentState,
     AuditEvent,
     CheckResult,
     Round,
+    RunStatus,
     ScoreSheet,
     SheetStatus,
     Verdict,
@@ -72,8 +74,13 @@ def admin_overview(session: Session) -> list[RoundSummary]:
                 ),
                 panels=_count(
                     session,
-                    select(sa.func.count(sa.distinct(Assignment.application_id))).where(
-                        Assignment.round_id == review_round.id, Assignment.state == AssignmentState.ACTIVE
+                    # only the published run's panels: proposals are previews, not assignments
+                    select(sa.func.count(sa.distinct(Assignment.application_id)))
+                    .join(AssignmentRun, AssignmentRun.id == Assignment.run_id)
+                    .where(
+                        Assignment.round_id == review_round.id,
+                        Assignment.state == AssignmentState.ACTIVE,
+                        AssignmentRun.status == RunStatus.PUBLISHED,
                     ),
                 ),
                 sheets_total=_count(session, select(sa.func.count()).where(ScoreSheet.round_id == review_round.id)),

@@ -19,6 +19,7 @@ from review_app.models import (
     RunStatus,
     ScoreSheet,
 )
+from review_app.services import dashboard
 from review_app.services.assign import proposals
 from review_app.services.assign.problem import RunChoices
 from review_app.services.platform.storage import store_for
@@ -276,3 +277,16 @@ def test_a_misspelt_job_runner_stops_the_app_at_start(tmp_path):
 
     with pytest.raises(ValueError, match="JOB_RUNNER"):
         create_app({"JOB_RUNNER": "wroker", "DATABASE_URL": "sqlite://"}, instance_path=str(tmp_path))
+
+
+def test_the_dashboard_counts_only_published_panels(session, fresh_round, store):
+    def panels_on_dashboard():
+        return next(s.panels for s in dashboard.admin_overview(session) if s.round.id == fresh_round.id)
+
+    run = proposals.propose(session, review_round=fresh_round, choices=RunChoices(seed=4), by=None, store=store)
+    session.commit()
+    assert panels_on_dashboard() == 0  # a proposal is a preview, nobody is assigned yet
+    proposals.publish(session, run=run, by=None)
+    proposals.propose(session, review_round=fresh_round, choices=RunChoices(seed=5), by=None, store=store)
+    session.commit()
+    assert panels_on_dashboard() == 8  # the newer proposal adds nothing
