@@ -2,8 +2,9 @@
 
 from sqlmodel import Session, select
 
-from review_app.models import Expert, Role
+from review_app.models import Expert, RankingRun, Role, Round, RoundStage
 from review_app.services.accounts import users
+from review_app.services.results import rank, selection
 
 PASSWORD = "Passw0rd-test"
 
@@ -169,3 +170,14 @@ def make_round_for_assignment(session: Session, *, n_applications: int = 8, fiel
         )
     session.commit()
     return review_round
+
+
+def publish_ranking(session: Session, review_round: Round, *, cutoff: int) -> RankingRun:
+    """Rank the round's submitted sheets, select the top `cutoff`, approve and publish (as the centre does)."""
+    run = rank.aggregate(session, review_round=review_round, method="calibrated", seed=0, by=None)
+    selection.set_cutoff(session, run=run, cutoff=cutoff, by=None)
+    review_round.stage = RoundStage.CLOSED
+    selection.approve(session, run=run, by=None)
+    review_round.stage = RoundStage.PUBLISHED
+    session.commit()
+    return run

@@ -274,7 +274,8 @@ def test_a_city_downloads_its_own_results_once_the_round_is_published(client, au
 
     from review_app.demo import DEMO_PASSWORD, DEMO_ROUND_NAME
     from review_app.models import City, Expert, RankingRun, Round, User
-    from review_app.services.results import rank, selection
+    from review_app.services.results import rank
+    from tests.factories import publish_ranking
 
     review_round = session.exec(select(Round).where(Round.name == DEMO_ROUND_NAME)).one()
     nanjing = session.exec(select(City).where(City.name == "南京市")).one()
@@ -283,12 +284,7 @@ def test_a_city_downloads_its_own_results_once_the_round_is_published(client, au
     url = f"/city/rounds/{review_round.id}/results.csv"
     assert client.get(url).status_code == 404  # still scoring: nothing to publish
 
-    run = rank.aggregate(session, review_round=review_round, method="calibrated", seed=0, by=None)
-    selection.set_cutoff(session, run=run, cutoff=20, by=None)
-    review_round.stage = RoundStage.CLOSED
-    selection.approve(session, run=run, by=None)
-    review_round.stage = RoundStage.PUBLISHED
-    session.commit()
+    run = publish_ranking(session, review_round, cutoff=20)
 
     assert "下载本市申报项目的评审结果（CSV）" in client.get("/city/").text
     response = client.get(url)

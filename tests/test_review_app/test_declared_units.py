@@ -12,10 +12,11 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
 from review_app import db
-from review_app.models import Application, AuditEvent, City, CreditListEntry, Organisation, Round, RoundStage
+from review_app.models import Application, AuditEvent, City, CreditListEntry, Organisation, Round
 from review_app.services.check import runner as check_runner
 from review_app.services.intake import rules
-from review_app.services.results import export, rank, selection
+from review_app.services.results import export
+from tests.factories import publish_ranking
 from tests.intake_factories import make_city_application, make_round, make_unit, valid_code
 
 
@@ -91,12 +92,7 @@ def test_one_city_cannot_change_another_citys_units(app, client, auth, users, se
     lead_code, lead_name = target.lead_credit_code, target.lead_name
     register_before = session.exec(select(Organisation).where(Organisation.credit_code == lead_code)).one()
     register_before = (register_before.name, register_before.province, register_before.city)
-    run = rank.aggregate(session, review_round=review_round, method="calibrated", seed=0, by=None)
-    selection.set_cutoff(session, run=run, cutoff=20, by=None)
-    review_round.stage = RoundStage.CLOSED
-    selection.approve(session, run=run, by=None)
-    review_round.stage = RoundStage.PUBLISHED
-    session.commit()
+    run = publish_ranking(session, review_round, cutoff=20)
     before = _views(client, auth, session, review_round, run, target)
     assert before["R7"].verdict == "pass" and lead_name in before["listing"]
     assert lead_name in before["published csv"].decode("utf-8-sig")
