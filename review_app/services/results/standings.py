@@ -18,7 +18,7 @@ from ...models import (
     ScoreSheet,
 )
 from ..rounds import criteria_of
-from . import rank, record
+from . import rank, record, selection
 
 BIN_WIDTH = 10  # points; the last bin, 90–100, also holds 100
 
@@ -66,18 +66,20 @@ def bin_totals(totals: list[float]) -> list[Bin]:
 
 
 def _runs(session: Session, review_round: Round) -> tuple[RankingRun | None, RankingRun | None]:
-    """The round's final ranking, else its newest (not the comparison); the trimmed mean made with it."""
-    runs = list(
-        session.exec(select(RankingRun).where(RankingRun.round_id == review_round.id).order_by(RankingRun.id.desc()))
-    )
-    final = next((r for r in runs if r.is_final), None)
-    main = final or next((r for r in runs if r.method != rank.COMPARISON_METHOD), runs[0] if runs else None)
+    """The run the centre works on (see selection.working_run); the trimmed mean made with it."""
+    main = selection.working_run(session, round_id=review_round.id)
     if main is None:
         return None, None
-    comparison = next(
-        (r for r in runs if r.method == rank.COMPARISON_METHOD and r.id != main.id and r.created_at >= main.created_at),
-        None,
-    )
+    comparison = session.exec(
+        select(RankingRun)
+        .where(
+            RankingRun.round_id == review_round.id,
+            RankingRun.method == rank.COMPARISON_METHOD,
+            RankingRun.id != main.id,
+            RankingRun.created_at >= main.created_at,
+        )
+        .order_by(RankingRun.id.desc())
+    ).first()
     return main, comparison
 
 
