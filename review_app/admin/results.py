@@ -9,18 +9,16 @@ from flask_login import current_user
 from ..access import current_actor, require_owner
 from ..db import get_session
 from ..models import RankingResult, RankingRun, Role
-from ..services.compliance import audit
 from ..services.results import approval, export, rank, selection, standings
 from ..web import attempt
 from .blueprint import bp
 from .lookups import round_or_404
 from .results_forms import AggregateForm, CutoffForm, ReopenForm, SelectForm
 
-DOWNLOADS = {
-    ("ranking", "xlsx"): (export.ranking_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ("ranking", "csv"): (export.ranking_csv, "text/csv; charset=utf-8"),
-    ("ranking", "pdf"): (export.ranking_pdf, "application/pdf"),
-    ("publication", "pdf"): (export.publication_pdf, "application/pdf"),
+MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
 }
 
 
@@ -140,19 +138,11 @@ def results_download(round_id: int, run_id: int, which: str, fmt: str):
 
 
 def _download(run: RankingRun, which: str, fmt: str) -> Response:
-    make, mimetype = DOWNLOADS.get((which, fmt), (None, None))
-    require_owner(make is not None)
-    round_id = run.round_id
-
-    def export_recorded(session):
-        data = make(session, run=run)
-        details = {"list": which, "format": fmt}
-        audit.record(session, action="export", by=current_actor(), target=run, round_id=round_id, details=details)
-        return data
-
-    exported = attempt(export_recorded)
+    require_owner((which, fmt) in export.FILES)
+    exported = attempt(lambda s: export.export_file(s, run=run, which=which, fmt=fmt, by=current_actor()))
     if not exported:
-        return redirect(url_for("admin.results_page", round_id=round_id))
-    data = exported.value
-    filename = f"round{round_id}-run{run.id}-{which}.{fmt}"
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return redirect(url_for("admin.results_page", round_id=run.round_id))
+    filename = f"round{run.round_id}-run{run.id}-{which}.{fmt}"
+    return Response(
+        exported.value, mimetype=MIMETYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

@@ -10,7 +10,6 @@ from sqlmodel import select as query
 
 from ..db import get_session
 from ..models import Application, RankingResult, RankingRun
-from ..services.compliance import audit
 from ..services.results import approval, export, rank, selection
 from .common import as_cli, refusals, round_by_id
 
@@ -124,14 +123,6 @@ def reopen_results(round_id: int, reason: str) -> None:
     click.echo(f"approval of run {run.id} withdrawn")
 
 
-EXPORTS = {
-    ("xlsx", "ranking"): export.ranking_xlsx,
-    ("csv", "ranking"): export.ranking_csv,
-    ("pdf", "ranking"): export.ranking_pdf,
-    ("pdf", "publication"): export.publication_pdf,
-}
-
-
 @click.command("export")
 @with_appcontext
 @click.option("--round", "round_id", type=int, required=True)
@@ -151,15 +142,11 @@ def export_round(round_id: int, file_format: str, which: str, run_id: int | None
     as_cli()
     session = get_session()
     round_by_id(round_id)
-    make = EXPORTS.get((file_format, which))
-    if make is None:
+    if (which, file_format) not in export.FILES:
         raise click.ClickException(f"the {which} list is exported as PDF only")
     run = _run_of_round(round_id, run_id)
     with refusals():
-        data = make(session, run=run)
-    audit.record(
-        session, action="export", target=run, round_id=round_id, details={"format": file_format, "list": which}
-    )
+        data = export.export_file(session, run=run, which=which, fmt=file_format, by=None)
     session.commit()
     with open(out, "wb") as handle:
         handle.write(data)
