@@ -35,7 +35,8 @@ from ..services.intake import credit_codes
 from ..services.intake.organisations import lead_from_register, member_from_register
 from ..services.platform import passwords
 from ..services.platform.storage import FolderStore
-from . import intake, texts
+from . import experts as showcase
+from . import intake, materials, open_call, texts
 from .data import (
     BRAND_CHARS,
     CITY_LOGINS,
@@ -68,6 +69,10 @@ def seed(session: Session, store: FolderStore) -> list[tuple[str, str, str]]:
     if session.exec(select(Round).where(Round.name == DEMO_ROUND_NAME)).first() is None:
         _Builder(session, random.Random(DEMO_SEED), store).build()
         session.commit()
+    showcase.accept_pledges(session)  # no saved sheet without the pledge accepted
+    open_call.open_second_call(session)  # a new-consortium round in city intake
+    materials.attach_all(session, store, [DEMO_ROUND_NAME, open_call.OPEN_ROUND_NAME])  # the PDFs
+    session.commit()
     intake.seed(session, main_round_name=DEMO_ROUND_NAME)  # the formal check, and an annual round in intake
     session.commit()
     return _logins(session)
@@ -101,10 +106,12 @@ class _Builder:
         self._declared_conflicts(experts, applications)
         self._accounts(experts)
         self.session.flush()
+        showcase.pin_showcase_expert(self.session, review_round, applications)
         choices = RunChoices(seed=DEMO_SEED)
         run = proposals.propose(self.session, review_round=review_round, choices=choices, by=None, store=self.store)
         proposals.publish(self.session, run=run, by=None)
         self._scores_in_progress(review_round)
+        showcase.show_every_state(self.session, review_round)
         audit.record(
             self.session,
             action="demo.seed",
@@ -315,12 +322,5 @@ def _logins(session: Session) -> list[tuple[str, str, str]]:
     """One login per role (and every city), for the README and the terminal."""
     rows = [("admin", "admin", "省新质生产力促进中心"), ("auditor", "auditor", "省科技厅监督处")]
     rows += [("city", login, f"{city}科技局") for city, login in CITY_LOGINS.items()]
-    busy = session.exec(
-        select(Expert)
-        .join(ScoreSheet, ScoreSheet.expert_id == Expert.id)
-        .where(ScoreSheet.status != SheetStatus.SUBMITTED)
-        .order_by(Expert.code)
-    ).first()
-    if busy is not None:
-        rows.append(("expert", busy.code.lower(), f"{busy.name} (e0001–e{N_EXPERTS:04d})"))
+    rows += showcase.expert_logins(session)
     return rows

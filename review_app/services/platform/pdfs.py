@@ -5,6 +5,7 @@ with `%PDF-` and `%%EOF` in comments) is refused, and so is a PDF with active co
 """
 
 import io
+from pathlib import Path
 
 from flask_babel import gettext as _
 from pypdf import PdfReader
@@ -16,6 +17,22 @@ ACTIVE_ACTIONS = frozenset(
     {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/GoToE", "/RichMediaExecute", "/Rendition", "/Sound"}
 )
 MAX_OBJECTS = 500_000  # a document with more objects than this is refused rather than walked
+CJK_FONT_PATHS = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",)
+CJK_FONT = "ReviewCJK"
+
+
+def cjk_font() -> str | None:
+    """The name of the Chinese TrueType font registered with reportlab (embedded, so PDF text renders and
+    extracts), or None when the font file (Debian package fonts-wqy-zenhei) is missing."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+        path = next((p for p in CJK_FONT_PATHS if Path(p).exists()), None)
+        if path is None:
+            return None
+        pdfmetrics.registerFont(TTFont(CJK_FONT, path, subfontIndex=0))
+    return CJK_FONT
 
 
 def pdf_problem(data: bytes) -> str | None:

@@ -2,29 +2,21 @@
 so the text renders and extracts."""
 
 import io
-from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlmodel import Session
 
 from ....models import RankingRun
+from ...platform.pdfs import cjk_font
 from ..labels import flags_text, method_name, yes_no
 from .report import ExportError, ranking_report
 
-PDF_FONT_PATHS = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",)
-PDF_FONT = "ReviewCJK"
-
 
 def _pdf_font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        path = next((p for p in PDF_FONT_PATHS if Path(p).exists()), None)
-        if path is None:
-            raise ExportError(_("The Chinese font for PDF exports is missing (Debian package fonts-wqy-zenhei)."))
-        pdfmetrics.registerFont(TTFont(PDF_FONT, path, subfontIndex=0))
-    return PDF_FONT
+    font = cjk_font()
+    if font is None:
+        raise ExportError(_("The Chinese font for PDF exports is missing (Debian package fonts-wqy-zenhei)."))
+    return font
 
 
 def _pdf(title: str, subtitle: str, header: list[str], rows: list[list], widths: list[int] | None = None) -> bytes:

@@ -1,0 +1,81 @@
+"""The demo as a newcomer tries it from the README: every role has work (issue 21)."""
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlmodel import func, select
+
+from review_app import demo
+from review_app.demo import open_call
+from review_app.models import (
+    Application,
+    Attachment,
+    Expert,
+    PledgeAcceptance,
+    Round,
+    RoundStage,
+    ScoreSheet,
+    SheetStatus,
+)
+from review_app.services.intake.attachments import REQUIRED_ATTACHMENTS
+from review_app.services.platform.storage import store_for
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def test_seed_demo_gives_every_application_its_pdfs_with_its_own_name_and_figures(runner, app, session):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    store = store_for(app.config)
+    applications = session.exec(select(Application)).all()
+    assert applications
+    for application in applications:
+        review_round = session.get(Round, application.round_id)
+        kinds = {a.kind: a for a in session.exec(select(Attachment).where(Attachment.application_id == application.id))}
+        assert set(kinds) == set(REQUIRED_ATTACHMENTS[review_round.kind]), application.code
+    sample = session.exec(select(Attachment).where(Attachment.kind == "application_form")).first()
+    owner = session.get(Application, sample.application_id)
+    reader = PdfReader(io.BytesIO(store.path(sample.sha256).read_bytes()))
+    assert len(reader.pages) >= 2
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert owner.title in text and owner.code in text and owner.lead_name in text
+    assert f"{owner.revenue_2025:.2f}" in text
+    assert sample.size == store.path(sample.sha256).stat().st_size
+    # Run again: nothing made twice.
+    before = session.exec(select(func.count()).select_from(Attachment)).one()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert session.exec(select(func.count()).select_from(Attachment)).one() == before
+
+
+@pytest.mark.demo
+def test_every_expert_login_printed_or_in_the_readme_has_sheets(session):
+    printed = [username for role, username, _ in demo._logins(session) if role == "expert"]
+    readme = re.findall(r"`(e\d{4})`", README.read_text(encoding="utf-8"))
+    assert "e0001" in printed and "e0001" in readme
+    for username in set(printed) | set(readme):
+        expert = session.exec(select(Expert).where(Expert.code == username.upper())).one()
+        sheets = session.exec(select(ScoreSheet).where(ScoreSheet.expert_id == expert.id)).all()
+        assert sheets, f"{username} has nothing to review"
+    e0001 = session.exec(select(Expert).where(Expert.code == "E0001")).one()
+    states = {s.status for s in session.exec(select(ScoreSheet).where(ScoreSheet.expert_id == e0001.id))}
+    assert states == {SheetStatus.SUBMITTED, SheetStatus.DRAFT, SheetStatus.UNTOUCHED}
+
+
+@pytest.mark.demo
+def test_no_demo_expert_has_a_saved_sheet_without_the_pledge(session):
+    saved = session.exec(select(ScoreSheet).where(ScoreSheet.status != SheetStatus.UNTOUCHED)).all()
+    pledged = {(p.round_id, p.expert_id): p for p in session.exec(select(PledgeAcceptance))}
+    assert saved
+    for sheet in saved:
+        pledge = pledged.get((sheet.round_id, sheet.expert_id))
+        assert pledge is not None and pledge.accepted_at <= sheet.saved_at
+
+
+@pytest.mark.demo
+def test_a_new_consortium_round_is_open_for_city_intake_beside_the_one_in_scoring(session):
+    stages = {r.name: r.stage for r in session.exec(select(Round).where(Round.kind == "new_consortium"))}
+    assert stages[demo.DEMO_ROUND_NAME] == RoundStage.SCORING
+    assert stages[open_call.OPEN_ROUND_NAME] == RoundStage.INTAKE
