@@ -70,10 +70,11 @@ def seed(session: Session, store: FolderStore) -> list[tuple[str, str, str]]:
         _Builder(session, random.Random(DEMO_SEED), store).build()
         session.commit()
     showcase.accept_pledges(session)  # no saved sheet without the pledge accepted
-    open_call.open_second_call(session)  # a new-consortium round in city intake
-    materials.attach_all(session, store, [DEMO_ROUND_NAME, open_call.OPEN_ROUND_NAME])  # the PDFs
+    materials.attach_all(session, store, [DEMO_ROUND_NAME])  # the PDFs, before the formal check reads them
     session.commit()
     intake.seed(session, main_round_name=DEMO_ROUND_NAME)  # the formal check, and an annual round in intake
+    open_call.open_second_call(session)  # a second new-consortium round in city intake
+    materials.attach_all(session, store, [intake.ANNUAL_ROUND_NAME, open_call.OPEN_ROUND_NAME])
     session.commit()
     return _logins(session)
 
