@@ -21,10 +21,13 @@ def _admin_url(url: str, database: str) -> str:
     return sa.engine.make_url(url).set(database=database).render_as_string(hide_password=False)
 
 
-def _seed_demo(url: str, instance_path: str) -> None:
+def _seed_demo(url: str, instance_path: str, upload_dir: Path) -> None:
     from review_app import create_app, demo
 
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x"}, instance_path=instance_path)
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x", "UPLOAD_DIR": str(upload_dir)},
+        instance_path=instance_path,
+    )
     with app.app_context():
         from review_app.db import get_session
         from review_app.services.platform.storage import store_for
@@ -51,7 +54,7 @@ def _make_template(tmp_path_factory, worker_id: str, name: str, seed: bool):
     db.upgrade(engine)
     engine.dispose()
     if seed:
-        _seed_demo(url, str(tmp_path_factory.mktemp("demo-instance")))
+        _seed_demo(url, str(tmp_path_factory.mktemp("demo-instance")), _demo_uploads(tmp_path_factory))
     if POSTGRES_URL:
         yield database
         with admin.connect() as connection:
@@ -63,6 +66,11 @@ def _make_template(tmp_path_factory, worker_id: str, name: str, seed: bool):
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()
         yield path
+
+
+def _demo_uploads(tmp_path_factory) -> Path:
+    """Where the demo template's files are (its PDFs, its frozen assignment instance): one per worker."""
+    return tmp_path_factory.getbasetemp() / "demo-uploads"
 
 
 @pytest.fixture(scope="session")
@@ -100,8 +108,11 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def app(request, database_url, tmp_path, tmp_path_factory):
     from review_app import create_app
+
+    if request.node.get_closest_marker("demo"):  # the demo's files with its database (hard links: cheap)
+        shutil.copytree(_demo_uploads(tmp_path_factory), tmp_path / "uploads", copy_function=os.link)
 
     app = create_app(
         {
