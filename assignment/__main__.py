@@ -1,5 +1,8 @@
-"""Command line: ``python -m assignment solve|check|replace|diagnose DIR ...`` and
-``python -m assignment affinity APPLICATIONS.csv EXPERTS.csv --out affinity.csv [--top N]`` (see design.md).
+"""Command line: ``python -m assignment solve|check|replace|diagnose DIR ...``,
+``python -m assignment affinity APPLICATIONS.csv EXPERTS.csv --out affinity.csv [--top N]`` (see design.md) and
+``python -m assignment panels DIR GROUPS.csv --min-size 5 --max-size 7 --out panels.csv [--seed N] [--recusal]``
+(panel mode: ``GROUPS.csv`` is ``group_id,app_id,field,day``, one row per application; ``panels.csv`` is
+``group_id,expert_id,recused`` with the applications an expert recuses from separated by ``;``).
 
 Prints one JSON object on stdout. Exit 0: done (a valid assignment written, or a valid check);
 2: infeasible (or the checked assignment breaks a rule); 1: bad input, with one line on stderr naming
@@ -20,7 +23,8 @@ import numpy as np
 from .affinity import Weights, text_affinity
 from .check import check
 from .diagnose import diagnose
-from .io import load_instance, read_pairs, read_profiles, write_affinity, write_pairs
+from .io import load_instance, read_pairs, read_profiles, read_table, write_affinity, write_pairs, write_table
+from .panels import Group, PanelOptions, solve_panels
 from .problem import InputError, Options, Problem
 from .replace import replace
 from .result import Infeasible
@@ -75,7 +79,47 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--field-weight", type=float, default=defaults.field, help="w_field of the blend")
     p.add_argument("--text-weight", type=float, default=defaults.text, help="w_text of the blend")
     p.add_argument("--keyword-boost", type=float, default=defaults.keyword_boost, help="a keyword counts N words")
+    p = sub.add_parser("panels", help="one panel of experts per group of applications (panel mode)")
+    p.add_argument("dir", help="instance folder (applications.csv, experts.csv, ...)")
+    p.add_argument("groups", help="CSV group_id,app_id,field,day (one row per application)")
+    p.add_argument("--min-size", type=int, required=True, help="fewest experts on a panel")
+    p.add_argument("--max-size", type=int, required=True, help="most experts on a panel")
+    p.add_argument("--out", required=True, help="where to write group_id,expert_id,recused")
+    p.add_argument("--recusal", action="store_true", help="recuse per application instead of leaving the panel")
+    p.add_argument("--org-diverse", action="store_true", help="at most one expert per org on a panel")
+    p.add_argument("--avoid-same-city", action="store_true", help="no expert from an application's city")
+    p.add_argument("--seed", type=int, help="seeded random draw within --tolerance of the optimum")
+    p.add_argument("--tolerance", type=float, default=0.01, help="max loss of a seeded draw (0.01 = 1%%)")
+    p.add_argument("--time-limit", type=float, default=60.0, help="seconds for CP-SAT")
     return parser
+
+
+def _panels(args, problem: Problem) -> int:
+    group_ids, app_ids, fields, days = read_table(Path(args.groups), ("group_id", "app_id", "field", "day"))
+    groups: dict[str, list] = {}
+    for row, (group_id, app_id, field, day) in enumerate(zip(group_ids, app_ids, fields, days, strict=True), 2):
+        entry = groups.setdefault(group_id, [[], field, day, row])
+        if (field, day) != (entry[1], entry[2]):
+            raise InputError(Path(args.groups).name, row, f"group {group_id} has two fields or days")
+        entry[0].append(app_id)
+    chosen = [Group(g, tuple(apps), field, day) for g, (apps, field, day, _row) in groups.items()]
+    options = PanelOptions(min_size=args.min_size, max_size=args.max_size, recusal=args.recusal,
+                           org_diverse=args.org_diverse, avoid_same_city=args.avoid_same_city, seed=args.seed,
+                           tolerance=args.tolerance, time_limit=args.time_limit)
+    try:
+        result = solve_panels(problem, chosen, options)
+    except Infeasible as exc:
+        _emit({"status": "INFEASIBLE", "seconds": round(exc.seconds, 3), "seed": options.seed,
+               "diagnosis": exc.diagnosis.to_dict()})
+        return 2
+    recused: dict[tuple[str, str], list[str]] = {}
+    for app_id, expert_id in result.recusals:
+        group_id = next(g.id for g in chosen if app_id in g.apps)
+        recused.setdefault((group_id, expert_id), []).append(app_id)
+    rows = [(g, e, ";".join(recused.get((g, e), []))) for g, members in result.panels.items() for e in members]
+    write_table(Path(args.out), ("group_id", "expert_id", "recused"), rows)
+    _emit(result.summary())
+    return 0
 
 
 def _affinity(args) -> int:
@@ -114,6 +158,8 @@ def run(argv: list[str]) -> int:
     if args.command == "affinity":
         return _affinity(args)
     problem = load_instance(args.dir)
+    if args.command == "panels":
+        return _panels(args, problem)
     options = _options(args, problem)
     if args.command == "solve":
         try:

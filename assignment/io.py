@@ -284,6 +284,11 @@ def pairs_file(rows: Iterable[Sequence], extra_columns: Sequence[str] = ()) -> b
     return _csv_bytes((*PAIR_COLUMNS, *extra_columns), rows)
 
 
+def write_table(path: Path, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Write a CSV table atomically (UTF-8, header row)."""
+    _write_atomically(path, _csv_bytes(columns, rows))
+
+
 def write_pairs(path: str | os.PathLike, pairs: Iterable[tuple[str, str]]) -> None:
     """Write app_id,expert_id rows atomically: a reader never sees a half-written file."""
     # Lines end in CRLF here, as the command line has always written them (the csv module's default).

@@ -181,3 +181,19 @@ def publish_ranking(session: Session, review_round: Round, *, cutoff: int) -> Ra
     review_round.stage = RoundStage.PUBLISHED
     session.commit()
     return run
+
+
+def wait_for_job(session: Session, job_id: int, seconds: float = 60):
+    """The job once it is done or failed (polled, as the job page does); AssertionError after `seconds`."""
+    import time
+
+    from review_app.models import Job, JobStatus
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        session.expire_all()
+        job = session.get(Job, job_id)
+        if job.status in (JobStatus.DONE, JobStatus.FAILED):
+            return job
+        time.sleep(0.1)
+    raise AssertionError("the job did not finish")

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from ..access import current_actor, require_owner
 from ..db import get_session
 from ..models import Assignment, AssignmentPin, AssignmentRun, JobStatus, PinKind
-from ..services.assign import problem, proposals, seats
+from ..services.assign import panel_runs, problem, proposals, seats
 from ..services.platform import jobs
 from ..web import attempt
 from .assignment_forms import PinForm, RunForm
@@ -63,9 +63,10 @@ def job_status(job_id: int):
 
 def _job_target(job) -> str | None:
     """Where a finished job's result is shown."""
-    if job.status != JobStatus.DONE or job.kind != "assignment":
+    if job.status != JobStatus.DONE or job.kind not in ("assignment", panel_runs.JOB_KIND):
         return None
-    return url_for("admin.assignment_preview", round_id=job.round_id, run_id=job.result()["run_id"])
+    view = "admin.panels_preview" if job.kind == panel_runs.JOB_KIND else "admin.assignment_preview"
+    return url_for(view, round_id=job.round_id, run_id=job.result()["run_id"])
 
 
 def _run_or_404(round_id: int, run_id: int) -> AssignmentRun:

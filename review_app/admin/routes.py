@@ -4,7 +4,7 @@ from flask import render_template
 
 from ..db import get_session
 from ..services import dashboard as overview
-from . import accounts, assignment, checks, intake, pool, progress, results, rounds, sheets, units  # noqa: F401
+from . import accounts, assignment, checks, intake, panels, pool, progress, results, rounds, sheets, units  # noqa: F401
 from .blueprint import bp
 
 

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from ..db import get_session
 from ..models import RoundStage, RunStatus
-from ..services.assign import proposals
+from ..services.assign import panel_runs, proposals  # noqa: F401  (panel_runs registers the panel solve job)
 from ..services.assign.problem import RunChoices
 from ..services.platform import jobs, storage
 from .common import as_cli, refusals, round_by_id

@@ -14,6 +14,7 @@ from .audit import AuditEvent, AuditHead
 from .experts import Conflict, ConflictSource, Expert
 from .jobs import Job, JobStatus, Notification, RateCounter
 from .orgs import City, CreditListEntry, CreditStanding, Organisation
+from .panels import PanelApplication, PanelGroup, PanelPin, PanelSeat, PanelSettings, SignedScan
 from .rankings import RankingCriterionMean, RankingExpert, RankingSheet
 from .reviews import (
     Assignment,
@@ -60,6 +61,11 @@ __all__ = [
     "JobStatus",
     "Notification",
     "Organisation",
+    "PanelApplication",
+    "PanelGroup",
+    "PanelPin",
+    "PanelSeat",
+    "PanelSettings",
     "PinKind",
     "PledgeAcceptance",
     "RankingCriterionMean",
@@ -75,6 +81,7 @@ __all__ = [
     "ScoreItem",
     "ScoreSheet",
     "SheetStatus",
+    "SignedScan",
     "User",
     "UserToken",
     "Verdict",

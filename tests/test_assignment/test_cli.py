@@ -139,3 +139,22 @@ def test_quoted_affinity_goes_through_the_csv_module(instance, tmp_path):
                                            encoding="utf-8-sig")
     assert run("solve", instance, "--k", 2, "--max-load", 2, "--out", quoted).returncode == 0
     assert pairs_of(plain) == pairs_of(quoted)
+
+
+def test_panels_writes_one_panel_per_group_and_says_which_group_is_short(instance, tmp_path):
+    groups = tmp_path / "groups.csv"
+    groups.write_text("group_id,app_id,field,day\n1,A0,F1,D1\n1,A1,F1,D1\n2,A3,F2,D2\n2,A4,F2,D2\n", encoding="utf-8")
+    out = tmp_path / "panels.csv"
+    proc = run("panels", instance, groups, "--min-size", 2, "--max-size", 3, "--out", out, "--seed", 5)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"] in ("OPTIMAL", "FEASIBLE")
+    rows = list(csv.reader(out.read_text(encoding="utf-8").splitlines()))
+    assert rows[0] == ["group_id", "expert_id", "recused"]
+    assert {r[0] for r in rows[1:]} == {"1", "2"} and all(r[1] != "E1" or r[0] != "1" for r in rows[1:])
+    proc = run("panels", instance, groups, "--min-size", 9, "--max-size", 9, "--out", tmp_path / "none.csv")
+    assert proc.returncode == 2
+    reasons = json.loads(proc.stdout)["diagnosis"]["reasons"]
+    assert reasons[0]["subjects"] == ["1", "F1"] and not (tmp_path / "none.csv").exists()
+    groups.write_text("group_id,app_id,field,day\n1,A0,F1,D1\n1,A9,F1,D1\n", encoding="utf-8")
+    proc = run("panels", instance, groups, "--min-size", 2, "--max-size", 3, "--out", out)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "A9" in proc.stderr

@@ -72,6 +72,17 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
             "admin.job",
             "admin.job_status",
             "admin.override_check",
+            "admin.panels",
+            "admin.panels_group_field",
+            "admin.panels_move",
+            "admin.panels_pin",
+            "admin.panels_preview",
+            "admin.panels_propose_groups",
+            "admin.panels_publish",
+            "admin.panels_replace",
+            "admin.panels_run",
+            "admin.panels_settings",
+            "admin.panels_unpin",
             "admin.progress_outbox",
             "admin.progress_remind",
             "admin.reset_second_factor",
@@ -160,6 +171,9 @@ def world(app, session):
         Consortium,
         Expert,
         Job,
+        PanelGroup,
+        PanelPin,
+        PanelSeat,
         PinKind,
         RankingResult,
         Role,
@@ -204,6 +218,14 @@ def world(app, session):
     job = Job(kind="assign", round_id=main.id)
     session.add(job)
     run = session.exec(select(AssignmentRun).where(AssignmentRun.round_id == main.id)).first()
+    # a panel run of the round, with one group, one seat and one pin (panel mode, issue 18)
+    group = PanelGroup(round_id=main.id, number=1, field=application.field)
+    panel_run = AssignmentRun(round_id=main.id, options_json='{"mode": "panels"}')
+    session.add_all([group, panel_run])
+    session.flush()
+    panel_seat = PanelSeat(run_id=panel_run.id, group_id=group.id, expert_id=other_sheet.expert_id)
+    panel_pin = PanelPin(round_id=main.id, group_id=group.id, expert_id=other_sheet.expert_id, kind=PinKind.PIN)
+    session.add_all([panel_seat, panel_pin])
     with app.test_request_context():
         pin = seats.set_pin(
             session,
@@ -236,6 +258,7 @@ def world(app, session):
         "user_id": expert_users[other_sheet.expert_id].id,
         "org_id": application.lead_org_id,
         "seq": 1,
+        "number": 1,
         "token": "not-a-token",
         "filename": "css/app.css",
         "which": "ranking",
@@ -249,6 +272,10 @@ def world(app, session):
         "admin.results_cutoff": {"run_id": ranking.id},
         "admin.results_download": {"run_id": ranking.id},
         "admin.results_select": {"result_id": ranked.id},
+        "admin.panels_preview": {"run_id": panel_run.id},
+        "admin.panels_publish": {"run_id": panel_run.id},
+        "admin.panels_replace": {"seat_id": panel_seat.id},
+        "admin.panels_unpin": {"pin_id": panel_pin.id},
     }
     users = {
         "admin": admin.username,

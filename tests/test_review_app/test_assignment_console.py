@@ -23,7 +23,7 @@ from review_app.services import dashboard
 from review_app.services.assign import proposals
 from review_app.services.assign.problem import RunChoices
 from review_app.services.platform.storage import store_for
-from tests.factories import make_round_for_assignment
+from tests.factories import make_round_for_assignment, wait_for_job
 
 pytestmark = pytest.mark.demo
 
@@ -40,14 +40,7 @@ def store(app):
 
 
 def _wait_for(session, job_id: int) -> Job:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        session.expire_all()
-        job = session.get(Job, job_id)
-        if job.status in (JobStatus.DONE, JobStatus.FAILED):
-            return job
-        time.sleep(0.1)
-    raise AssertionError("the job did not finish")
+    return wait_for_job(session, job_id, seconds=30)
 
 
 def _run(client, auth, round_id: int, **options) -> AssignmentRun:

@@ -278,5 +278,6 @@ def test_every_recorded_action_has_a_name_on_the_auditor_pages():
     source = Path(labels.__file__).parent
     written = {m for path in source.rglob("*.py") for m in re.findall(r'action="([a-z_]+(?:\.[a-z_]+)*)"',
                                                                         path.read_text(encoding="utf-8"))}
-    written |= {"job.assignment", "assignment.pin", "assignment.forbid", "expert.update", "expert.deactivate"}
+    written |= {"job.assignment", "assignment.pin", "assignment.forbid", "expert.update", "expert.deactivate",
+                "job.panels", "panels.pin", "panels.forbid"}
     assert written - set(labels.AUDIT_ACTION) == set()
