@@ -140,7 +140,9 @@ def make_scoring_round(
     return review_round, apps, sheets
 
 
-def make_round_for_assignment(session: Session, *, n_applications: int = 8, field: str = "集成电路", k: int = 3):
+def make_round_for_assignment(
+    session: Session, *, n_applications: int = 8, field: str = "集成电路", k: int = 3, name: str = "分配测试轮次"
+):
     """A round in the assignment stage whose submitted applications all need `field` experts
     (on the demo database, which has the expert pool)."""
     from review_app.models import Application, ApplicationStatus, City, Organisation, RoundKind, RoundStage
@@ -148,12 +150,14 @@ def make_round_for_assignment(session: Session, *, n_applications: int = 8, fiel
     from review_app.services.intake import credit_codes
     from review_app.services.intake.organisations import lead_from_register
 
-    review_round = rounds.create_round(session, name="分配测试轮次", kind=RoundKind.NEW_CONSORTIUM, year=2027)
+    review_round = rounds.create_round(session, name=name, kind=RoundKind.NEW_CONSORTIUM, year=2027)
     review_round.stage = RoundStage.ASSIGNMENT
     review_round.experts_per_application = k
     cities = list(session.exec(select(City).order_by(City.id)))
     for n in range(n_applications):
-        lead = Organisation(credit_code=credit_codes.make("9", "1", "320100", f"T{n:07d}"), name=f"测试牵头单位{n}")
+        # a second round gets units of its own
+        body = f"T{n:07d}" if name == "分配测试轮次" else f"T{review_round.id % 100:02d}{n:05d}"
+        lead = Organisation(credit_code=credit_codes.make("9", "1", "320100", body), name=f"{name}牵头单位{n}")
         session.add(lead)
         session.flush()
         session.add(
@@ -197,3 +201,20 @@ def wait_for_job(session: Session, job_id: int, seconds: float = 60):
             return job
         time.sleep(0.1)
     raise AssertionError("the job did not finish")
+
+
+def make_panel_round(
+    session: Session, store, *, n_applications: int = 6, size: int = 3, group_apps: int = 3, name: str = "分组评审轮次"
+):
+    """A round in scoring reviewed in panels (on the demo database's pool): groups of `group_apps`
+    applications proposed from the field, one panel of `size` experts each, published. Returns the round."""
+    from review_app.services.assign import panel_groups, panel_runs
+
+    review_round = make_round_for_assignment(session, n_applications=n_applications, k=3, name=name)
+    choice = panel_groups.SettingsChoice(True, size, size, True, False, group_apps)
+    panel_groups.save_settings(session, review_round=review_round, choice=choice, by=None)
+    panel_groups.propose(session, review_round=review_round, by=None)
+    run = panel_runs.propose(session, review_round=review_round, seed=7, by=None, store=store)
+    panel_runs.publish(session, run=run, by=None)
+    session.commit()
+    return review_round

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField, SubmitField
+from wtforms import BooleanField, DateField, IntegerField, MultipleFileField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .assignment_forms import PinForm
@@ -43,3 +43,22 @@ class PanelPinForm(PinForm):
 
     application_code = None
     number = IntegerField(_l("Group no."), validators=[DataRequired(), NumberRange(min=1, max=999)])
+
+
+class MeetingForm(FlaskForm):
+    meeting_date = DateField(_l("Meeting date"), validators=[Optional()])
+    room = StringField(_l("Room"), validators=[Length(max=100)])
+    start_time = StringField(_l("Start (HH:MM)"), default="09:00", validators=[DataRequired(), Length(max=5)])
+    slot_minutes = IntegerField(_l("Minutes per application"), default=30, validators=[NumberRange(min=5, max=240)])
+    submit = SubmitField(_l("Save"))
+
+
+class LotForm(FlaskForm):
+    seed = IntegerField(_l("Seed of the lot (empty: drawn at random and recorded)"),
+                        validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])
+    submit = SubmitField(_l("Draw the order of defence"))
+
+
+class WorkbookImportForm(FlaskForm):
+    files = MultipleFileField(_l("Filled score workbooks (.xlsx)"), validators=[DataRequired()])
+    submit = SubmitField(_l("Import and submit"))

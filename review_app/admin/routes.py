@@ -4,7 +4,21 @@ from flask import render_template
 
 from ..db import get_session
 from ..services import dashboard as overview
-from . import accounts, assignment, checks, intake, panels, pool, progress, results, rounds, sheets, units  # noqa: F401
+from . import (  # noqa: F401
+    accounts,
+    assignment,
+    checks,
+    intake,
+    meeting,
+    offline,
+    panels,
+    pool,
+    progress,
+    results,
+    rounds,
+    sheets,
+    units,
+)
 from .blueprint import bp
 
 
