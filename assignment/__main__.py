@@ -86,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-size", type=int, required=True, help="most experts on a panel")
     p.add_argument("--out", required=True, help="where to write group_id,expert_id,recused")
     p.add_argument("--recusal", action="store_true", help="recuse per application instead of leaving the panel")
+    p.add_argument("--pin", help="CSV group_id,expert_id of experts who must sit on a group's panel")
+    p.add_argument("--forbid", help="CSV group_id,expert_id of experts who must not")
     p.add_argument("--org-diverse", action="store_true", help="at most one expert per org on a panel")
     p.add_argument("--avoid-same-city", action="store_true", help="no expert from an application's city")
     p.add_argument("--seed", type=int, help="seeded random draw within --tolerance of the optimum")
@@ -103,9 +105,11 @@ def _panels(args, problem: Problem) -> int:
             raise InputError(Path(args.groups).name, row, f"group {group_id} has two fields or days")
         entry[0].append(app_id)
     chosen = [Group(g, tuple(apps), field, day) for g, (apps, field, day, _row) in groups.items()]
+    pins, forbids = (tuple(zip(*read_table(Path(path), ("group_id", "expert_id")), strict=True)) if path else ()
+                     for path in (args.pin, args.forbid))
     options = PanelOptions(min_size=args.min_size, max_size=args.max_size, recusal=args.recusal,
                            org_diverse=args.org_diverse, avoid_same_city=args.avoid_same_city, seed=args.seed,
-                           tolerance=args.tolerance, time_limit=args.time_limit)
+                           tolerance=args.tolerance, time_limit=args.time_limit, pins=pins, forbids=forbids)
     try:
         result = solve_panels(problem, chosen, options)
     except Infeasible as exc:

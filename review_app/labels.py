@@ -184,6 +184,9 @@ AUDIT_AREAS = {
         "panels.notice_download": _l("Defence notice to a city downloaded"),
         "score_sheets.export": _l("Offline score workbook exported"),
         "score_sheets.import": _l("Offline score workbooks imported"),
+        "panels.paper_download": _l("Signed paper of a panel printed"),
+        "panels.scan": _l("Signed scan uploaded"),
+        "panels.scan_download": _l("Signed scan downloaded"),
         "pledge.accept": _l("Pledge accepted"),
         "sheet.declare_none": _l("No conflict declared"),
         "sheet.declare_conflict": _l("Conflict declared"),
@@ -195,6 +198,7 @@ AUDIT_AREAS = {
     "results": (_l("Results"), {
         "ranking.aggregate": _l("Scores aggregated"),
         "ranking.cutoff": _l("Cut-off set"),
+        "ranking.panel_quota": _l("Selection by quota per panel"),
         "ranking.select": _l("Selection changed by hand"),
         "ranking.approve": _l("Final ranking approved"),
         "ranking.reopen": _l("Approval of the final ranking withdrawn"),

@@ -133,12 +133,13 @@ def _assign(sc: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndar
     return np.array(apps), np.array(experts), app_field
 
 
-def simulate(sc: Scenario, seed: int) -> Round:
+def simulate(sc: Scenario, seed: int, assign=None) -> Round:
+    """One round; ``assign(scenario, rng)`` replaces the random assignment (bench/scoring/panels.py)."""
     rng = np.random.default_rng(seed)
     quality = rng.normal(0.0, sc.sd_quality, sc.n_apps)
     leniency = rng.normal(0.0, sc.sd_leniency, sc.n_experts)
     spread = rng.lognormal(0.0, sc.sd_log_spread, sc.n_experts)
-    app, expert, app_field = _assign(sc, rng)
+    app, expert, app_field = (assign or _assign)(sc, rng)
     if sc.field_sd > 0:
         frng = np.random.default_rng([seed, 1])
         field_q, field_b = frng.normal(0.0, sc.field_sd, (2, sc.n_fields))

@@ -9,11 +9,11 @@ from ..access import current_actor, require_owner
 from ..db import get_session
 from ..models import Expert
 from ..services.assign import panel_groups, panel_runs
-from ..services.meeting import offline
+from ..services.meeting import offline, paper
 from ..web import attempt
 from .blueprint import bp
 from .lookups import round_or_404
-from .panel_forms import WorkbookImportForm
+from .panel_forms import ScanForm, WorkbookImportForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,6 +33,8 @@ def panels_offline(round_id: int):
         open_rows={g.id: offline.open_rows(session, group=g) for g, _apps in panel_groups.groups(session, round_id)}
         if published else {},
         import_form=WorkbookImportForm(),
+        scan_form=ScanForm(),
+        scans=paper.scans(session, round_id),
     )
 
 

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, MultipleFileField, StringField, SubmitField
+from wtforms import BooleanField, DateField, FileField, IntegerField, MultipleFileField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .assignment_forms import PinForm
@@ -62,3 +62,9 @@ class LotForm(FlaskForm):
 class WorkbookImportForm(FlaskForm):
     files = MultipleFileField(_l("Filled score workbooks (.xlsx)"), validators=[DataRequired()])
     submit = SubmitField(_l("Import and submit"))
+
+
+class ScanForm(FlaskForm):
+    expert_code = StringField(_l("Expert code (empty: the panel's opinion sheet)"), validators=[Length(max=32)])
+    file = FileField(_l("Scan of the signed sheet (PDF, JPEG or PNG)"), validators=[DataRequired()])
+    submit = SubmitField(_l("Upload"))

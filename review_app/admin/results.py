@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..access import current_actor, require_owner
 from ..db import get_session
 from ..models import RankingResult, RankingRun, Role
-from ..services.results import approval, export, rank, selection, standings
+from ..services.results import approval, export, panel_quota, rank, selection, standings
 from ..web import attempt
 from .blueprint import bp
 from .lookups import round_or_404
@@ -36,6 +36,7 @@ def results_page(round_id: int):
         cutoff_form=cutoff,
         select_form=SelectForm(),
         reopen_form=ReopenForm(),
+        panels=panel_quota.comparison(session, round_id=round_id),
     )
 
 

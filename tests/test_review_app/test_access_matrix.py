@@ -75,8 +75,10 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
             "admin.panels",
             "admin.panels_city_notice",
             "admin.panels_group_field",
+            "admin.panels_expert_pdf",
             "admin.panels_import",
             "admin.panels_offline",
+            "admin.panels_opinion_pdf",
             "admin.panels_workbook",
             "admin.panels_lot",
             "admin.panels_meeting",
@@ -89,6 +91,8 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
             "admin.panels_publish",
             "admin.panels_replace",
             "admin.panels_run",
+            "admin.panels_scan",
+            "admin.panels_scan_download",
             "admin.panels_settings",
             "admin.panels_unpin",
             "admin.progress_outbox",
@@ -102,6 +106,7 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
             "admin.results_download",
             "admin.results_export",
             "admin.results_page",
+            "admin.results_panel_quota",
             "admin.results_reopen",
             "admin.results_select",
             "admin.round_applications",
@@ -188,6 +193,7 @@ def world(app, session):
         Round,
         ScoreSheet,
         SheetStatus,
+        SignedScan,
         User,
     )
     from review_app.services.assign import seats
@@ -233,7 +239,8 @@ def world(app, session):
     session.flush()
     panel_seat = PanelSeat(run_id=panel_run.id, group_id=group.id, expert_id=other_sheet.expert_id)
     panel_pin = PanelPin(round_id=main.id, group_id=group.id, expert_id=other_sheet.expert_id, kind=PinKind.PIN)
-    session.add_all([panel_seat, panel_pin])
+    panel_scan = SignedScan(round_id=main.id, group_id=group.id, filename="scan.pdf", sha256=digest)
+    session.add_all([panel_seat, panel_pin, panel_scan])
     with app.test_request_context():
         pin = seats.set_pin(
             session,
@@ -267,6 +274,7 @@ def world(app, session):
         "org_id": application.lead_org_id,
         "seq": 1,
         "number": 1,
+        "scan_id": panel_scan.id,
         "city_id": application.city_id,
         "expert_code": session.get(Expert, other_sheet.expert_id).code,
         "token": "not-a-token",

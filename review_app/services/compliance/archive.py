@@ -11,6 +11,7 @@ Contents (paths inside the zip):
   assignment/assignment.csv                   the published proposal as the solver made it (app_id,expert_id)
   assignment/panels.csv                       the panels as they ended (replacements included)
   assignment/run.json, assignment/replay.sh   the seed and options, and the command that re-runs the solve
+  assignment/groups.csv, panel_seats.csv, meeting/lots.csv, signed/…   panel mode (meeting.archive_files)
   scores/score_sheets.csv                     every submitted score sheet, per criterion
   ranking/ranking.csv, ranking/method.json    the ranking and the method that made it
   selection.csv                               the selected applications with their reasons
@@ -51,6 +52,7 @@ from ..assign import problem as assign_problem
 from ..check import report as check_report
 from ..errors import ServiceError
 from ..intake import dossier
+from ..meeting import archive_files as panel_archive
 from ..platform.csvfiles import csv_bytes
 from ..platform.storage import FolderStore
 from ..results import export, rank, record, selection
@@ -115,9 +117,9 @@ def _assignment_files(session: Session, review_round: Round, store: FolderStore)
     )
     options = json.loads(run.options_json or "{}")
     pins, forbids = options.get("pins") or [], options.get("forbids") or []
-    if pins:
+    if pins and options.get("mode") != "panels":
         files["assignment/pins.csv"] = assignment.pairs_file(pins)
-    if forbids:
+    if forbids and options.get("mode") != "panels":
         files["assignment/forbids.csv"] = assignment.pairs_file(forbids)
     rows = session.exec(
         select(Assignment, Application.code, Expert.code)
@@ -142,7 +144,11 @@ def _assignment_files(session: Session, review_round: Round, store: FolderStore)
         ),
         extra_columns=("state", "affinity", "pinned", "added_by_replacement"),
     )
-    command = replay_command(options, run.seed, pins=bool(pins), forbids=bool(forbids))
+    if options.get("mode") == "panels":  # panel mode: its own solve, input and seats (meeting.archive_files)
+        command = panel_archive.replay_command(options, run.seed)
+        files.update(panel_archive.run_files(session, run, options))
+    else:
+        command = replay_command(options, run.seed, pins=bool(pins), forbids=bool(forbids))
     files["assignment/run.json"] = _json(
         {
             "run_id": run.id,
@@ -264,6 +270,9 @@ def build(session: Session, *, review_round: Round, store: FolderStore, by: User
     files.update(assignment_files)
     files.update(_score_files(session, review_round))
     files.update(_ranking_files(session, review_round))
+    meeting_files, missing_scans = panel_archive.meeting_files(session, review_round, store)
+    files.update(meeting_files)
+    missing += missing_scans
     criteria = criteria_of(session, review_round.id)
     files["round.json"] = _json(
         {
