@@ -53,10 +53,13 @@ def export_command(round_id: int, out: Path, panel: int | None) -> None:
 @score_sheets.command("import")
 @with_appcontext
 @click.option("--round", "round_id", type=int, required=True)
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def import_command(round_id: int, files: tuple[Path, ...]) -> None:
     """Import filled workbooks, all or nothing: every bad cell is listed (exit 1) and nothing is stored."""
     as_cli()
+    missing = next((f for f in files if not f.is_file()), None)
+    if missing is not None:
+        raise click.ClickException(f"no such file: {missing}")
     session = get_session()
     review_round = round_by_id(round_id)
     key = offline.signing_key(current_app.config["SECRET_KEY"])

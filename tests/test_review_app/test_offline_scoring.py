@@ -156,4 +156,6 @@ def test_the_command_line_exports_and_imports(app, runner, session, panel_round,
     result = runner.invoke(args=["score-sheets", "import", "--round", "99999", str(tmp_path / "filled.xlsx")])
     assert result.exit_code == 1 and "no round with id 99999" in result.output and result.exception is None or \
         isinstance(result.exception, SystemExit)
+    result = runner.invoke(args=["score-sheets", "import", "--round", str(panel_round.id), str(tmp_path / "nope.xlsx")])
+    assert result.exit_code == 1 and result.output.strip() == f"Error: no such file: {tmp_path / 'nope.xlsx'}"
     assert panel_groups.group_by_number(session, panel_round.id, 1) is not None
