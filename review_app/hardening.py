@@ -83,10 +83,17 @@ class LimitedRequest(Request):
     max_content_length = property(_body_limit, Request.max_content_length.fset)
 
 
-def input_problem(values) -> str | None:
+def checks_lengths(view):
+    """Mark a view whose form checks every field's length itself and answers an over-long field with an
+    error on that field, keeping what was typed: the blanket cap below would refuse the whole page."""
+    view.checks_lengths = True
+    return view
+
+
+def input_problem(values, *, check_length: bool = True) -> str | None:
     """Why these submitted values are refused as a whole, or None."""
     for value in values:
-        if len(value) > MAX_FIELD_LENGTH:
+        if check_length and len(value) > MAX_FIELD_LENGTH:
             return _("An entry is too long (at most %(n)d characters); nothing was saved.", n=MAX_FIELD_LENGTH)
         if CONTROL_CHARACTERS.search(value):
             return _(
@@ -143,5 +150,6 @@ def _refuse_hostile_input():
         return None
     values = [v for _key, v in request.form.items(multi=True)]
     values += [f.filename or "" for _key, f in request.files.items(multi=True)]
-    problem = input_problem(values)
+    view = current_app.view_functions.get(request.endpoint) if request.url_rule is not None else None
+    problem = input_problem(values, check_length=not getattr(view, "checks_lengths", False))
     return None if problem is None else _refuse(problem, 400)

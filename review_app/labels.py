@@ -54,6 +54,7 @@ APPLICATION_STATUS = {
     ApplicationStatus.DRAFT: _l("Draft"),
     ApplicationStatus.SUBMITTED: _l("Submitted"),
     ApplicationStatus.WITHDRAWN: _l("Withdrawn"),
+    ApplicationStatus.RETURNED: _l("Sent back for correction"),
 }
 SHEET_STATUS = {
     SheetStatus.UNTOUCHED: _l("Not started"),
@@ -132,6 +133,7 @@ AUDIT_AREAS = {
         "round.extend_scoring_deadline": _l("Scoring deadline extended"),
         "round.archive": _l("Round archived"),
         "annual.open": _l("Annual self-evaluation opened"),
+        "round.fields": _l("List of technical fields changed"),
     }),
     "applications": (_l("Applications"), {
         "application.create": _l("Application created"),
@@ -146,6 +148,11 @@ AUDIT_AREAS = {
         "attachment.upload": _l("Attachment uploaded"),
         "check.run": _l("Formal check run"),
         "check.override": _l("Formal check verdict overridden"),
+        "application.send_back": _l("Application sent back for correction"),
+        "application.resubmit": _l("Corrected application resubmitted"),
+        "application.correct": _l("Application corrected by the centre"),
+        "recommendations.order": _l("City's order of recommendations set"),
+        "recommendations.summary": _l("City's stamped summary uploaded"),
     }),
     "experts": (_l("Expert pool"), {
         "expert.create": _l("Expert added"),

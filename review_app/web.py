@@ -25,6 +25,7 @@ from .services.accounts import identity, users
 from .services.compliance import audit
 from .services.errors import ServiceError
 from .services.platform.localtime import local_time
+from .services.platform.numbers import plain_text
 
 DASHBOARDS = {
     Role.ADMIN: "admin.dashboard",
@@ -131,6 +132,7 @@ def init_app(app: Flask) -> None:
         }
 
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["plain_number"] = plain_text
 
     for code, title in ((403, _l("Not allowed")), (404, _l("Not found")), (429, _l("Too many attempts"))):
         app.register_error_handler(code, _error_page(code, title))

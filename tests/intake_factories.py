@@ -11,6 +11,8 @@ from review_app.models import (
     Application,
     ApplicationMember,
     ApplicationStatus,
+    Attachment,
+    AttachmentKind,
     City,
     CreditStanding,
     Organisation,
@@ -87,10 +89,12 @@ def make_city_application(
     status: str = "submitted",
     necessity: str = "必要性充分",
     feasibility: str = "可行性良好",
+    pledge: bool = True,
 ) -> Application:
     """An application declaring its units as the register has them (units whose credit codes are in
     `declared_bad` declared 失信); by default a 龙头企业 lead above the thresholds, a university and a
-    company as members, all six clauses: it passes every rule."""
+    company as members declared independent legal persons, all six clauses, the pledge of truthfulness
+    uploaded (`pledge`): it passes every rule."""
     city_row = session.exec(select(City).where(City.name == city)).one()
     lead = lead or make_unit(session, f"{code}牵头股份有限公司", city=city)
     application = Application(
@@ -125,9 +129,13 @@ def make_city_application(
                 unit_type=unit_type,
                 position=position,
                 credit_standing=standing,
+                is_legal_person=True,
                 **member_from_register(org),
             )
         )
+    if pledge:  # the applicant's 真实性承诺 (R12), as if uploaded
+        session.add(Attachment(application_id=application.id, kind=AttachmentKind.PLEDGE, filename="真实性承诺.pdf",
+                               sha256="0" * 64, size=1))
     session.flush()
     return application
 

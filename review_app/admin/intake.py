@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 from ..access import current_actor, require_owner
 from ..db import get_session
 from ..hardening import db_int, takes_files
-from ..services.intake import attachments, centre, importer, template
+from ..services.intake import attachments, centre, fields, importer, template
 from ..services.platform import storage
 from ..web import attempt
+from . import entry
 from .blueprint import bp
 from .lookups import round_or_404
 from .round_forms import ImportForm
@@ -31,7 +32,7 @@ def round_applications(round_id: int):
 def application_detail(application_id: int):
     page = centre.view_by_id(get_session(), application_id=application_id)
     require_owner(page is not None)
-    return render_template("admin/application.html", page=page)
+    return render_template("admin/application.html", page=page, **entry.correction_forms(page))
 
 
 @bp.route("/attachments/<int:attachment_id>")
@@ -44,7 +45,11 @@ def attachment_download(attachment_id: int):
 
 @bp.route("/import-template.xlsx")
 def import_template():
-    data = template.template_workbook()
+    """The applications template; `?round=ID`: its 技术领域 dropdown offers that round's list."""
+    round_id = request.args.get("round", type=db_int)
+    review_round = round_or_404(round_id) if round_id else None
+    tech_fields = fields.round_fields(review_round) if review_round else fields.DEFAULT_FIELDS
+    data = template.template_workbook(tech_fields)
     return send_file(io.BytesIO(data), mimetype=XLSX, download_name="创新联合体申报导入模板.xlsx", as_attachment=True)
 
 

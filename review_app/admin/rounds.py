@@ -10,6 +10,7 @@ from ..db import get_session
 from ..models import RoundKind, RoundStage
 from ..services import rounds
 from ..services.compliance import archive, archive_signing
+from ..services.intake import fields
 from ..services.platform import storage
 from ..web import attempt
 from .blueprint import bp
@@ -36,7 +37,9 @@ def round_new():
 def round_detail(round_id: int):
     page = rounds.round_page(get_session(), round_id=round_id)
     require_owner(page is not None)
-    return render_template("admin/round.html", page=page, stage_form=StageForm())
+    return render_template(
+        "admin/round.html", page=page, stage_form=StageForm(), tech_fields=fields.round_fields(page.round)
+    )
 
 
 @bp.route("/rounds/<int:round_id>/settings", methods=["GET", "POST"])

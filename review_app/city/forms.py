@@ -22,6 +22,7 @@ from ..services.intake import credit_codes, notice
 from ..services.intake.applications import ApplicationInput, MemberInput
 from ..services.intake.organisations import normalise_code
 from ..services.intake.rules import CODE_PROBLEM
+from ..services.platform.numbers import plain
 
 
 def _code_error(code: str) -> str | None:
@@ -31,6 +32,18 @@ def _code_error(code: str) -> str | None:
     return None
 
 
+LEGAL_TEXT = {True: notice.LEGAL_YES, False: notice.LEGAL_NO}
+
+
+def long_text(max_length: int) -> dict:
+    """A text area's limit: the server's Length, and the same number shown by a counter in the browser
+    (no `maxlength`, which would cut a paste silently); an over-long text is an error on its field."""
+    return {"validators": [Length(max=max_length)], "render_kw": {"maxlength": False, "data-max-length": max_length}}
+
+
+CREDIT_CODE_INPUT = {"class": "credit-code", "size": 20, "autocomplete": "off", "spellcheck": "false"}
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -38,11 +51,20 @@ class MultiCheckboxField(SelectMultipleField):
 
 class MemberRow(Form):
     name = StringField(_l("Unit name"), validators=[Length(max=200)])
-    credit_code = StringField(_l("Credit code"), validators=[Length(max=32)])
+    credit_code = StringField(_l("Credit code"), validators=[Length(max=32)], render_kw=CREDIT_CODE_INPUT)
     unit_type = SelectField(_l("Unit type"), choices=[SelectChoice(t) for t in notice.UNIT_TYPES])
     province = StringField(_l("Province"), default="江苏省", validators=[Length(max=32)])
     city = StringField(_l("City"), validators=[Length(max=32)])
     credit_standing = SelectField(_l("Credit record"), choices=[SelectChoice(s) for s in notice.CREDIT_STANDINGS])
+    is_legal_person = SelectField(
+        _l("Independent legal person"),
+        choices=[SelectChoice("", _l("— choose —"))] + [SelectChoice(answer) for answer in notice.LEGAL_ANSWERS],
+    )
+    qualification = StringField(
+        _l("Qualification or service capability"),
+        validators=[Length(max=500)],
+        render_kw={"placeholder": _l("Testing bodies: CMA/CNAS no.; other service bodies: team and experience")},
+    )
 
     def is_blank(self) -> bool:
         return not (self.name.data or "").strip() and not (self.credit_code.data or "").strip()
@@ -58,12 +80,18 @@ class MemberRow(Form):
         if error:
             raise ValidationError(error)
 
+    def validate_is_legal_person(self, field):
+        if not self.is_blank() and field.data not in notice.LEGAL_ANSWERS:
+            raise ValidationError(_l("Declare whether the unit is an independent legal person."))
+
 
 class ApplicationForm(FlaskForm):
     title = StringField(_l("Consortium name"), validators=[DataRequired(), Length(max=200)])
-    field = StringField(_l("Technical field"), validators=[DataRequired(), Length(max=64)])
+    field = SelectField(_l("Technical field"), validators=[DataRequired()], choices=[])
     lead_name = StringField(_l("Lead unit name"), validators=[DataRequired(), Length(max=200)])
-    lead_credit_code = StringField(_l("Lead unit credit code"), validators=[DataRequired(), Length(max=32)])
+    lead_credit_code = StringField(
+        _l("Lead unit credit code"), validators=[DataRequired(), Length(max=32)], render_kw=CREDIT_CODE_INPUT
+    )
     lead_kind = SelectField(_l("Lead unit kind"), choices=[SelectChoice(k) for k in notice.LEAD_KINDS])
     revenue_2025 = DecimalField(
         _l("2025 sales revenue (亿元)"), places=None, validators=[Optional(), NumberRange(min=0, max=10**9)]
@@ -76,13 +104,17 @@ class ApplicationForm(FlaskForm):
         choices=[SelectChoice(c) for c in notice.AGREEMENT_CLAUSES],
     )
     keywords = StringField(_l("Keywords (关键词, separated by ;)"), validators=[Length(max=200)])
-    abstract = TextAreaField(_l("Abstract (摘要)"), validators=[Length(max=2000)])
-    city_opinion = TextAreaField(_l("Recommendation of the city bureau"), validators=[Length(max=5000)])
-    necessity = TextAreaField(_l("Opinion on necessity (必要性)"), validators=[Length(max=5000)])
-    feasibility = TextAreaField(_l("Opinion on feasibility (可行性)"), validators=[Length(max=5000)])
+    abstract = TextAreaField(_l("Abstract (摘要)"), **long_text(2000))
+    city_opinion = TextAreaField(_l("Recommendation of the city bureau"), **long_text(5000))
+    necessity = TextAreaField(_l("Opinion on necessity (必要性)"), **long_text(5000))
+    feasibility = TextAreaField(_l("Opinion on feasibility (可行性)"), **long_text(5000))
     members = FieldList(FormField(MemberRow), min_entries=1, max_entries=60)
     add_member = SubmitField(_l("Add a member row"))
     submit = SubmitField(_l("Save draft"))
+
+    def offer_fields(self, choices) -> None:
+        """The round's controlled list of technical fields, as the select's options."""
+        self.field.choices = [SelectChoice("", _l("— choose —"))] + [SelectChoice(f) for f in choices]
 
     def validate_lead_credit_code(self, field):
         error = _code_error(field.data or "")
@@ -98,7 +130,7 @@ class ApplicationForm(FlaskForm):
             page.lead.credit_code,
             a.lead_kind,
         )
-        self.revenue_2025.data, self.rd_intensity_2025.data = a.revenue_2025, a.rd_intensity_2025
+        self.revenue_2025.data, self.rd_intensity_2025.data = plain(a.revenue_2025), plain(a.rd_intensity_2025)
         self.agreement_clauses.data = notice.split_clauses(a.agreement_clauses)
         self.keywords.data, self.abstract.data = a.keywords.replace(";", "; "), a.abstract
         self.city_opinion.data, self.necessity.data, self.feasibility.data = a.city_opinion, a.necessity, a.feasibility
@@ -113,6 +145,8 @@ class ApplicationForm(FlaskForm):
                     "province": m.org.province or "",
                     "city": m.org.city or "",
                     "credit_standing": notice.CREDIT_BAD if m.org.credit_standing == "bad" else notice.CREDIT_GOOD,
+                    "is_legal_person": LEGAL_TEXT.get(m.member.is_legal_person, ""),
+                    "qualification": m.member.qualification,
                 }
             )
         if not self.members.entries:
@@ -141,6 +175,8 @@ class ApplicationForm(FlaskForm):
                     province=(row.form.province.data or "").strip(),
                     city=(row.form.city.data or "").strip(),
                     credit_standing=row.form.credit_standing.data,
+                    is_legal_person=notice.LEGAL_ANSWERS.get(row.form.is_legal_person.data),
+                    qualification=(row.form.qualification.data or "").strip(),
                 )
                 for row in self.members
                 if not row.form.is_blank()
@@ -154,10 +190,6 @@ def _absent_as_empty(value: str | None) -> str:
 
 
 class OpinionForm(FlaskForm):
-    necessity = TextAreaField(
-        _l("Opinion on necessity (必要性)"), validators=[Length(max=5000)], filters=[_absent_as_empty]
-    )
-    feasibility = TextAreaField(
-        _l("Opinion on feasibility (可行性)"), validators=[Length(max=5000)], filters=[_absent_as_empty]
-    )
+    necessity = TextAreaField(_l("Opinion on necessity (必要性)"), filters=[_absent_as_empty], **long_text(5000))
+    feasibility = TextAreaField(_l("Opinion on feasibility (可行性)"), filters=[_absent_as_empty], **long_text(5000))
     submit = SubmitField(_l("Save the opinion"))

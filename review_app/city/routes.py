@@ -4,6 +4,8 @@ Every view loads the application through `access.for_city`, which answers None f
 city's application: GET and POST alike then get a 404, so ids reveal nothing.
 """
 
+import io
+
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,9 +13,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..access import current_actor, guard, require_owner
 from ..db import get_session
-from ..hardening import takes_files
-from ..models import AttachmentKind, Role
-from ..services.intake import access, annual, applications, attachments
+from ..hardening import checks_lengths, takes_files
+from ..models import AttachmentKind, Role, RoundKind
+from ..services.check import sendback
+from ..services.intake import access, annual, applications, attachments, fields, recommendations
 from ..services.platform import storage
 from ..services.results import publication
 from ..web import attempt
@@ -62,10 +65,12 @@ def _rows_changed(form: ApplicationForm) -> bool:
 
 
 @bp.route("/rounds/<int:round_id>/applications/new", methods=["GET", "POST"])
+@checks_lengths
 def new_application(round_id: int):
     review_round = access.round_for_city(get_session(), round_id=round_id)
     require_owner(review_round is not None)
     form = ApplicationForm()
+    form.offer_fields(fields.round_fields(review_round))
     if request.method == "POST" and not _rows_changed(form) and form.validate_on_submit():
         created = attempt(
             lambda s: applications.create(
@@ -99,13 +104,16 @@ def annual_report(round_id: int, consortium_id: int):
 def application(application_id: int):
     page = applications.view(get_session(), _own(application_id))
     opinion = OpinionForm(data={"necessity": page.application.necessity, "feasibility": page.application.feasibility})
-    return render_template("city/application.html", page=page, opinion_form=opinion, upload_forms=True)
+    return render_template("city/application.html", page=page, opinion_form=opinion, upload_forms=True,
+                           max_mb=_max_bytes() // (1024 * 1024))
 
 
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@checks_lengths
 def edit_application(application_id: int):
     page = applications.view(get_session(), _own(application_id))
     form = ApplicationForm()
+    form.offer_fields(fields.round_fields(page.round))
     if request.method == "GET":
         form.fill(page)
     elif not _rows_changed(form) and form.validate_on_submit():
@@ -145,7 +153,7 @@ def upload(application_id: int):
     if upload_file is None or not upload_file.filename or kind not in set(AttachmentKind):
         flash(_("Choose a PDF file to upload."), "error")
         return redirect(url_for("city.application", application_id=application_id))
-    max_bytes = current_app.config.get("UPLOAD_MAX_BYTES", attachments.DEFAULT_MAX_UPLOAD_BYTES)
+    max_bytes = _max_bytes()
     data = upload_file.stream.read(max_bytes + 1)
     return _act(
         lambda s: attachments.add_attachment(
@@ -169,6 +177,17 @@ def submit(application_id: int):
     return _act(
         lambda s: applications.submit(s, application=application, by=current_actor()),
         _("Submitted to the provincial centre."),
+        application_id,
+    )
+
+
+@bp.route("/applications/<int:application_id>/resubmit", methods=["POST"])
+def resubmit(application_id: int):
+    """The city sends an application the centre sent back, corrected; the formal check runs again."""
+    application = _own(application_id)
+    return _act(
+        lambda s: sendback.resubmit(s, application=application, by=current_actor()),
+        _("Resubmitted to the provincial centre; the formal check has run again."),
         application_id,
     )
 
@@ -212,3 +231,75 @@ def results_csv(round_id: int):
     return Response(
         data, mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
+
+
+# The city's order of its recommendations and its stamped summary -----------------------------------
+
+
+def _round(round_id: int):
+    review_round = access.round_for_city(get_session(), round_id=round_id)
+    require_owner(review_round is not None and review_round.kind == RoundKind.NEW_CONSORTIUM)
+    return review_round
+
+
+@bp.route("/rounds/<int:round_id>/recommendations", methods=["GET", "POST"])
+def recommendations_page(round_id: int):
+    """The city's recommendations in order (1..n), the summary to print and the stamped scan to upload."""
+    review_round = _round(round_id)
+    if request.method == "POST":
+        places = {}
+        for key, value in request.form.items():
+            if key.startswith("place-"):
+                try:
+                    places[int(key[6:])] = int(value)
+                except ValueError:
+                    places[-1] = 0  # refused by the service with its message
+        if attempt(lambda s: recommendations.set_order(s, review_round=review_round, city_id=current_user.city_id,
+                                                       places=places, by=current_actor())):
+            flash(_("The order is saved. Print the summary again, stamp it and upload the scan."), "success")
+        return redirect(url_for("city.recommendations_page", round_id=round_id))
+    found = recommendations.city_recommendations(get_session(), review_round=review_round,
+                                                 city_id=current_user.city_id)
+    return render_template("city/recommendations.html", found=found, editable=access.intake_open(review_round),
+                           max_mb=_max_bytes() // (1024 * 1024))
+
+
+@bp.route("/rounds/<int:round_id>/recommendations/summary.pdf")
+def summary_pdf(round_id: int):
+    review_round = _round(round_id)
+    made = attempt(lambda s: recommendations.summary_pdf(s, review_round=review_round, city_id=current_user.city_id))
+    if not made:
+        return redirect(url_for("city.recommendations_page", round_id=round_id))
+    return send_file(io.BytesIO(made.value), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"推荐汇总表_{review_round.year}_{review_round.id}.pdf")
+
+
+@bp.route("/rounds/<int:round_id>/recommendations/scan", methods=["POST"])
+@takes_files
+def summary_scan(round_id: int):
+    review_round = _round(round_id)
+    upload_file = request.files.get("file")
+    if upload_file is None or not upload_file.filename:
+        flash(_("Choose a PDF file to upload."), "error")
+        return redirect(url_for("city.recommendations_page", round_id=round_id))
+    data = upload_file.stream.read(_max_bytes() + 1)
+    if attempt(lambda s: recommendations.upload_summary(
+        s, review_round=review_round, city_id=current_user.city_id, filename=upload_file.filename, data=data,
+        store=storage.store_for(current_app.config), max_bytes=_max_bytes(), by=current_actor(),
+    )):
+        flash(_("The stamped summary is uploaded: your city's submission of this round is complete."), "success")
+    return redirect(url_for("city.recommendations_page", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/recommendations/scan.pdf")
+def summary_scan_download(round_id: int):
+    review_round = _round(round_id)
+    found = recommendations.city_recommendations(get_session(), review_round=review_round,
+                                                 city_id=current_user.city_id)
+    require_owner(found.summary is not None)
+    path = storage.store_for(current_app.config).path(found.summary.sha256)
+    return send_file(path, mimetype="application/pdf", download_name=found.summary.filename, as_attachment=True)
+
+
+def _max_bytes() -> int:
+    return current_app.config.get("UPLOAD_MAX_BYTES", attachments.DEFAULT_MAX_UPLOAD_BYTES)

@@ -35,8 +35,8 @@ from ..services.intake import credit_codes
 from ..services.intake.organisations import lead_from_register, member_from_register
 from ..services.platform import passwords
 from ..services.platform.storage import FolderStore
+from . import entry, intake, materials, open_call, texts
 from . import experts as showcase
-from . import intake, materials, open_call, texts
 from .data import (
     BRAND_CHARS,
     CITY_LOGINS,
@@ -70,11 +70,13 @@ def seed(session: Session, store: FolderStore) -> list[tuple[str, str, str]]:
         _Builder(session, random.Random(DEMO_SEED), store).build()
         session.commit()
     showcase.accept_pledges(session)  # no saved sheet without the pledge accepted
+    entry.declare(session, round_name=DEMO_ROUND_NAME)  # members' declarations (issue 16), before the check
     materials.attach_all(session, store, [DEMO_ROUND_NAME])  # the PDFs, before the formal check reads them
     session.commit()
     intake.seed(session, main_round_name=DEMO_ROUND_NAME)  # the formal check, and an annual round in intake
     open_call.open_second_call(session)  # a second new-consortium round in city intake
     materials.attach_all(session, store, [intake.ANNUAL_ROUND_NAME, open_call.OPEN_ROUND_NAME])
+    entry.second_batch(session, store)  # a city's order, stamped summary and a send-back (issue 16)
     session.commit()
     return _logins(session)
 

@@ -1,5 +1,5 @@
 """The demo's PDFs: each required document of an application (申请书, 建设方案, 共建协议, 审核推荐意见,
-自评报告), a few A4 pages in Chinese with the application's own name, units and figures, drawn with
+真实性承诺, 自评报告), a few A4 pages in Chinese with the application's own name, units and figures, drawn with
 reportlab's canvas (a few milliseconds each, so `make demo` stays fast)."""
 
 import io
@@ -265,12 +265,28 @@ def self_evaluation(facts: Facts) -> bytes:
     return pages.finish()
 
 
+def pledge(facts: Facts) -> bytes:
+    """真实性承诺: the applicant's pledge that its materials are true (issue 16), signed and stamped."""
+    pages = _Pages(f"{facts.title} 申报材料真实性承诺")
+    pages.y -= 40
+    pages.centred("申报材料真实性承诺书", 20, gap=30)
+    pages.paragraph("江苏省新质生产力促进中心：", indent=False)
+    pages.paragraph(
+        f"我单位{facts.lead_name}牵头申报“{facts.title}”（申报编号{facts.code}），郑重承诺：所提供的申报材料真实、"
+        "有效、完整、合法，对其真实性、有效性、完整性和合法性负责，杜绝错报、漏报；如有不实，愿承担相应责任。"
+    )
+    pages.y -= 30
+    pages.rows([(f"{facts.lead_name}（盖章）", "法定代表人（签字）："), ("", "2026年5月15日")])
+    return pages.finish()
+
+
 DOCUMENTS = {
     AttachmentKind.APPLICATION_FORM: ("申请书", application_form),
     AttachmentKind.CONSTRUCTION_PLAN: ("建设方案", construction_plan),
     AttachmentKind.AGREEMENT: ("共建协议", agreement),
     AttachmentKind.RECOMMENDATION: ("审核推荐意见", recommendation),
     AttachmentKind.SELF_EVALUATION: ("自评报告", self_evaluation),
+    AttachmentKind.PLEDGE: ("真实性承诺", pledge),
 }
 
 

@@ -11,6 +11,7 @@ from .applications import (
     Verdict,
 )
 from .audit import AuditEvent, AuditHead
+from .entry import CitySubmission, SendBack
 from .experts import Conflict, ConflictSource, Expert
 from .jobs import Job, JobStatus, Notification, RateCounter
 from .orgs import City, CreditListEntry, CreditStanding, Organisation
@@ -48,6 +49,7 @@ __all__ = [
     "AuditHead",
     "CheckResult",
     "City",
+    "CitySubmission",
     "Conflict",
     "ConflictDeclaration",
     "ConflictSource",
@@ -79,6 +81,7 @@ __all__ = [
     "RoundStage",
     "RunStatus",
     "ScoreItem",
+    "SendBack",
     "ScoreSheet",
     "SheetStatus",
     "SignedScan",

@@ -14,6 +14,7 @@ class ApplicationStatus(StrEnum):
     DRAFT = "draft"  # the city is still editing
     SUBMITTED = "submitted"  # recommended to the province
     WITHDRAWN = "withdrawn"
+    RETURNED = "returned"  # sent back by the centre for correction (退回修改); still a recommendation
 
 
 class Consortium(SQLModel, table=True):
@@ -60,6 +61,7 @@ class Application(SQLModel, table=True):
     abstract: str = ""  # 摘要
     necessity: str = ""  # 必要性
     feasibility: str = ""  # 可行性
+    recommend_rank: int | None = None  # the city's order of its recommendations, 1..n (好中选优)
     status: ApplicationStatus = Field(default=ApplicationStatus.DRAFT, sa_type=enum_type(ApplicationStatus))
     submitted_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
@@ -82,6 +84,8 @@ class ApplicationMember(SQLModel, table=True):
     province: str | None = Field(default=None, max_length=32)
     city: str | None = Field(default=None, max_length=32)
     credit_standing: CreditStanding = Field(default=CreditStanding.GOOD, sa_type=enum_type(CreditStanding))
+    is_legal_person: bool | None = None  # 独立法人 as declared (None: not declared, e.g. an older import)
+    qualification: str = ""  # a service body's qualification: CMA/CNAS number, or its service capability
 
 
 class AttachmentKind(StrEnum):
@@ -90,6 +94,7 @@ class AttachmentKind(StrEnum):
     AGREEMENT = "agreement"  # 共建协议
     RECOMMENDATION = "recommendation"  # 审核推荐意见
     SELF_EVALUATION = "self_evaluation"  # 自评报告
+    PLEDGE = "pledge"  # 真实性承诺 of the applicant
 
 
 class Attachment(SQLModel, table=True):

@@ -44,6 +44,7 @@ class Round(SQLModel, table=True):
     avoid_same_city: bool = False
     org_diverse: bool = True
     pledge_text: str = ""
+    tech_fields: str = ""  # the round's controlled 技术领域 list, separated by ';' (empty: the notice's default)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -14,7 +14,7 @@ from tests.intake_factories import make_city_application, make_round, pdf_bytes,
 
 pytestmark = pytest.mark.browser
 
-KINDS = ("application_form", "construction_plan", "agreement", "recommendation")
+KINDS = ("application_form", "construction_plan", "agreement", "recommendation", "pledge")
 
 
 def login(page, live_server, username):
@@ -50,7 +50,7 @@ def test_a_city_submits_five_the_sixth_is_refused_and_the_centre_checks_them(
     page.wait_for_url(f"{live_server}/city/")
     page.get_by_role("link", name="新建申报").click()
     page.get_by_label("创新联合体名称").fill("江苏省车规级芯片创新联合体")
-    page.get_by_label("技术领域").fill("集成电路")
+    page.get_by_label("技术领域").select_option("集成电路")
     page.get_by_label("牵头单位名称").fill("南京芯华半导体股份有限公司")
     page.get_by_label("牵头单位统一社会信用代码").fill(valid_code())
     page.get_by_label("牵头单位类型").select_option("龙头企业")
@@ -61,14 +61,16 @@ def test_a_city_submits_five_the_sixth_is_refused_and_the_centre_checks_them(
     page.get_by_label("单位名称 1").fill("东南大学")
     page.get_by_label("统一社会信用代码 1").fill(valid_code())
     page.get_by_label("单位类型 1").select_option("高校")
+    page.get_by_label("独立法人 1").select_option("是")
     page.get_by_role("button", name="增加成员单位").click()
     page.get_by_label("单位名称 2").fill("南京配套电子有限公司")
     page.get_by_label("统一社会信用代码 2").fill(valid_code())
+    page.get_by_label("独立法人 2").select_option("是")
     page.get_by_label("必要性意见").fill("车规级芯片是本市集成电路产业链的短板环节。")
     page.get_by_label("可行性意见").fill("牵头单位研发基础扎实，成员分工明确。")
     page.get_by_role("button", name="保存草稿").click()
     expect_flash(page, "草稿已保存")
-    for index, label in enumerate(("申请书", "建设方案", "共建协议", "审核推荐意见")):
+    for index, label in enumerate(("申请书", "建设方案", "共建协议", "审核推荐意见", "真实性承诺")):
         form = page.locator("form.upload").nth(index)
         form.locator("input[type=file]").set_input_files(
             {"name": f"{label}（盖章版）.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(label)}
@@ -76,6 +78,7 @@ def test_a_city_submits_five_the_sixth_is_refused_and_the_centre_checks_them(
         form.get_by_role("button", name="上传").click()
         expect(page.locator("main")).to_contain_text(f"{label}（盖章版）.pdf")  # the new page, not the last
         expect_flash(page, "已上传")
+    page.on("dialog", lambda dialog: dialog.accept())  # "submit to the provincial centre?" and the others
     page.get_by_role("button", name="提交省中心").click()
     expect_flash(page, "已提交省中心")
 
@@ -98,13 +101,13 @@ def test_a_city_submits_five_the_sixth_is_refused_and_the_centre_checks_them(
 
     login(page, live_server, "admin1")
     page.goto(f"{live_server}/admin/rounds/{review_round.id}")
-    page.once("dialog", lambda dialog: dialog.accept())  # "move the round to the formal check?"
+    # the confirmation "move the round to the formal check?" is accepted by the handler above
     page.get_by_role("button", name="进入：形式审查").click()
     expect_flash(page, "轮次已进入新阶段")
     page.get_by_role("link", name="形式审查", exact=True).first.click()
     page.get_by_role("button", name="运行形式审查").click()
     expect_flash(page, "已审查 5 项申报：1 项有不通过的规则")
-    assert page.locator("tr.check-row").count() == 5 * 10
+    assert page.locator("tr.check-row").count() == 5 * 15
     page.get_by_label("结果").select_option("fail")
     page.get_by_role("button", name="筛选").click()
     rows = page.locator("tr.check-row")

@@ -25,6 +25,6 @@ def draft(app, session, users):
     """A draft application of 南京市 (nanjing1's city) in a round open for intake."""
     with app.test_request_context():
         review_round = make_round(session)
-    application = make_city_application(session, review_round, code="NJ1", status="draft")
+    application = make_city_application(session, review_round, code="NJ1", status="draft", pledge=False)
     session.commit()
     return application

@@ -113,6 +113,13 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
             "admin.round_check",
             "admin.round_criteria",
             "admin.round_detail",
+            "admin.round_fields",
+            "admin.pool_template",
+            "admin.round_recommendations",
+            "admin.recommendations_scan",
+            "admin.correct_member",
+            "admin.correct_field",
+            "admin.send_back",
             "admin.round_import",
             "admin.round_new",
             "admin.round_progress",
@@ -148,6 +155,12 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
     "city.submit": (NOBODY, CITY_OWN),
     "city.upload": (NOBODY, CITY_OWN),
     "city.withdraw": (NOBODY, CITY_OWN),
+    "city.resubmit": (NOBODY, CITY_OWN),
+    # each city's own order and stamped summary of the round (every city has recommendations in the demo)
+    "city.recommendations_page": (CITIES, CITIES),
+    "city.summary_pdf": (CITIES, NOBODY),
+    "city.summary_scan": (NOBODY, CITIES),
+    "city.summary_scan_download": (CITY_OWN, NOBODY),  # only the application's city has uploaded one
     # published rounds only: the demo round is still scoring, so every city is refused (test_city.py
     # downloads from a published round)
     "city.results_csv": (NOBODY, NOBODY),
@@ -177,10 +190,12 @@ def world(app, session):
     from review_app.demo import DEMO_PASSWORD, DEMO_ROUND_NAME
     from review_app.models import (
         Application,
+        ApplicationMember,
         AssignmentRun,
         Attachment,
         AttachmentKind,
         CheckResult,
+        CitySubmission,
         Consortium,
         Expert,
         Job,
@@ -229,6 +244,9 @@ def world(app, session):
         content_type="application/pdf",
     )
     session.add(attachment)
+    session.add(CitySubmission(round_id=main.id, city_id=application.city_id, filename="scan.pdf", sha256=digest,
+                               size=15))
+    member = session.exec(select(ApplicationMember).where(ApplicationMember.application_id == application.id)).first()
     job = Job(kind="assign", round_id=main.id)
     session.add(job)
     run = session.exec(select(AssignmentRun).where(AssignmentRun.round_id == main.id)).first()
@@ -272,6 +290,7 @@ def world(app, session):
         "consortium_id": consortium.id,
         "user_id": expert_users[other_sheet.expert_id].id,
         "org_id": application.lead_org_id,
+        "member_id": member.id,
         "seq": 1,
         "number": 1,
         "scan_id": panel_scan.id,

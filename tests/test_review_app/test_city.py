@@ -13,7 +13,7 @@ from review_app.services import rounds
 from review_app.services.intake import attachments
 from tests.intake_factories import make_city_application, make_round, make_unit, pdf_bytes, valid_code
 
-KINDS = ("application_form", "construction_plan", "agreement", "recommendation")
+KINDS = ("application_form", "construction_plan", "agreement", "recommendation", "pledge")
 
 
 @pytest.fixture
@@ -42,6 +42,7 @@ def new_application_form(**over):
         "members-0-province": "江苏省",
         "members-0-city": "南京市",
         "members-0-credit_standing": "良好",
+        "members-0-is_legal_person": "是",
     }
     form.update(over)
     return form
@@ -71,6 +72,7 @@ def test_a_city_creates_edits_and_submits_an_application(client, auth, users, se
                 "members-1-credit_code": valid_code(),
                 "members-1-unit_type": "企业",
                 "members-1-credit_standing": "良好",
+                "members-1-is_legal_person": "是",
             }
         ),
     )
@@ -86,6 +88,7 @@ def test_a_city_creates_edits_and_submits_an_application(client, auth, users, se
             "members-1-credit_code": valid_code(),
             "members-1-unit_type": "企业",
             "members-1-credit_standing": "良好",
+            "members-1-is_legal_person": "是",
         }
     )
     response = auth.post(f"/city/applications/{application.id}/edit", {**edit, "remove_member": "1"})
@@ -98,7 +101,7 @@ def test_a_city_creates_edits_and_submits_an_application(client, auth, users, se
 
     # submission needs the four PDFs
     response = auth.post(f"/city/applications/{application.id}/submit", follow_redirects=True)
-    assert "提交前请补充：申请书、建设方案、共建协议、审核推荐意见" in response.text
+    assert "提交前请补充：申请书、建设方案、共建协议、审核推荐意见、申报单位真实性承诺（盖章扫描件）" in response.text
     for kind in KINDS:
         assert upload(auth, application.id, kind, pdf_bytes(kind)).status_code == 302
     response = auth.post(f"/city/applications/{application.id}/submit", follow_redirects=True)
@@ -109,7 +112,7 @@ def test_a_city_creates_edits_and_submits_an_application(client, auth, users, se
     response = auth.post(f"/city/applications/{application.id}/edit", edit, follow_redirects=True)
     assert "已提交的申报已锁定" in response.text
     actions = [e.action for e in session.exec(select(AuditEvent).order_by(AuditEvent.seq))]
-    assert actions.count("attachment.upload") == 4 and "application.submit" in actions
+    assert actions.count("attachment.upload") == len(KINDS) and "application.submit" in actions
 
 
 def test_a_bad_credit_code_is_a_clear_form_error(client, auth, users, session, rnd):
@@ -125,7 +128,7 @@ def test_a_city_cannot_read_or_change_another_citys_application(client, auth, us
     suzhou = make_city_application(session, rnd, code="SZ1", city="苏州市", status="draft")
     session.add(Attachment(application_id=suzhou.id, kind="agreement", filename="x.pdf", sha256="0" * 64, size=1))
     session.commit()
-    attachment = session.exec(select(Attachment)).one()
+    attachment = session.exec(select(Attachment).where(Attachment.kind == "agreement")).one()
     auth.login("nanjing1")
     for path in (
         f"/city/applications/{suzhou.id}",
@@ -146,7 +149,7 @@ def test_a_city_cannot_read_or_change_another_citys_application(client, auth, us
 
 
 def test_uploads_are_checked_by_content_and_size_and_keep_chinese_names(app, client, auth, users, session, rnd):
-    application = make_city_application(session, rnd, code="NJ1", status="draft")
+    application = make_city_application(session, rnd, code="NJ1", status="draft", pledge=False)
     session.commit()
     auth.login("nanjing1")
     png = b"\x89PNG\r\n\x1a\n" + b"\0" * 200

@@ -44,6 +44,7 @@ def _draft(**over):
         "members-0-province": "江苏省",
         "members-0-city": "苏州市",
         "members-0-credit_standing": "良好",
+        "members-0-is_legal_person": "是",
     }
     form.update(over)
     return form
@@ -111,6 +112,7 @@ def test_one_city_cannot_change_another_citys_units(app, client, auth, users, se
             "members-1-province": "浙江省",
             "members-1-city": "杭州市",
             "members-1-credit_standing": "失信",
+            "members-1-is_legal_person": "是",
         }
     )
     for form in (as_lead, as_member):

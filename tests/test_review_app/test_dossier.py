@@ -24,7 +24,7 @@ def test_a_dossier_holds_city_lead_members_in_order_and_the_latest_file_of_each_
     institute = make_unit(session, "某研究所", kind="科研院所")
     company = make_unit(session, "配套企业有限公司")
     application = make_city_application(
-        session, rnd, code="A1", city="苏州市", members=[(institute, "科研院所"), (company, "企业")]
+        session, rnd, code="A1", city="苏州市", members=[(institute, "科研院所"), (company, "企业")], pledge=False
     )
     _attach(session, application, AttachmentKind.AGREEMENT, "旧协议.pdf")
     _attach(session, application, AttachmentKind.AGREEMENT, "协议.pdf")
@@ -44,7 +44,7 @@ def test_a_dossier_holds_city_lead_members_in_order_and_the_latest_file_of_each_
 
 
 def test_many_dossiers_load_in_their_order_in_three_queries(app, session, rnd):
-    applications = [make_city_application(session, rnd, code=f"B{n}") for n in range(5)]
+    applications = [make_city_application(session, rnd, code=f"B{n}", pledge=False) for n in range(5)]
     applications.reverse()
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731 (conn, cursor, statement, ...)

@@ -8,6 +8,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from review_app.models import Application, Round, ScoreSheet, SheetStatus
+from review_app.services.intake.rules import RULES
 from review_app.services.results import export, rank, selection
 
 pytestmark = pytest.mark.demo
@@ -37,7 +38,7 @@ def test_the_workbook_has_the_ranking_every_score_and_the_panels(session, ranked
     assert workbook["评分明细"].max_row == 1 + len(submitted)
     assert workbook["专家分配"].max_row == 1 + 65 * 5
     check = list(workbook["形式审查"].iter_rows(values_only=True))
-    assert check[0] == ("申报编号", "规则", "结果", "说明") and len(check) == 1 + 65 * 10  # R0–R9 each
+    assert check[0] == ("申报编号", "规则", "结果", "说明") and len(check) == 1 + 65 * len(RULES)  # R0–R14 each
 
 
 def test_formula_cells_are_neutralised(session, ranked):

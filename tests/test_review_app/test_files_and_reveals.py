@@ -99,7 +99,7 @@ def test_a_replaced_upload_leaves_the_disk(app, auth, session, draft):
 
 
 def test_a_file_another_application_keeps_is_not_removed(app, auth, session, draft):
-    other = make_city_application(session, _round(session, draft), code="NJ2", status="draft")
+    other = make_city_application(session, _round(session, draft), code="NJ2", status="draft", pledge=False)
     session.commit()
     store = storage.store_for(app.config)
     auth.login("nanjing1")

@@ -45,6 +45,8 @@ def member_row(code, credit_code, name, unit_type="高校", **over):
         "所在省份": "江苏省",
         "所在城市": "苏州市",
         "信用状况": "良好",
+        "是否独立法人": "是",
+        "资质或服务能力": "",
     }
     row.update(over)
     return [row[h] for h in MEMBER_HEADER]
@@ -117,11 +119,23 @@ def test_the_template_has_the_contract_headers_and_dropdowns(app):
     assert wb.sheetnames[:2] == ["申请", "成员单位"]
     assert [c.value for c in wb["申请"][1]] == APP_HEADER
     assert [c.value for c in wb["成员单位"][1]] == MEMBER_HEADER
-    formulas = {str(dv.sqref): dv.formula1 for dv in wb["申请"].data_validations.dataValidation}
-    assert "龙头企业" in formulas["G2:G1000"] and "省制造业创新中心" in formulas["G2:G1000"]
-    assert "宿迁市" in formulas["D2:D1000"]
-    member_formulas = " ".join(dv.formula1 for dv in wb["成员单位"].data_validations.dataValidation)
-    assert "科技金融机构" in member_formulas and "失信" in member_formulas
+    offered = dropdowns(wb, "申请")
+    assert "龙头企业" in offered["G2:G1000"] and "省制造业创新中心" in offered["G2:G1000"]
+    assert "宿迁市" in offered["D2:D1000"]
+    assert "集成电路" in offered["C2:C1000"] and "量子科技" in offered["C2:C1000"]  # the 技术领域 list
+    member_offered = dropdowns(wb, "成员单位")
+    assert "科技金融机构" in member_offered["D2:D1000"] and "失信" in member_offered["G2:G1000"]
+    assert member_offered["H2:H1000"] == ["是", "否"]  # 是否独立法人
+
+
+def dropdowns(wb, sheet) -> dict[str, list[str]]:
+    """Each dropdown's values, read from the hidden list sheet its formula points at."""
+    found = {}
+    for dv in wb[sheet].data_validations.dataValidation:
+        source, cells = dv.formula1.split("!")
+        values = wb[source.strip("'")][cells.replace("$", "")]
+        found[str(dv.sqref)] = [row[0].value for row in values]
+    return found
 
 
 def test_the_template_downloads_from_the_admin_page(client, auth, users):

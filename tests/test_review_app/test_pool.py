@@ -77,9 +77,9 @@ def test_a_good_sheet_imports_every_expert_and_a_second_import_changes_nothing(s
 def test_a_bad_sheet_imports_nothing_and_names_every_bad_row_in_chinese(session):
     bad_check = CODE_A[:-1] + ("0" if CODE_A[-1] != "0" else "1")
     rows = GOOD_ROWS + [
-        ["P004", "", "南京大学", CODE_A, "南京市", "软件", "", "", "", ""],  # row 5: no name
-        ["P005", "赵敏", "南京大学", bad_check, "南京市", "软件", "", "八", "", "not-an-email"],  # row 6
-        ["P001", "重复", "东南大学", CODE_A, "南京市", "软件", "", "", "", ""],  # row 7: code again
+        ["P004", "", "南京大学", CODE_A, "南京市", "软件与信息服务", "", "", "", ""],  # row 5: no name
+        ["P005", "赵敏", "南京大学", bad_check, "南京市", "软件与信息服务", "", "八", "", "not-an-email"],  # row 6
+        ["P001", "重复", "东南大学", CODE_A, "南京市", "软件与信息服务", "", "", "", ""],  # row 7: code again
     ]
     with pytest.raises(pool_import.ImportRejected) as caught:
         pool_import.import_experts(session, filename="专家库.xlsx", data=workbook(rows), by=None)
@@ -106,7 +106,8 @@ def test_a_missing_column_or_sheet_is_reported(session):
 
 
 def test_a_csv_with_the_same_header_imports_too(session):
-    text = ",".join(HEADER) + "\n" + "P010,周杰,南京大学," + CODE_A + ",南京市,软件;人工智能,教授,5,13800000000,\n"
+    row = "P010,周杰,南京大学," + CODE_A + ",南京市,软件与信息服务;人工智能,教授,5,13800000000,\n"
+    text = ",".join(HEADER) + "\n" + row
     result = pool_import.import_experts(session, filename="pool.csv", data=text.encode("gb18030"), by=None)
     assert result.created == 1
 
@@ -118,7 +119,7 @@ def test_the_cli_imports_and_fails_with_a_non_zero_exit(runner, tmp_path, sessio
     assert result.exit_code == 0, result.output
     assert "3 created" in result.output
     bad = tmp_path / "bad.xlsx"
-    bad.write_bytes(workbook([["P009", "", "南京大学", CODE_A, "", "软件", "", "", "", ""]]))
+    bad.write_bytes(workbook([["P009", "", "南京大学", CODE_A, "", "软件与信息服务", "", "", "", ""]]))
     result = runner.invoke(args=["import-experts", str(bad)])
     assert result.exit_code != 0
     assert "第 2 行" in result.output and "未导入任何数据" in result.output
@@ -138,7 +139,7 @@ def test_the_admin_imports_through_the_page(client, auth, session, users):
     assert "新增 3" in ok.text and "P001" in ok.text and "王强" in ok.text
     bad = auth.post(
         "/admin/experts/import",
-        {"file": (io.BytesIO(workbook([["P099", "", "x", CODE_A, "", "软件", "", "", "", ""]])), "bad.xlsx")},
+        {"file": (io.BytesIO(workbook([["P099", "", "x", CODE_A, "", "软件与信息服务", "", "", "", ""]])), "bad.xlsx")},
         content_type="multipart/form-data",
     )
     assert bad.status_code == 400 and "未导入任何数据" in bad.text and "必填项为空" in bad.text

@@ -100,6 +100,7 @@ def test_the_city_form_keeps_keywords_and_abstract(client, auth, users, session,
         "keywords": "先进封装、芯粒", "abstract": "面向芯粒的晶圆级封装。",
         "members-0-name": "东南大学", "members-0-credit_code": valid_code(), "members-0-unit_type": "高校",
         "members-0-province": "江苏省", "members-0-city": "南京市", "members-0-credit_standing": "良好",
+        "members-0-is_legal_person": "是",
     }
     assert auth.post(f"/city/applications/{draft.id}/edit", data).status_code == 302
     session.refresh(draft)

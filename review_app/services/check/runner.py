@@ -150,7 +150,7 @@ def table(
         .join(Application, Application.id == CheckResult.application_id)
         .join(City, City.id == Application.city_id)
         .where(Application.round_id == round_id)
-        .order_by(Application.code, CheckResult.rule)
+        .order_by(Application.code, sa.func.length(CheckResult.rule), CheckResult.rule)  # R2 before R10
     )
     if rule:
         query = query.where(CheckResult.rule == rule)

@@ -2,15 +2,17 @@
 
 A city sees and changes only its own city's applications (the loaders take the city and return None
 for anyone else's, which the views turn into 404). Edits are possible while the round is in city
-intake and its city deadline has not passed; a submitted application is locked until withdrawn.
+intake and its city deadline has not passed; a submitted application is locked until withdrawn. An
+application the centre sent back for correction (退回修改) may change again until its correction
+deadline, while the round is in intake or the formal check, whatever the city deadline.
 """
 
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from ...models import Application, ApplicationStatus, Round, RoundStage
+from ...models import Application, ApplicationStatus, Round, RoundStage, SendBack
 from ...models._base import utcnow
 from ..errors import ServiceError
 
@@ -49,6 +51,36 @@ def require_intake(review_round: Round) -> None:
         raise ApplicationError(_("This round is not taking applications."))
     if not intake_open(review_round):
         raise ApplicationError(_("The deadline for cities has passed; applications can no longer change."))
+
+
+#: The stages in which the centre sends applications back and cities correct them.
+CORRECTION_STAGES = (RoundStage.INTAKE, RoundStage.FORMAL_CHECK)
+
+
+def latest_send_back(session: Session, application: Application) -> SendBack | None:
+    """The application's latest send-back (open or answered), or None."""
+    return session.exec(
+        select(SendBack).where(SendBack.application_id == application.id).order_by(SendBack.id.desc())
+    ).first()
+
+
+def correction_open(session: Session, application: Application, review_round: Round, now=None) -> bool:
+    """The city may correct a sent-back application: before its deadline, in intake or the formal check."""
+    if application.status != ApplicationStatus.RETURNED or review_round.stage not in CORRECTION_STAGES:
+        return False
+    send_back = latest_send_back(session, application)
+    return send_back is not None and (now or utcnow()) < _aware(send_back.deadline)
+
+
+def require_editable(session: Session, application: Application, review_round: Round) -> None:
+    """The city may change the application now: a draft in open intake, or sent back and within its
+    correction deadline."""
+    if application.status == ApplicationStatus.RETURNED:
+        if not correction_open(session, application, review_round):
+            raise ApplicationError(_("The correction deadline has passed; the application can no longer change."))
+        return
+    require_intake(review_round)
+    require_draft(application)
 
 
 def require_draft(application: Application) -> None:

@@ -22,14 +22,23 @@ from ...models import (
     Round,
     RoundKind,
     RoundStage,
+    SendBack,
     User,
 )
 from ...models._base import utcnow
 from ..compliance import audit
 from ..platform import tables
-from . import dossier, notice
-from .access import ApplicationError, intake_open, require_draft, require_intake
-from .attachments import REQUIRED_ATTACHMENTS, missing_for_submission
+from . import dossier, fields, notice, recommendations
+from .access import (
+    ApplicationError,
+    correction_open,
+    intake_open,
+    latest_send_back,
+    require_draft,
+    require_editable,
+    require_intake,
+)
+from .attachments import REQUIRED_ATTACHMENTS, missing_for_submission, require_complete
 from .dossier import Dossier
 from .organisations import (
     Declared,
@@ -50,6 +59,8 @@ class MemberInput:
     province: str = "江苏省"
     city: str = ""
     credit_standing: str = notice.CREDIT_GOOD
+    is_legal_person: bool | None = None  # 独立法人 as declared
+    qualification: str = ""  # a service body's CMA/CNAS number or its service capability
 
 
 @dataclass
@@ -79,6 +90,7 @@ class ApplicationView(Dossier):
     checks: list[CheckResult]
     editable: bool
     missing: list[str]
+    send_back: SendBack | None = None  # the centre's latest send-back for correction, if any
 
 
 @dataclass(frozen=True)
@@ -109,7 +121,7 @@ def city_rounds(session: Session, *, city_id: int) -> tuple[City, list[CityRound
                 .order_by(Application.code)
             )
         )
-        submitted = sum(a.status == ApplicationStatus.SUBMITTED for a in apps)
+        submitted = sum(a.status in recommendations.RECOMMENDED for a in apps)
         consortia = []
         if review_round.kind == RoundKind.ANNUAL_EVALUATION:
             reports = {a.consortium_id: a for a in apps}
@@ -127,15 +139,21 @@ def view(session: Session, application: Application) -> ApplicationView:
     review_round = session.get(Round, application.round_id)
     found = dossier.load(session, application)
     checks = list(
-        session.exec(select(CheckResult).where(CheckResult.application_id == application.id).order_by(CheckResult.rule))
+        session.exec(
+            select(CheckResult)
+            .where(CheckResult.application_id == application.id)
+            .order_by(sa.func.length(CheckResult.rule), CheckResult.rule)  # R2 before R10
+        )
     )
     return ApplicationView(
         **vars(found),
         round=review_round,
         required=REQUIRED_ATTACHMENTS[review_round.kind],
         checks=checks,
-        editable=intake_open(review_round) and application.status == ApplicationStatus.DRAFT,
+        editable=(intake_open(review_round) and application.status == ApplicationStatus.DRAFT)
+        or correction_open(session, application, review_round),
         missing=missing_for_submission(application, review_round, found.attachments),
+        send_back=latest_send_back(session, application),
     )
 
 
@@ -155,8 +173,11 @@ def _next_code(session: Session, review_round: Round, city: City) -> str:
     return f"{prefix}{n:02d}"
 
 
-def _input_problems(data: ApplicationInput) -> list[str]:
+def _input_problems(data: ApplicationInput, review_round: Round) -> list[str]:
     problems = []
+    field_problem = fields.field_problem(review_round, data.field.strip())
+    if field_problem:
+        problems.append(field_problem)
     if data.lead_kind not in notice.LEAD_KINDS:
         problems.append(_("Choose the lead unit's kind from the list."))
     unknown = [c for c in data.agreement_clauses if c not in notice.AGREEMENT_CLAUSES]
@@ -173,6 +194,8 @@ def _input_problems(data: ApplicationInput) -> list[str]:
         seen.add(code)
         if member.unit_type not in notice.UNIT_TYPES:
             problems.append(_("Choose the type of member %(name)s from the list.", name=member.name))
+        if member.is_legal_person is None:
+            problems.append(_("Declare whether member %(name)s is an independent legal person.", name=member.name))
     return problems
 
 
@@ -201,7 +224,7 @@ def declared_units(session: Session, application: Application) -> dict:
 def _apply(session: Session, application: Application, data: ApplicationInput, city: City) -> None:
     """Store the form on the application; its units as declared go to its own snapshot, never to the
     centre's register (see `organisations`)."""
-    problems = _input_problems(data)
+    problems = _input_problems(data, session.get(Round, application.round_id))
     if problems:
         raise ApplicationError("；".join(problems))
     lead, members = _declared(data, city)
@@ -255,8 +278,7 @@ def create(
 
 def update(session: Session, *, application: Application, data: ApplicationInput, by: User | None) -> Application:
     review_round = session.get(Round, application.round_id)
-    require_intake(review_round)
-    require_draft(application)
+    require_editable(session, application, review_round)
     if application.consortium_id is not None:
         raise ApplicationError(_("An annual report's consortium details are kept by the provincial centre."))
     before = {"title": application.title, "lead_kind": application.lead_kind, **declared_units(session, application)}
@@ -282,8 +304,7 @@ def update_opinion(
 ) -> None:
     """The city's opinion on necessity and feasibility (for annual reports too)."""
     review_round = session.get(Round, application.round_id)
-    require_intake(review_round)
-    require_draft(application)
+    require_editable(session, application, review_round)
     application.necessity, application.feasibility = necessity.strip(), feasibility.strip()
     application.updated_at = utcnow()
     audit.record(
@@ -326,18 +347,13 @@ def submit(session: Session, *, application: Application, by: User | None) -> Ap
     require_intake(review_round)
     if application.status == ApplicationStatus.SUBMITTED:
         raise ApplicationError(_("The application has been submitted already."))
-    attachments = {
-        a.kind: a for a in session.exec(select(Attachment).where(Attachment.application_id == application.id))
-    }
-    missing = missing_for_submission(application, review_round, attachments)
-    if missing:
-        raise ApplicationError(_("Before submitting, add: %(list)s.", list="、".join(missing)))
+    require_complete(session, application, review_round)
     if review_round.kind == RoundKind.NEW_CONSORTIUM:
         submitted = session.execute(
             select(sa.func.count()).where(
                 Application.round_id == review_round.id,
                 Application.city_id == application.city_id,
-                Application.status == ApplicationStatus.SUBMITTED,
+                Application.status.in_(recommendations.RECOMMENDED),
             )
         ).scalar_one()
         if submitted >= review_round.city_quota:
@@ -351,6 +367,8 @@ def submit(session: Session, *, application: Application, by: User | None) -> Ap
             )
     application.status = ApplicationStatus.SUBMITTED
     application.submitted_at = application.updated_at = utcnow()
+    if review_round.kind == RoundKind.NEW_CONSORTIUM:
+        recommendations.place_last(session, application)
     audit.record(
         session,
         action="application.submit",
@@ -371,6 +389,7 @@ def withdraw(session: Session, *, application: Application, by: User | None) -> 
     application.status = ApplicationStatus.DRAFT
     application.submitted_at = None
     application.updated_at = utcnow()
+    recommendations.leave_order(session, application)
     audit.record(
         session,
         action="application.withdraw",

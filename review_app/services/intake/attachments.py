@@ -12,7 +12,7 @@ from ...models._base import utcnow
 from ..compliance import audit
 from ..platform import storage
 from ..platform.pdfs import first_pages_text, pdf_problem
-from .access import ApplicationError, for_city, require_draft, require_intake
+from .access import ApplicationError, for_city, require_editable
 
 REQUIRED_ATTACHMENTS = {
     RoundKind.NEW_CONSORTIUM: (
@@ -20,6 +20,7 @@ REQUIRED_ATTACHMENTS = {
         AttachmentKind.CONSTRUCTION_PLAN,
         AttachmentKind.AGREEMENT,
         AttachmentKind.RECOMMENDATION,
+        AttachmentKind.PLEDGE,
     ),
     RoundKind.ANNUAL_EVALUATION: (AttachmentKind.SELF_EVALUATION,),
 }
@@ -29,6 +30,7 @@ ATTACHMENT_KIND_LABEL = {
     AttachmentKind.AGREEMENT: _l("Co-construction agreement (共建协议)"),
     AttachmentKind.RECOMMENDATION: _l("City review and recommendation (审核推荐意见)"),
     AttachmentKind.SELF_EVALUATION: _l("Annual self-evaluation report (自评报告)"),
+    AttachmentKind.PLEDGE: _l("Applicant's pledge of truthfulness (真实性承诺, stamped scan)"),
 }
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: Documents whose first pages' text tells what the application is about (the assignment's text affinity).
@@ -58,8 +60,7 @@ def add_attachment(
 ) -> Attachment:
     """Store a PDF under its content hash; it replaces the application's earlier file of that kind."""
     review_round = session.get(Round, application.round_id)
-    require_intake(review_round)
-    require_draft(application)
+    require_editable(session, application, review_round)
     if kind not in REQUIRED_ATTACHMENTS[review_round.kind]:
         raise ApplicationError(_("This kind of document does not belong to this round."))
     if len(data) > max_bytes:
@@ -116,6 +117,16 @@ def attachment_for(session: Session, *, attachment_id: int, city_id: int | None)
     if city_id is not None and for_city(session, application_id=attachment.application_id, city_id=city_id) is None:
         return None
     return attachment
+
+
+def require_complete(session: Session, application: Application, review_round: Round) -> None:
+    """Refuse a submission (or a resubmission) that still lacks a document or the city's opinion."""
+    attachments = {
+        a.kind: a for a in session.exec(select(Attachment).where(Attachment.application_id == application.id))
+    }
+    missing = missing_for_submission(application, review_round, attachments)
+    if missing:
+        raise ApplicationError(_("Before submitting, add: %(list)s.", list="、".join(missing)))
 
 
 def missing_for_submission(application: Application, review_round: Round, attachments: dict) -> list[str]:

@@ -31,7 +31,7 @@ from ...models._base import utcnow
 from ..compliance import audit
 from ..platform import tables
 from ..platform.tables import ImportRejected, RowProblem, Table
-from . import notice
+from . import fields, notice
 from .organisations import Declared, Register, declare_lead, normalise_code, set_members
 from .template import APPLICATION_SHEET, MEMBER_SHEET, SHEETS
 
@@ -152,6 +152,8 @@ class ParsedMember:
     province: str
     city: str
     credit_standing: str  # as written: 良好 or 失信
+    is_legal_person: bool | None = None  # 是/否; None: not given (an older template, or left empty)
+    qualification: str | None = None  # None: the file has no such column (kept as it is)
 
 
 def _number(
@@ -202,10 +204,13 @@ def _one_of(
     return True
 
 
-def parse_applications(sheet: Table, problems: list[RowProblem]) -> list[ParsedApplication]:
+def parse_applications(
+    sheet: Table, problems: list[RowProblem], tech_fields: tuple[str, ...] = fields.DEFAULT_FIELDS
+) -> list[ParsedApplication]:
     parsed, seen = [], {}
     for row, v in sheet.rows:
         ok = _required_and_lengths(sheet, row, v, problems)
+        ok &= _one_of(v["field"], tech_fields, sheet, row, "技术领域", problems)
         city = v["city"] if v["city"] in notice.CITIES or not v["city"] else v["city"] + "市"
         ok &= _one_of(city, notice.CITIES, sheet, row, "所属设区市", problems)
         ok &= _one_of(v["lead_kind"], notice.LEAD_KINDS, sheet, row, "牵头单位类型", problems)
@@ -271,6 +276,7 @@ def parse_members(
         standing = STANDING_ALIASES.get(v["standing"].lower(), v["standing"])
         ok &= _one_of(v["unit_type"], notice.UNIT_TYPES, sheet, row, "单位类型", problems)
         ok &= _one_of(standing, notice.CREDIT_STANDINGS, sheet, row, "信用状况", problems)
+        ok &= _one_of(v["legal"], tuple(notice.LEGAL_ANSWERS), sheet, row, "是否独立法人", problems)
         code, credit_code = v["code"], normalise_code(v["credit_code"])
         if code and code not in known_codes:
             problems.append(
@@ -302,7 +308,11 @@ def parse_members(
         if ok:
             province = PROVINCE_SHORT.get(v["province"], v["province"])
             parsed.append(
-                ParsedMember(row, code, v["name"], credit_code, v["unit_type"], province, v["city"], standing)
+                ParsedMember(
+                    row, code, v["name"], credit_code, v["unit_type"], province, v["city"], standing,
+                    notice.LEGAL_ANSWERS.get(v["legal"]),
+                    None if "qualification" in sheet.absent else v["qualification"],
+                )
             )
     return parsed
 
@@ -323,7 +333,10 @@ def import_files(
     if not sheets and not problems:
         problems.append(RowProblem("", 0, "", _("no file was given")))
     existing = {a.code: a for a in session.exec(select(Application).where(Application.round_id == review_round.id))}
-    parsed_apps = parse_applications(sheets[APPLICATION_SHEET], problems) if APPLICATION_SHEET in sheets else []
+    tech_fields = fields.round_fields(review_round)
+    parsed_apps = (
+        parse_applications(sheets[APPLICATION_SHEET], problems, tech_fields) if APPLICATION_SHEET in sheets else []
+    )
     leads = {a.code: a.lead_code for a in parsed_apps}
     for code, application in existing.items():
         if code not in leads:

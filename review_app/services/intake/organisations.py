@@ -36,6 +36,8 @@ class Declared:
     province: str | None = None
     city: str | None = None
     standing: CreditStanding = CreditStanding.GOOD
+    legal: bool | None = None  # a member's declared 独立法人 (None: not given, an existing value stays)
+    qualification: str | None = None  # a service body's qualification (None: not given, kept)
 
     def __post_init__(self):
         object.__setattr__(self, "credit_code", normalise_code(self.credit_code))
@@ -53,7 +55,17 @@ class Declared:
         """A member unit as a form or an import row declares it (its name, credit_code, unit_type, province,
         city and credit_standing as written: 良好 or 失信)."""
         standing = STANDING.get(row.credit_standing, CreditStanding.GOOD)
-        return cls(row.credit_code, row.name, row.unit_type, row.province, row.city, standing)
+        qualification = getattr(row, "qualification", None)
+        return cls(
+            row.credit_code,
+            row.name,
+            row.unit_type,
+            row.province,
+            row.city,
+            standing,
+            getattr(row, "is_legal_person", None),
+            qualification.strip() if qualification is not None else None,
+        )
 
     def as_dict(self) -> dict:
         """For audit details: what was declared, in plain values."""
@@ -64,6 +76,8 @@ class Declared:
             "province": self.province,
             "city": self.city,
             "credit_standing": self.standing.value,
+            **({"is_legal_person": self.legal} if self.legal is not None else {}),
+            **({"qualification": self.qualification} if self.qualification else {}),
         }
 
 
@@ -88,6 +102,8 @@ def declared_member(member: ApplicationMember) -> Declared:
         province=member.province,
         city=member.city,
         standing=CreditStanding(member.credit_standing),
+        legal=member.is_legal_person,
+        qualification=member.qualification,
     )
 
 
@@ -180,6 +196,10 @@ def set_members(
             "city": unit.city,
             "credit_standing": unit.standing,
         }
+        if unit.legal is not None:
+            values["is_legal_person"] = unit.legal
+        if unit.qualification is not None:
+            values["qualification"] = unit.qualification
         member = current.get(unit.credit_code)
         if member is None:
             org = register.entry(unit)

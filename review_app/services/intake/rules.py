@@ -21,18 +21,18 @@ not apply and say so.
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from ...models import Application, ApplicationStatus, CreditListEntry, CreditStanding, Round, RoundKind, Verdict
-from . import credit_codes, credit_list, notice
+from ...models import Application, CreditStanding, Round, Verdict
+from . import credit_codes, credit_list, entry_rules, notice, recommendations
 from .dossier import Dossier, load_all
+from .findings import Finding, RoundFacts, not_applicable
 
-RULES = ("R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9")
+RULES = ("R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", *entry_rules.RULES)
 RULE_TITLES = {
     "R0": _l("Credit codes well formed"),
     "R1": _l("City quota"),
@@ -44,6 +44,7 @@ RULE_TITLES = {
     "R7": _l("Legal persons in good credit"),
     "R8": _l("Co-construction agreement"),
     "R9": _l("Bonus flags"),
+    **entry_rules.RULE_TITLES,
 }
 
 CODE_PROBLEM = {
@@ -52,27 +53,6 @@ CODE_PROBLEM = {
     "org_code_check": _l("wrong check character of the embedded organisation code"),
     "check": _l("wrong check character"),
 }
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    verdict: Verdict
-    message: str
-
-
-@dataclass
-class RoundFacts:
-    """What the rules need to know about the whole round."""
-
-    review_round: Round
-    submitted_by_city: Counter
-    codes_by_lead: dict[str, list[str]]  # application codes by their lead's credit code
-    credit_list: dict[str, CreditListEntry]  # the centre's 失信 list, by credit code
-
-    @property
-    def annual(self) -> bool:
-        return self.review_round.kind == RoundKind.ANNUAL_EVALUATION
 
 
 # The rules -------------------------------------------------------------------------------------
@@ -104,7 +84,7 @@ def rule_r0(d: Dossier, _facts: RoundFacts) -> Finding:
 
 def rule_r1(d: Dossier, facts: RoundFacts) -> Finding:
     if facts.annual:
-        return _not_applicable("R1")
+        return not_applicable("R1")
     count, quota = facts.submitted_by_city[d.application.city_id], facts.review_round.city_quota
     if count > quota:
         return Finding(
@@ -142,7 +122,7 @@ def rule_r2(d: Dossier, facts: RoundFacts) -> Finding:
 
 def rule_r3(d: Dossier, facts: RoundFacts) -> Finding:
     if facts.annual:
-        return _not_applicable("R3")
+        return not_applicable("R3")
     a = d.application
     if a.lead_kind != notice.DRAGON_HEAD:
         return Finding("R3", Verdict.PASS, _("The lead is not a dragon-head enterprise: does not apply."))
@@ -170,7 +150,7 @@ def rule_r3(d: Dossier, facts: RoundFacts) -> Finding:
 
 def rule_r4(d: Dossier, facts: RoundFacts) -> Finding:
     if facts.annual:
-        return _not_applicable("R4")
+        return not_applicable("R4")
     a = d.application
     if a.lead_kind != notice.UNICORN:
         return Finding("R4", Verdict.PASS, _("The lead is not a unicorn enterprise: does not apply."))
@@ -187,7 +167,7 @@ def rule_r4(d: Dossier, facts: RoundFacts) -> Finding:
 
 def rule_r5(d: Dossier, facts: RoundFacts) -> Finding:
     if facts.annual:
-        return _not_applicable("R5")
+        return not_applicable("R5")
     kind = d.application.lead_kind
     if kind in notice.PLATFORM_LEAD_KINDS:
         return Finding("R5", Verdict.PASS, _("A %(kind)s is one of the six platform kinds.", kind=kind))
@@ -200,7 +180,7 @@ def rule_r5(d: Dossier, facts: RoundFacts) -> Finding:
 
 def rule_r6(d: Dossier, facts: RoundFacts) -> Finding:
     if facts.annual:
-        return _not_applicable("R6")
+        return not_applicable("R6")
     academic = [m.org.name for m in d.members if m.unit_type in notice.ACADEMIC_UNIT_TYPES]
     if academic:
         return Finding("R6", Verdict.PASS, _("University or institute members: %(names)s.", names="、".join(academic)))
@@ -247,7 +227,7 @@ def rule_r7(d: Dossier, facts: RoundFacts) -> Finding:
 
 def rule_r8(d: Dossier, facts: RoundFacts) -> Finding:
     if facts.annual:
-        return _not_applicable("R8")
+        return not_applicable("R8")
     clauses = d.agreement_clauses
     if not clauses:
         return Finding("R8", Verdict.FAIL, _("No co-construction agreement clauses are given."))
@@ -263,7 +243,7 @@ def rule_r8(d: Dossier, facts: RoundFacts) -> Finding:
 
 def rule_r9(d: Dossier, facts: RoundFacts) -> Finding:
     if facts.annual:
-        return _not_applicable("R9")
+        return not_applicable("R9")
     flags = []
     delta = [f"{m.org.name}（{m.org.province}）" for m in d.members if m.org.province in notice.DELTA_PROVINCES]
     if delta:
@@ -274,10 +254,6 @@ def rule_r9(d: Dossier, facts: RoundFacts) -> Finding:
     if flags:
         return Finding("R9", Verdict.PASS, _("Bonus: %(flags)s.", flags="；".join(flags)))
     return Finding("R9", Verdict.PASS, _("No bonus flags."))
-
-
-def _not_applicable(rule: str) -> Finding:
-    return Finding(rule, Verdict.PASS, _("Annual self-evaluation round: does not apply."))
 
 
 RULE_FUNCTIONS: dict[str, Callable[[Dossier, RoundFacts], Finding]] = {
@@ -291,6 +267,7 @@ RULE_FUNCTIONS: dict[str, Callable[[Dossier, RoundFacts], Finding]] = {
     "R7": rule_r7,
     "R8": rule_r8,
     "R9": rule_r9,
+    **entry_rules.RULE_FUNCTIONS,
 }
 
 
@@ -303,11 +280,12 @@ def evaluate(dossier: Dossier, facts: RoundFacts) -> list[Finding]:
 
 
 def load(session: Session, review_round: Round) -> tuple[list[Dossier], RoundFacts]:
-    """The round's submitted applications as dossiers, and the facts about the round."""
+    """The round's recommended applications (submitted, or sent back for correction: they keep their
+    verdicts for the city to read) as dossiers, and the facts about the round."""
     applications = list(
         session.exec(
             select(Application)
-            .where(Application.round_id == review_round.id, Application.status == ApplicationStatus.SUBMITTED)
+            .where(Application.round_id == review_round.id, Application.status.in_(recommendations.RECOMMENDED))
             .order_by(Application.code)
         )
     )
@@ -316,5 +294,12 @@ def load(session: Session, review_round: Round) -> tuple[list[Dossier], RoundFac
         codes_by_lead[a.lead_credit_code].append(a.code)
     dossiers = load_all(session, applications)
     listed = credit_list.listed(session, {unit.credit_code for d in dossiers for _role, unit in d.units()})
-    facts = RoundFacts(review_round, Counter(a.city_id for a in applications), codes_by_lead, listed)
+    facts = RoundFacts(
+        review_round,
+        Counter(a.city_id for a in applications),
+        codes_by_lead,
+        listed,
+        recommendations.summaries(session, round_id=review_round.id),
+        recommendations.orders(applications),
+    )
     return dossiers, facts

@@ -19,6 +19,7 @@ from ...models._base import utcnow
 from ..compliance import audit
 from ..errors import ServiceError
 from ..intake import credit_codes
+from ..intake import fields as tech_fields
 from ..intake.organisations import Declared, Register
 from ..platform.tables import Column, cell_text, list_text
 from .activation import ACTIVATION
@@ -76,9 +77,12 @@ class ExpertData:
 # Checking ----------------------------------------------------------------------------------------
 
 
-def check_row(values: dict[str, object]) -> tuple[ExpertData | None, list[tuple[str, str]]]:
+def check_row(
+    values: dict[str, object], known_fields: set[str] | None = None
+) -> tuple[ExpertData | None, list[tuple[str, str]]]:
     """The row as ExpertData, or the (column, reason) pairs that stop it. The text columns (研究方向,
-    代表性成果, 关键词) are taken only when `values` has them all (a file's header or a form that shows them)."""
+    代表性成果, 关键词) are taken only when `values` has them all (a file's header or a form that shows them).
+    `known_fields`: the technical fields an expert may name (intake.fields.known_fields), when given."""
     problems: list[tuple[str, str]] = []
     text = {c.key: cell_text(values.get(c.key)) for c in COLUMNS}
     for column in COLUMNS:
@@ -97,6 +101,8 @@ def check_row(values: dict[str, object]) -> tuple[ExpertData | None, list[tuple[
         problems.append(("专业领域", _("a required cell is empty")))
     if any(len(f) > 64 for f in fields):
         problems.append(("专业领域", _("longer than %(n)d characters", n=64)))
+    elif known_fields is not None and any(f not in known_fields for f in fields):
+        problems.append(("专业领域", unknown_fields_problem([f for f in fields if f not in known_fields])))
     max_load = None
     if text["最大评审数"]:
         try:
@@ -127,6 +133,15 @@ def check_row(values: dict[str, object]) -> tuple[ExpertData | None, list[tuple[
             texts=_texts(text) if all(h in values for h in TEXT_COLUMNS) else None,
         ),
         [],
+    )
+
+
+def unknown_fields_problem(unknown: list[str]) -> str:
+    """Why fields outside the controlled list are refused (the assignment matches the list's names)."""
+    return _(
+        "%(value)s is not in the list of technical fields (see the template's 技术领域 sheet); the assignment "
+        "matches experts to applications by these names",
+        value="、".join(unknown),
     )
 
 
@@ -269,7 +284,10 @@ def expert_data_from(values: dict[str, object]) -> ExpertData:
 
 
 def save_expert(session: Session, *, expert: Expert | None, data: ExpertData, by: User) -> Expert:
-    """Add an expert (expert None) or change one; the code stays unique."""
+    """Add an expert (expert None) or change one; the code stays unique and the fields are on the list."""
+    unknown = [f for f in data.fields if f not in tech_fields.known_fields(session)]
+    if unknown:
+        raise PoolError("专业领域：" + unknown_fields_problem(unknown))
     clash = session.exec(select(Expert).where(Expert.code == data.code)).first()
     if clash is not None and (expert is None or clash.id != expert.id):
         raise PoolError(_("The expert code %(code)s is taken.", code=data.code))

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from ...models import Expert, User
 from ..compliance import audit
+from ..intake import fields as tech_fields
 from ..platform.tables import ImportRejected, RowProblem, read_table
 from .pool import COLUMNS, ExpertData, check_row, write_expert
 
@@ -45,9 +46,10 @@ def import_experts(session: Session, *, filename: str, data: bytes, by: User | N
     table, problems = read_table(filename or "", data, COLUMNS, sheet=SHEET, max_rows=MAX_ROWS)
     rows: list[ExpertData] = []
     seen: dict[str, int] = {}
+    known = tech_fields.known_fields(session)
     for number, values in table.rows if table is not None else ():
         # A column the header left out is not given (an older file keeps the experts' texts as they are).
-        row, row_problems = check_row({k: v for k, v in values.items() if k not in table.absent})
+        row, row_problems = check_row({k: v for k, v in values.items() if k not in table.absent}, known)
         problems += [RowProblem(SHEET, number, column, reason) for column, reason in row_problems]
         if row is None:
             continue
