@@ -124,7 +124,7 @@ def import_applications(files: tuple[str, ...], round_id: int) -> None:
 @click.option("--round", "round_id", type=int, required=True, help="The round's id.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True, help="The CSV report.")
 def formal_check(round_id: int, out: str) -> None:
-    """Run the formal check (rules R0–R9) and write the report: 申报编号,规则,结果,说明.
+    """Run the formal check (rules R0–R14) and write the report: 申报编号,规则,结果,说明.
 
     The check runs from city intake until scoring begins; in any other stage nothing is written.
     """

@@ -1,6 +1,6 @@
-"""Running the formal check (形式审查) on a round and reading its verdicts: the rules R0–R9 of
-services.intake.rules on every submitted application, the verdicts stored, whether they are current,
-the admin's table and counts, and overrides.
+"""Running the formal check (形式审查) on a round and reading its verdicts: the rules R0–R14 of
+services.intake.rules on every recommended application (submitted, or sent back for correction), the
+verdicts stored, whether they are current, the admin's table and counts, and overrides.
 
 An admin may override one verdict with a written reason; the computed verdict stays beside it. Nothing is
 ever dropped: a failing application keeps its row and its reasons.
