@@ -18,6 +18,11 @@ install: $(BIN)/python
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 
+# axe-core (the accessibility checks of the browser tests), as package-lock.json pins it
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	@touch $@
+
 ## demo: install, create instance/ with the SQLite database and demo data, serve on 127.0.0.1:5000
 demo: install
 	@.ci/system-packages runtime
@@ -35,7 +40,7 @@ system-packages:
 	@.ci/system-packages
 
 ## test: the whole suite on SQLite, then the database-facing tests again on a local PostgreSQL
-test: install-dev system-packages
+test: install-dev system-packages node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest -n $(WORKERS) -p no:cacheprovider
 	.ci/with-postgres $(BIN)/python -m pytest -n $(WORKERS) -p no:cacheprovider -m "not browser" tests/test_review_app
 
@@ -61,4 +66,4 @@ bench-load: install-dev system-packages
 	.ci/with-postgres sh -c 'PYTHONPATH=. $(BIN)/python bench/load/run.py --database-url "$$DATABASE_URL"'
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis test-output
+	rm -rf $(VENV) .pytest_cache .hypothesis test-output node_modules

@@ -146,6 +146,8 @@ AUDIT_AREAS = {
         "organisation.update": _l("Register of units corrected"),
         "credit_list.import": _l("失信 list imported"),
         "attachment.upload": _l("Attachment uploaded"),
+        "attachment.read": _l("Material opened by an expert"),
+        "attachment.bundle": _l("All materials downloaded by an expert (zip)"),
         "check.run": _l("Formal check run"),
         "check.override": _l("Formal check verdict overridden"),
         "application.send_back": _l("Application sent back for correction"),

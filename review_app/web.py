@@ -26,6 +26,8 @@ from .services.compliance import audit
 from .services.errors import ServiceError
 from .services.platform.localtime import local_time
 from .services.platform.numbers import plain_text
+from .services.platform.storage import file_size
+from .services.review.sheets import format_points
 
 DASHBOARDS = {
     Role.ADMIN: "admin.dashboard",
@@ -133,6 +135,8 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["plain_number"] = plain_text
+    app.jinja_env.filters["points"] = format_points
+    app.jinja_env.filters["file_size"] = file_size
 
     for code, title in ((403, _l("Not allowed")), (404, _l("Not found")), (429, _l("Too many attempts"))):
         app.register_error_handler(code, _error_page(code, title))

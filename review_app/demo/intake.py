@@ -6,15 +6,13 @@ separate random stream keeps the main demo round exactly as it was.
 """
 
 import random
-from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from ..models import Application, CheckResult, City, Consortium, Organisation, Round, RoundKind, RoundStage
-from ..models._base import utcnow
-from ..services import rounds
+from ..models import Application, CheckResult, City, Consortium, Organisation, Round, RoundKind
 from ..services.check import runner as check_runner
 from ..services.intake import credit_codes
+from . import open_call
 
 ANNUAL_ROUND_NAME = "2026年度江苏省创新联合体年度自评"
 ANNUAL_SEED = 20260701
@@ -69,11 +67,4 @@ def _annual_round(session: Session, rng: random.Random) -> Round:
         session.add(
             Consortium(name=name, city_id=cities[city].id, lead_org_id=lead.id, field=field, established_year=year)
         )
-    review_round = rounds.create_round(session, name=ANNUAL_ROUND_NAME, kind=RoundKind.ANNUAL_EVALUATION, year=2026)
-    now = utcnow()
-    review_round.city_deadline = now + timedelta(days=21)
-    review_round.check_deadline = now + timedelta(days=35)
-    review_round.scoring_deadline = now + timedelta(days=60)
-    session.flush()
-    rounds.advance(session, review_round=review_round, to_stage=RoundStage.INTAKE, by=None)
-    return review_round
+    return open_call.open_round(session, name=ANNUAL_ROUND_NAME, kind=RoundKind.ANNUAL_EVALUATION, scoring_days=60)

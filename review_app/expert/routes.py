@@ -4,6 +4,8 @@ Every sheet URL is checked against the logged-in expert (`_own_sheet`): another 
 application not assigned to them, is a 404 for GET and POST alike.
 """
 
+import io
+
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +17,7 @@ from ..models import Role, ScoreSheet
 from ..services.compliance import privacy
 from ..services.platform import storage
 from ..services.platform.localtime import local_time
-from ..services.review import declarations, pool, sheets, workspace
+from ..services.review import declarations, materials, overview, pool, sheets, workspace
 from ..web import attempt
 from .forms import DeclarationForm, ExpertiseForm, PledgeForm, SheetForm, SubmitSheetForm, sheet_form
 
@@ -104,6 +106,7 @@ def sheet(sheet_id: int):
         return redirect(
             url_for("expert.pledge", round_id=context.round.id, next=url_for("expert.sheet", sheet_id=sheet_id))
         )
+    previous, following = overview.neighbours(session, own)
     return render_template(
         "expert/sheet.html",
         c=context,
@@ -113,13 +116,17 @@ def sheet(sheet_id: int):
         errors=errors,
         min_comment=sheets.MIN_COMMENT_LENGTH,
         points_field=sheets.points_field,
+        materials=materials.materials(context.round, context.dossier),
+        previous=previous,
+        following=following,
     )
 
 
 def _saved(context: workspace.SheetContext) -> sheets.Entries:
     """The sheet as saved, in the shape of what an expert types."""
     recommend = {True: "yes", False: "no"}.get(context.sheet.recommend, "")
-    return sheets.Entries(points=dict(context.points), comment=context.sheet.comment, recommend=recommend)
+    points = {k: sheets.format_points(v) for k, v in context.points.items()}
+    return sheets.Entries(points=points, comment=context.sheet.comment, recommend=recommend)
 
 
 @bp.route("/sheets/<int:sheet_id>/declare", methods=["POST"])
@@ -161,7 +168,7 @@ def autosave(sheet_id: int):
             "This sheet was saved later in another window or on another device. Automatic saving has stopped: "
             "copy what you typed here, then reload the page to see the latest version."
         )
-        return jsonify(status="stale", message=message), 409
+        return jsonify(status="stale", message=message, version=own.version), 409
     if not saved:
         return jsonify(status="refused", message=str(saved.error)), 423
     outcome = saved.value
@@ -169,7 +176,7 @@ def autosave(sheet_id: int):
         status="saved",
         version=outcome.sheet.version,
         saved_at=local_time(outcome.sheet.saved_at),
-        total=str(outcome.sheet.total) if outcome.sheet.total is not None else "",
+        total=sheets.format_points(outcome.sheet.total),
         errors=outcome.errors,
         message=_("Draft saved automatically at %(when)s.", when=local_time(outcome.sheet.saved_at))
         if not outcome.errors
@@ -184,7 +191,8 @@ def confirm(sheet_id: int):
     if context.blocked or context.needs_pledge or context.needs_declaration:
         return redirect(url_for("expert.sheet", sheet_id=sheet_id))
     form = SubmitSheetForm(formdata=None, version=context.sheet.version)
-    return render_template("expert/confirm.html", c=context, form=form, missing=context.missing)
+    doubts = sheets.doubts(context.criteria, context.points, context.sheet.recommend)
+    return render_template("expert/confirm.html", c=context, form=form, missing=context.missing, doubts=doubts)
 
 
 @bp.route("/sheets/<int:sheet_id>/submit", methods=["POST"])
@@ -210,15 +218,56 @@ def submit(sheet_id: int):
 
 @bp.route("/sheets/<int:sheet_id>/files/<int:attachment_id>")
 def attachment(sheet_id: int, attachment_id: int):
-    found = workspace.attachment_for_expert(get_session(), sheet=_own_sheet(sheet_id), attachment_id=attachment_id)
+    session = get_session()
+    own = _own_sheet(sheet_id)
+    found = workspace.attachment_for_expert(session, sheet=own, attachment_id=attachment_id)
     require_owner(found is not None)
     try:
         path = storage.store_for(current_app.config).path(found.sha256)
     except FileNotFoundError:
         require_owner(False)
+    materials.record_read(session, sheet=own, attachment=found, by=current_actor())
+    session.commit()
     response = send_file(path, mimetype="application/pdf", as_attachment=False, download_name=found.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.route("/sheets/<int:sheet_id>/materials.zip")
+def materials_zip(sheet_id: int):
+    """All the application's documents in one zip, for an expert who may read them (audited)."""
+    session = get_session()
+    own = _own_sheet(sheet_id)
+    context = workspace.sheet_context(session, own)
+    require_owner(not context.needs_pledge and not context.needs_declaration and not context.withdrawn)
+    bundled = materials.bundle(
+        session,
+        sheet=own,
+        found=materials.materials(context.round, context.dossier),
+        code=context.application.code,
+        store=storage.store_for(current_app.config),
+        by=current_actor(),
+    )
+    require_owner(bundled is not None)
+    session.commit()
+    name, data = bundled
+    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True, download_name=name)
+
+
+@bp.route("/rounds/<int:round_id>/overview")
+def round_overview(round_id: int):
+    """My sheets of the round side by side, per criterion."""
+    board = overview.round_overview(get_session(), round_id=round_id, expert_id=current_user.expert_id)
+    require_owner(board is not None)
+    return render_template("expert/overview.html", board=board)
+
+
+@bp.route("/sheets/<int:sheet_id>/print")
+def print_sheet(sheet_id: int):
+    """One sheet as it is saved, to print and sign."""
+    context = workspace.sheet_context(get_session(), _own_sheet(sheet_id))
+    require_owner(not context.needs_pledge and not context.needs_declaration)
+    return render_template("expert/print.html", c=context)
 
 
 def _entries(form) -> sheets.Entries:

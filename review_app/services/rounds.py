@@ -45,7 +45,7 @@ DEFAULT_CRITERIA: dict[RoundKind, list[tuple[str, int]]] = {
     ],
 }
 
-DEFAULT_DESCRIPTORS = "优：{hi}–{max} 分\n良：{mid}–{hi_1} 分\n中：{lo}–{mid_1} 分\n差：0–{lo_1} 分"
+BANDS = ("优", "良", "中", "差")
 
 DEFAULT_PLEDGE = (
     "本人承诺：遵守评审纪律，客观、公正、独立地开展评审；与所评项目存在利益关系时主动申请回避；"
@@ -58,9 +58,14 @@ class RoundError(ServiceError):
 
 
 def descriptors_for(max_points: int) -> str:
-    """Level descriptors (优/良/中/差) for a criterion worth `max_points`."""
+    """Level descriptors (优/良/中/差) for a criterion worth `max_points`, as ranges people say: "9 分" for a
+    band of one point, "7–8 分" otherwise; a band that would be empty is left out."""
     hi, mid, lo = round(max_points * 0.85), round(max_points * 0.7), round(max_points * 0.6)
-    return DEFAULT_DESCRIPTORS.format(max=max_points, hi=hi, hi_1=hi - 1, mid=mid, mid_1=mid - 1, lo=lo, lo_1=lo - 1)
+    lines = []
+    for band, (low, high) in zip(BANDS, ((hi, max_points), (mid, hi - 1), (lo, mid - 1), (0, lo - 1)), strict=True):
+        if low <= high:
+            lines.append(f"{band}：{low} 分" if low == high else f"{band}：{low}–{high} 分")
+    return "\n".join(lines)
 
 
 def create_round(session: Session, *, name: str, kind: RoundKind, year: int, by: User | None = None) -> Round:

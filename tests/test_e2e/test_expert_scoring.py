@@ -46,9 +46,12 @@ def test_an_expert_declares_a_conflict_scores_reloads_submits_and_sees_the_sheet
     expect(body).to_contain_text("利益冲突声明")
     page.get_by_label("存在利益冲突", exact=False).check()
     page.get_by_label("回避理由").fill("本人近三年与牵头单位有合作项目")
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="确认声明").click()
     page.wait_for_url(f"{live_server}/expert/")
     expect(body).to_contain_text("您已申请回避该申请")
+    assert "确定申请回避吗" in questions[0]  # asked before withdrawing
     expect(page.locator("tr", has_text=conflicted.code)).to_contain_text("已回避")
 
     # The second application: no conflict, then the score sheet.
@@ -66,7 +69,7 @@ def test_an_expert_declares_a_conflict_scores_reloads_submits_and_sees_the_sheet
     # A reload shows the draft exactly as typed.
     page.reload()
     for criterion in criteria:
-        expect(page.get_by_label(criterion.title)).to_have_value(f"{criterion.max_points - 3}.00")
+        expect(page.get_by_label(criterion.title)).to_have_value(f"{criterion.max_points - 3}")
     expect(page.get_by_label("评审意见")).to_have_value(COMMENT)
     expect(page.get_by_label("推荐", exact=True)).to_be_checked()
 

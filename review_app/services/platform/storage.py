@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlmodel import Session
 
 DISCARDS = "storage.discard"  # Session.info key: files to remove once the transaction commits
@@ -74,3 +75,12 @@ def _keep_rolled_back(session) -> None:
 def store_for(config) -> FolderStore:
     """The store the app's configuration names."""
     return FolderStore(config["UPLOAD_DIR"])
+
+
+def file_size(size: int) -> str:
+    """A size as people read it, to one decimal: 0.6 KB (not "1 KB"), 48.3 KB, 1.2 MB; tiny files in bytes."""
+    if size < 100:
+        return _("%(n)d bytes", n=size)
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"

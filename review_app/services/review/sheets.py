@@ -8,9 +8,11 @@ The pledge and the conflict declaration come first (review.declarations); what t
 review.workspace.
 """
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -34,6 +36,7 @@ from ...models._base import utcnow
 from ..compliance import audit
 from ..errors import ServiceError
 from ..platform.localtime import local_time
+from ..platform.numbers import plain
 from ..rounds import criteria_of
 
 MIN_COMMENT_LENGTH = 30
@@ -149,25 +152,66 @@ def points_field(criterion_id: int) -> str:
     return f"points_{criterion_id}"
 
 
+POINTS_STEP = Decimal("0.01")  # the finest step a criterion's points take: two decimals
+POINTS_PATTERN = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # digits, one decimal point: no sign, no exponent
+
+
+def normalised_points(raw: str) -> str:
+    """What the expert typed, as the sheet reads it (the page's script does the same): full-width digits
+    and points (８，５ or ８．５) made ASCII, the Chinese comma or full stop read as a decimal point."""
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    return text.replace(",", ".").replace("。", ".").replace("，", ".")
+
+
 def parse_points(raw: str, criterion: Criterion) -> tuple[Decimal | None, str | None]:
-    """(points, None), (None, None) for an empty entry, or (None, why) for a refused one."""
-    text = (raw or "").strip().replace("，", ".").replace("。", ".")
+    """(points, None), (None, None) for an empty entry, or (None, why) for a refused one: plain decimal
+    numbers only ("1e1", "+5", "٨" are refused), from 0 to the criterion's maximum, in steps of POINTS_STEP."""
+    text = normalised_points(raw)
     if not text:
         return None, None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
+    if not POINTS_PATTERN.fullmatch(text):
         return None, _("%(title)s: “%(value)s” is not a number.", title=criterion.title, value=text[:20])
-    if not value.is_finite() or value < 0 or value > criterion.max_points:
+    value = Decimal(text)
+    if value > criterion.max_points:
         return None, _(
             "%(title)s: %(value)s is outside 0–%(max)d points.",
             title=criterion.title,
             value=text[:20],
             max=criterion.max_points,
         )
-    if value != value.quantize(Decimal("0.01")):
+    if value != value.quantize(POINTS_STEP):
         return None, _("%(title)s: use at most two decimals.", title=criterion.title)
-    return value.quantize(Decimal("0.01")), None
+    return value.quantize(POINTS_STEP), None
+
+
+def doubts(criteria: list[Criterion], points: dict[int, Decimal], recommend: bool | None) -> list[str]:
+    """Questions to put to the expert before submitting (never a refusal): a recommendation that the total
+    contradicts (推荐 under 60 % of the maximum, 不推荐 from 85 %), or every criterion given the same score."""
+    questions = []
+    scored = [(c, points[c.id]) for c in criteria if c.id in points]
+    if len(scored) == len(criteria) and criteria:
+        total, maximum = sum(p for _c, p in scored), sum(c.max_points for c in criteria)
+        if recommend is True and total < maximum * Decimal("0.6"):
+            questions.append(
+                _("You recommend the application, but its total is %(total)s of %(max)d points.",
+                  total=format_points(total), max=maximum)
+            )
+        if recommend is False and total >= maximum * Decimal("0.85"):
+            questions.append(
+                _("You do not recommend the application, but its total is %(total)s of %(max)d points.",
+                  total=format_points(total), max=maximum)
+            )
+        shares = {p / c.max_points for c, p in scored}
+        if len(scored) > 1 and (len({p for _c, p in scored}) == 1 or len(shares) == 1):
+            questions.append(
+                _("Every criterion has the same score (or the same share of its maximum); is that what you mean?")
+            )
+    return questions
+
+
+def format_points(value: Decimal | None) -> str:
+    """Points as the pages show them: 30.75, 30.5, 61 (no trailing zeros, never an exponent); "" for None."""
+    return "" if value is None else format(plain(value), "f")
 
 
 def save(session: Session, *, sheet: ScoreSheet, by: User, entries: Entries, version: int) -> SaveOutcome:
