@@ -174,6 +174,9 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
     "expert.declare": (NOBODY, EXPERT_OWNER),
     "expert.submit": (NOBODY, EXPERT_OWNER),
     "expert.attachment": (EXPERT_OWNER, NOBODY),
+    "expert.materials_zip": (EXPERT_OWNER, NOBODY),
+    "expert.print_sheet": (EXPERT_OWNER, NOBODY),
+    "expert.round_overview": (EXPERTS, NOBODY),  # both have sheets in the round
 }
 
 # Pages whose credential is in the URL or the session (a token, a password just checked), not the login:

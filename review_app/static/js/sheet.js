@@ -85,13 +85,16 @@
       const typed = hundredths(input.value, max);
       const error = form.querySelector(`[data-error-for="${input.name}"]`);
       input.setAttribute("aria-invalid", typed.problem ? "true" : "false");
-      if (typed.problem && error) {
+      // The page's own message, unless the server's (rendered with the page) is there already.
+      const serverSays = error && error.textContent.trim() !== "" && !error.dataset.client;
+      if (typed.problem && error && !serverSays) {
         error.textContent = typed.problem === "range" ? form.dataset.outOfRange.replace("{max}", max)
                                                       : form.dataset.notNumber;
-      } else if (error && error.dataset.client) {
+        error.dataset.client = "1";
+      } else if (!typed.problem && error && error.dataset.client) {
         error.textContent = "";
+        error.dataset.client = "";
       }
-      if (error) error.dataset.client = typed.problem ? "1" : "";
       const counted = typed.problem ? hundredths(input.dataset.saved || "", max) : typed;
       if (counted.value !== undefined) { sum += counted.value; any = true; }
     });
