@@ -97,6 +97,8 @@ def test_full_width_digits_count_in_the_live_total_as_stored_and_an_exponent_is_
     expect(page.locator("ul.materials")).to_contain_text("申请书")
     form_box, reader_box = page.locator("#sheet-form").bounding_box(), reader.bounding_box()
     assert reader_box["x"] + reader_box["width"] <= form_box["x"]  # side by side
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.wait_for_timeout(1500)  # the PDF viewer draws its first page
     page.screenshot(path=output_dir / "sheet-wide.png", full_page=False)
 
     page.set_viewport_size({"width": 390, "height": 844})
