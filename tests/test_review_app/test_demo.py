@@ -79,3 +79,11 @@ def test_a_new_consortium_round_is_open_for_city_intake_beside_the_one_in_scorin
     stages = {r.name: r.stage for r in session.exec(select(Round).where(Round.kind == "new_consortium"))}
     assert stages[demo.DEMO_ROUND_NAME] == RoundStage.SCORING
     assert stages[open_call.OPEN_ROUND_NAME] == RoundStage.INTAKE
+
+
+@pytest.mark.demo
+def test_a_city_login_has_its_whole_quota_left_in_the_open_round(auth, client):
+    auth.login("nanjing", password=demo.DEMO_PASSWORD)
+    page = client.get("/city/").text
+    assert open_call.OPEN_ROUND_NAME in page and demo.DEMO_ROUND_NAME in page
+    assert "还可推荐 5 项" in page
