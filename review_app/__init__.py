@@ -34,10 +34,11 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from .auth.routes import bp as auth_bp
     from .city.routes import bp as city_bp
     from .expert.routes import bp as expert_bp
+    from .notifications.routes import bp as notifications_bp
 
     web.init_app(app)
     hardening.init_app(app)
-    for blueprint in (auth_bp, admin_bp, city_bp, expert_bp, audit_bp):
+    for blueprint in (auth_bp, admin_bp, city_bp, expert_bp, audit_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_commands

@@ -69,5 +69,39 @@ class Defaults:
     CRASH_TEST_PAUSE: dict[str, float] | None = None
     CRASH_TEST_MARKER: str | None = None
 
+    # Notifications (services/platform/notify.py, channels.py). SMS go to an HTTP gateway: a POST of JSON
+    # {"to": mobile, "text": SMS_TEMPLATE filled with {subject}, {body}, {name}}; None: no SMS.
+    SMS_GATEWAY_URL: str | None = None
+    SMS_GATEWAY_TOKEN: str | None = None  # sent as "Authorization: Bearer …" when set
+    SMS_TEMPLATE = "【江苏省创新联合体评审】{subject}：{body}"
+    NOTIFY_DEDUP_MINUTES = 60  # the same message to the same recipient within this is not sent again
+    # How often the due reminders (scoring deadline in 3 days and 1 day, objections near their handling
+    # deadline) are looked for by the web process and the `flask run-jobs` worker; 0: only by cron running
+    # `flask notify due`.
+    NOTIFY_DUE_MINUTES = 15
+
+    # 公示 and objections (services/decision). Periods count working days: Monday to Friday, without the
+    # public holidays, plus the official make-up working days (调休), both lists of ISO dates.
+    PUBLICITY_WORKING_DAYS = 5  # the default period of the public notice
+    PUBLICITY_MIN_WORKING_DAYS = 5
+    OBJECTION_WORKING_DAYS = 10  # an objection's default handling deadline after it is received
+    OBJECTION_ALERT_WORKING_DAYS = 2  # the centre is told when an open objection's deadline is this near
+    PUBLICITY_CONTACT = "江苏省新质生产力促进中心评审管理部，电话 025-83350000，电子邮箱 review@jspc.example.cn"
+    # The State Council General Office's arrangement of the 2026 public holidays (国务院办公厅关于2026年部分节假日
+    # 安排的通知, 4 November 2025): the days off, and the make-up working days on a weekend. Add the next year's
+    # when it is out.
+    PUBLIC_HOLIDAYS: tuple[str, ...] = (
+        "2026-01-01", "2026-01-02", "2026-01-03",  # 元旦
+        *(f"2026-02-{d}" for d in range(15, 24)),  # 春节 (15–23 February)
+        "2026-04-04", "2026-04-05", "2026-04-06",  # 清明节
+        "2026-05-01", "2026-05-02", "2026-05-03", "2026-05-04", "2026-05-05",  # 劳动节
+        "2026-06-19", "2026-06-20", "2026-06-21",  # 端午节
+        "2026-09-25", "2026-09-26", "2026-09-27",  # 中秋节
+        *(f"2026-10-0{d}" for d in range(1, 8)),  # 国庆节
+    )
+    MAKEUP_WORKDAYS: tuple[str, ...] = ("2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20",
+                                        "2026-10-10")
+
     # Settings that only the environment may override, by name.
-    ENVIRONMENT_KEYS = ("DATABASE_URL", "SECRET_KEY", "UPLOAD_DIR", "SMTP_URL", "RATELIMIT_STORAGE_URI")
+    ENVIRONMENT_KEYS = ("DATABASE_URL", "SECRET_KEY", "UPLOAD_DIR", "SMTP_URL", "RATELIMIT_STORAGE_URI",
+                        "SMS_GATEWAY_URL", "SMS_GATEWAY_TOKEN")

@@ -7,8 +7,10 @@ from flask_babel import lazy_gettext as _l
 
 from .models import (
     ApplicationStatus,
+    Channel,
     ConflictSource,
     CreditStanding,
+    DeliveryStatus,
     JobStatus,
     Role,
     RoundKind,
@@ -17,6 +19,7 @@ from .models import (
     SheetStatus,
     Verdict,
 )
+from .services.decision.labels import OBJECTION_ANSWER, OBJECTION_CHANNEL, OBJECTION_STATUS, PHASE
 from .services.intake.attachments import ATTACHMENT_KIND_LABEL as ATTACHMENT_KIND
 from .services.intake.rules import RULE_TITLES as RULE_TITLE
 from .services.results.labels import AGGREGATION_METHOD, ASSIGNMENT_STATE, EXPERT_FLAG, SCORE_FLAG
@@ -39,6 +42,7 @@ ROUND_STAGE = {
     RoundStage.SCORING: _l("Scoring"),
     RoundStage.CLOSED: _l("Closed"),
     RoundStage.PUBLISHED: _l("Published"),
+    RoundStage.DECIDED: _l("Decided"),
 }
 # What the centre does next in each stage.
 NEXT_STEP = {
@@ -48,7 +52,8 @@ NEXT_STEP = {
     RoundStage.ASSIGNMENT: _l("Run the expert assignment, preview it and publish it."),
     RoundStage.SCORING: _l("Follow the experts' progress and remind the late ones."),
     RoundStage.CLOSED: _l("Aggregate the scores, set the cut-off and export the results."),
-    RoundStage.PUBLISHED: _l("The results are published; the round is complete."),
+    RoundStage.PUBLISHED: _l("The list is under public notice: record and answer the objections, then the decision."),
+    RoundStage.DECIDED: _l("The final decision is recorded; the round is complete."),
 }
 APPLICATION_STATUS = {
     ApplicationStatus.DRAFT: _l("Draft"),
@@ -87,6 +92,27 @@ VERDICT = {
     Verdict.PASS: _l("Pass"),
     Verdict.FAIL: _l("Fail"),
     Verdict.WARN: _l("Warning"),
+}
+NOTIFICATION_KIND = {
+    "activation": _l("Account activation"),
+    "assigned": _l("Review assignment"),
+    "reminder": _l("Scoring reminder"),
+    "deadline": _l("Scoring deadline extended"),
+    "deadline_3d": _l("Scoring closes in 3 days"),
+    "deadline_1d": _l("Scoring closes in 1 day"),
+    "reopened": _l("Score sheet reopened"),
+    "check_result": _l("Formal check results"),
+    "send_back": _l("Sent back for correction"),
+    "publicity": _l("Public notice"),
+    "objection_answer": _l("Answer to an objection"),
+    "objection_due": _l("Objection near its deadline"),
+    "decision": _l("Final decision"),
+}
+CHANNEL = {Channel.IN_APP: _l("In-app"), Channel.EMAIL: _l("E-mail"), Channel.SMS: _l("SMS")}
+DELIVERY_STATUS = {
+    DeliveryStatus.PENDING: _l("Waiting (outbox)"),
+    DeliveryStatus.SENT: _l("Sent"),
+    DeliveryStatus.FAILED: _l("Failed"),
 }
 CREDIT_STANDING = {CreditStanding.GOOD: _l("Good"), CreditStanding.BAD: _l("Bad (失信)")}
 CONFLICT_SOURCE = {
@@ -213,6 +239,14 @@ AUDIT_AREAS = {
         "ranking.reopen": _l("Approval of the final ranking withdrawn"),
         "export": _l("Download or export"),
     }),
+    "decision": (_l("Public notice and decision"), {
+        "publicity.start": _l("Public notice started"),
+        "objection.receive": _l("Objection received"),
+        "objection.update": _l("Objection investigated"),
+        "objection.answer": _l("Objection answered"),
+        "decision.record": _l("Final decision recorded"),
+        "notifications.read": _l("Notifications marked as read"),
+    }),
     "operation": (_l("Supervision and operation"), {
         "audit.export": _l("Audit log exported"),
         "audit.prune": _l("Old audit events removed (retention)"),
@@ -240,6 +274,7 @@ AUDIT_OBJECT = {
     "ranking_result": _l("Ranking result"),
     "conflict": _l("Conflict of interest"),
     "job": _l("Background job"),
+    "objection": _l("Objection"),
 }
 # The keys of the events' details.
 AUDIT_DETAIL = {
@@ -272,6 +307,13 @@ AUDIT_DETAIL = {
     "username": _l("User name"), "version": _l("Version"), "view": _l("Page"), "warned": _l("Warnings"),
     "year": _l("Year"), "last_hash": _l("Last hash"), "action": _l("Action"), "actor": _l("Who"),
     "target": _l("Object"), "since": _l("From (date)"), "until": _l("To (date)"), "text": _l("Text"),
+    "starts_on": _l("First day"), "ends_on": _l("Last day"), "working_days": _l("Working days"),
+    "contact": _l("Contact"), "run": _l("Ranking (id)"), "received_on": _l("Received on"),
+    "channel": _l("Received by"), "real_name": _l("In real name"), "late": _l("Late"),
+    "due_on": _l("Handling deadline"), "owner_id": _l("Owner (id)"), "notes": _l("Investigation notes"),
+    "answer": _l("Answer"), "changes": _l("Changes"), "document_no": _l("Document number"),
+    "decided_on": _l("Date of the decision"), "consortia": _l("Consortia founded"),
+    "repeated": _l("Not repeated within the hour"),
 }
 # Detail values that are codes of their own: (action or "", key) → their labels.
 AUDIT_VALUE = {
@@ -280,6 +322,8 @@ AUDIT_VALUE = {
     ("round.create", "kind"): ROUND_KIND,
     ("", "role"): ROLE,
     ("", "credit_standing"): CREDIT_STANDING,
+    ("objection.answer", "answer"): OBJECTION_ANSWER,
+    ("objection.receive", "channel"): OBJECTION_CHANNEL,
     ("logout.timeout", "reason"): {"idle": _l("No activity"), "absolute": _l("Maximum session length")},
 }
 YES_NO = {True: _l("Yes"), False: _l("No")}
@@ -322,6 +366,13 @@ def as_template_globals() -> dict:
         "ATTACHMENT_KIND_LABEL": ATTACHMENT_KIND,
         "CONFLICT_SOURCE_LABEL": CONFLICT_SOURCE,
         "STAGES": list(RoundStage),
+        "OBJECTION_ANSWER_LABEL": OBJECTION_ANSWER,
+        "OBJECTION_CHANNEL_LABEL": OBJECTION_CHANNEL,
+        "OBJECTION_STATUS_LABEL": OBJECTION_STATUS,
+        "PUBLICITY_PHASE_LABEL": PHASE,
+        "CHANNEL_LABEL": CHANNEL,
+        "NOTIFICATION_KIND_LABEL": NOTIFICATION_KIND,
+        "DELIVERY_STATUS_LABEL": DELIVERY_STATUS,
         "AUDIT_AREAS": AUDIT_AREAS,
         "AUDIT_ACTION_LABEL": AUDIT_ACTION,
         "AUDIT_OBJECT_LABEL": AUDIT_OBJECT,

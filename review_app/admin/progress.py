@@ -26,7 +26,10 @@ def progress_remind(round_id: int):
     session = get_session()
     reminded = oversight.remind(session, review_round=review_round, by=current_actor())
     session.commit()
-    flash(_("%(n)d expert(s) with open sheets were reminded.", n=reminded), "success")
+    flash(_("%(n)d expert(s) with open sheets were reminded.", n=reminded.sent), "success")
+    if reminded.repeated:
+        flash(_("%(n)d expert(s) had the same reminder within the last hour and were not reminded again.",
+                n=reminded.repeated), "warning")
     return redirect(url_for("admin.round_progress", round_id=round_id))
 
 

@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     accounts,
     assignment,
     checks,
+    decision,
     entry,
     intake,
     meeting,

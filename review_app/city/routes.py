@@ -14,8 +14,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..access import current_actor, guard, require_owner
 from ..db import get_session
 from ..hardening import checks_lengths, takes_files
-from ..models import AttachmentKind, Role, RoundKind
+from ..models import AttachmentKind, Role, Round, RoundKind
 from ..services.check import sendback
+from ..services.compliance import audit
+from ..services.decision import documents, outcomes, publicity
 from ..services.intake import access, annual, applications, attachments, fields, recommendations
 from ..services.platform import storage
 from ..services.results import publication
@@ -46,8 +48,10 @@ def _too_large(_error):
 
 @bp.route("/")
 def dashboard():
-    city, rounds = applications.city_rounds(get_session(), city_id=current_user.city_id)
-    return render_template("city/dashboard.html", city=city, rounds=rounds)
+    session = get_session()
+    city, rounds = applications.city_rounds(session, city_id=current_user.city_id)
+    return render_template("city/dashboard.html", city=city, rounds=rounds,
+                           outcomes=outcomes.for_city(session, rounds))
 
 
 def _rows_changed(form: ApplicationForm) -> bool:
@@ -303,3 +307,17 @@ def summary_scan_download(round_id: int):
 
 def _max_bytes() -> int:
     return current_app.config.get("UPLOAD_MAX_BYTES", attachments.DEFAULT_MAX_UPLOAD_BYTES)
+
+
+@bp.route("/rounds/<int:round_id>/publicity.pdf")
+def publicity_pdf(round_id: int):
+    """The public list (公示名单) of a round under notice or decided, as every city may read it."""
+    session = get_session()
+    review_round = session.get(Round, round_id)
+    require_owner(review_round is not None and publicity.notice_of(session, round_id=round_id) is not None)
+    data = documents.publicity_pdf(session, review_round=review_round)
+    audit.record(session, action="export", by=current_actor(), target=review_round, round_id=round_id,
+                 details={"list": "publicity", "format": "pdf"})
+    session.commit()
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"round{round_id}-publicity.pdf",
+                     as_attachment=True)

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from ..db import get_session
 from ..models import RoundStage, RunStatus
+from ..services import due
 from ..services.assign import panel_runs, proposals  # noqa: F401  (panel_runs registers the panel solve job)
 from ..services.assign.problem import RunChoices
 from ..services.platform import jobs, storage
@@ -54,9 +55,11 @@ def assign_round(round_id: int, seed: int | None, fair: bool, balance: bool, pub
 @click.option("--poll", type=click.FloatRange(min=0.1), default=2.0, show_default=True, help="Seconds between looks.")
 def run_jobs(once: bool, poll: float) -> None:
     """Run background jobs (assignments) queued by the web app: for JOB_RUNNER = "worker", so that long
-    solves run in a process of their own rather than in a thread of a web worker."""
+    solves run in a process of their own rather than in a thread of a web worker. It also sends the due
+    notifications every NOTIFY_DUE_MINUTES."""
     as_cli()
-    done = jobs.work_queue(current_app._get_current_object(), once=once, poll_seconds=poll)
+    app = current_app._get_current_object()
+    done = jobs.work_queue(app, once=once, poll_seconds=poll, between=lambda: due.tick(app))
     click.echo(f"{done} job(s) run")
 
 

@@ -11,9 +11,19 @@ from .applications import (
     Verdict,
 )
 from .audit import AuditEvent, AuditHead
+from .decisions import (
+    Decision,
+    DecisionEntry,
+    Objection,
+    ObjectionAnswer,
+    ObjectionChannel,
+    ObjectionFile,
+    ObjectionStatus,
+    PublicityNotice,
+)
 from .entry import CitySubmission, SendBack
 from .experts import Conflict, ConflictSource, Expert
-from .jobs import Job, JobStatus, Notification, RateCounter
+from .jobs import Channel, DeliveryStatus, Job, JobStatus, Notification, NotificationDelivery, RateCounter
 from .orgs import City, CreditListEntry, CreditStanding, Organisation
 from .panels import PanelApplication, PanelGroup, PanelPin, PanelSeat, PanelSettings, SignedScan
 from .rankings import RankingCriterionMean, RankingExpert, RankingSheet
@@ -58,7 +68,18 @@ __all__ = [
     "CreditStanding",
     "Criterion",
     "Expert",
+    "Channel",
+    "Decision",
+    "DecisionEntry",
+    "DeliveryStatus",
     "Job",
+    "NotificationDelivery",
+    "Objection",
+    "ObjectionAnswer",
+    "ObjectionChannel",
+    "ObjectionFile",
+    "ObjectionStatus",
+    "PublicityNotice",
     "RateCounter",
     "JobStatus",
     "Notification",

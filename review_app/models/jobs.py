@@ -39,22 +39,58 @@ class Job(SQLModel, table=True):
         return json.loads(self.result_json or "{}")
 
 
+class DeliveryStatus(StrEnum):
+    """Where a message stands, on one channel or (the worst of its channels) as a whole."""
+
+    PENDING = "pending"  # not sent yet: no server configured (the outbox), or not tried
+    SENT = "sent"  # handed to the mail server / SMS gateway, or put in the in-app centre
+    FAILED = "failed"  # the server or gateway refused or could not be reached
+
+
+class Channel(StrEnum):
+    IN_APP = "in_app"  # the notification centre of the user's account
+    EMAIL = "email"  # through SMTP_URL
+    SMS = "sms"  # through the HTTP gateway SMS_GATEWAY_URL
+
+
 class Notification(SQLModel, table=True):
-    """A message to a user: sent by e-mail when SMTP is configured, otherwise kept in the outbox that
-    the centre can export. Also shown to the user in the app."""
+    """A message to one recipient (a user, or an address without an account), sent on every channel it
+    has an address for (services/platform/notify.py): one `NotificationDelivery` per channel. Mail that
+    no server took stays in the outbox the centre exports."""
 
     __tablename__ = "notifications"
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     email: str | None = Field(default=None, max_length=128)
+    phone: str | None = Field(default=None, max_length=32)
     kind: str = Field(max_length=32)  # activation, reminder, reopened, ...
     round_id: int | None = Field(default=None, foreign_key="rounds.id")
     subject: str = Field(max_length=200)
     body: str = ""
+    status: DeliveryStatus = Field(default=DeliveryStatus.PENDING, sa_type=enum_type(DeliveryStatus))
+    # The same message to the same recipient within the de-duplication window is not sent again.
+    dedup_key: str = Field(default="", max_length=64, index=True)
+    # A message that goes once ever (a deadline reminder): a second insert fails on this unique key.
+    once_key: str | None = Field(default=None, max_length=160, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None  # mailed (the e-mail channel)
+    read_at: datetime | None = None  # read in the in-app centre
+
+
+class NotificationDelivery(SQLModel, table=True):
+    """One channel of one message: its address, status, attempts and the last error."""
+
+    __tablename__ = "notification_deliveries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: int = Field(foreign_key="notifications.id", index=True)
+    channel: Channel = Field(sa_type=enum_type(Channel))
+    address: str = Field(default="", max_length=128)
+    status: DeliveryStatus = Field(default=DeliveryStatus.PENDING, sa_type=enum_type(DeliveryStatus))
+    attempts: int = 0
+    error: str = Field(default="", max_length=500)
     sent_at: datetime | None = None
-    read_at: datetime | None = None
 
 
 class RateCounter(SQLModel, table=True):

@@ -22,7 +22,8 @@ class RoundStage(StrEnum):
     ASSIGNMENT = "assignment"
     SCORING = "scoring"
     CLOSED = "closed"
-    PUBLISHED = "published"
+    PUBLISHED = "published"  # 公示: the list is public, objections are received
+    DECIDED = "decided"  # the final decision (文号) is recorded: the round is locked for good
 
 
 class Round(SQLModel, table=True):

@@ -27,6 +27,9 @@ class User(SQLModel, table=True):
     # A city account sees one city; an expert account is one expert record.
     city_id: int | None = Field(default=None, foreign_key="cities.id")
     expert_id: int | None = Field(default=None, foreign_key="experts.id", unique=True)
+    # Where notifications reach the user besides the in-app centre (an expert's come from the pool).
+    email: str | None = Field(default=None, max_length=128)
+    phone: str | None = Field(default=None, max_length=32)
     is_active: bool = True
     must_change_password: bool = False
     # Changing it signs out every session of the user (logout, password change).

@@ -20,8 +20,10 @@ from ..models import (
     RunStatus,
     User,
 )
+from .check import notices as check_notices
 from .check import runner as check_runner
 from .compliance import audit
+from .decision import publicity
 from .errors import ServiceError
 from .results import approval
 
@@ -112,7 +114,8 @@ TRANSITIONS: dict[RoundStage, tuple[RoundStage, ...]] = {
     RoundStage.ASSIGNMENT: (RoundStage.SCORING, RoundStage.FORMAL_CHECK),
     RoundStage.SCORING: (RoundStage.CLOSED,),
     RoundStage.CLOSED: (RoundStage.PUBLISHED, RoundStage.SCORING),
-    RoundStage.PUBLISHED: (),
+    RoundStage.PUBLISHED: (),  # the final decision (decision.record) moves it on, never this machine
+    RoundStage.DECIDED: (),
 }
 # Settings that shape the assignment are fixed once it is published (scoring has begun).
 ASSIGNMENT_SETTINGS = ("experts_per_application", "max_load", "min_load", "avoid_same_city", "org_diverse")
@@ -214,7 +217,7 @@ def _settings_problems(session: Session, review_round: Round, v: dict, changes: 
         problems.append(_("The assignment settings cannot change once scoring has begun."))
     if not before(review_round.stage, RoundStage.ASSIGNMENT) and "city_quota" in changes:
         problems.append(_("The city quota cannot change after the formal check."))
-    if review_round.stage == RoundStage.PUBLISHED and changes:
+    if review_round.stage in approval.PUBLIC_STAGES and changes:
         problems.append(_("A published round cannot change."))
     return problems
 
@@ -326,6 +329,9 @@ def advance(session: Session, *, review_round: Round, to_stage: RoundStage, by: 
     problems = blockers(session, review_round, to_stage)
     if problems:
         raise RoundError("；".join(problems))
+    if to_stage == RoundStage.PUBLISHED:  # the public notice, with today, the default period and contact
+        publicity.start(session, review_round=review_round, by=by)
+        return review_round
     previous = review_round.stage
     review_round.stage = to_stage
     audit.record(
@@ -336,6 +342,8 @@ def advance(session: Session, *, review_round: Round, to_stage: RoundStage, by: 
         round_id=review_round.id,
         details={"from": previous, "to": to_stage},
     )
+    if previous == RoundStage.FORMAL_CHECK and to_stage == RoundStage.ASSIGNMENT:  # the check is concluded
+        check_notices.results_to_cities(session, review_round=review_round)
     return review_round
 
 

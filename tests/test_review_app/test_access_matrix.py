@@ -132,8 +132,22 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
             "admin.unit",
             "admin.units",
             "admin.unlock_account",
+            # the public notice, objections and decision (issue 17), and the messages sent
+            "admin.publicity_page",
+            "admin.publicity_start",
+            "admin.publicity_file",
+            "admin.objection_receive",
+            "admin.objection_page",
+            "admin.objection_handle",
+            "admin.objection_answer",
+            "admin.objection_file",
+            "admin.decision_record",
+            "admin.notifications",
         )
     },
+    # every account's own notification centre
+    "notifications.inbox_page": (LOGGED_IN, NOBODY),
+    "notifications.mark_read": (NOBODY, LOGGED_IN),
     # forms holding unmasked contact details: the admin's only
     "admin.edit_expert": (ADMIN, ADMIN),
     "admin.new_expert": (ADMIN, ADMIN),
@@ -164,6 +178,7 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
     # published rounds only: the demo round is still scoring, so every city is refused (test_city.py
     # downloads from a published round)
     "city.results_csv": (NOBODY, NOBODY),
+    "city.publicity_pdf": (CITIES, NOBODY),  # public: the matrix asks for the demo round under notice
     # experts: their own sheets only
     "expert.dashboard": (EXPERTS, NOBODY),
     "expert.my_data": (EXPERTS, EXPERTS),  # each expert keeps their own expertise
@@ -202,6 +217,8 @@ def world(app, session):
         Consortium,
         Expert,
         Job,
+        Objection,
+        ObjectionFile,
         PanelGroup,
         PanelPin,
         PanelSeat,
@@ -277,6 +294,10 @@ def world(app, session):
     ranked = session.exec(select(RankingResult).where(RankingResult.ranking_run_id == ranking.id)).first()
     check = session.exec(select(CheckResult)).first()
     consortium = session.exec(select(Consortium).where(Consortium.city_id == application.city_id)).first()
+    objection = session.exec(select(Objection)).first()  # the demo round under public notice has one
+    objection_file = ObjectionFile(objection_id=objection.id, filename="letter.pdf", sha256=digest, size=15)
+    session.add(objection_file)
+    session.flush()
     session.commit()
 
     ids = {
@@ -303,6 +324,8 @@ def world(app, session):
         "filename": "css/app.css",
         "which": "ranking",
         "fmt": "xlsx",
+        "objection_id": 0,
+        "file_id": 0,
     }
     overrides = {
         "city.new_application": {"round_id": intake.id},
@@ -312,10 +335,18 @@ def world(app, session):
         "admin.results_cutoff": {"run_id": ranking.id},
         "admin.results_download": {"run_id": ranking.id},
         "admin.results_select": {"result_id": ranked.id},
+        "admin.results_panel_quota": {"run_id": ranking.id},
         "admin.panels_preview": {"run_id": panel_run.id},
         "admin.panels_publish": {"run_id": panel_run.id},
         "admin.panels_replace": {"seat_id": panel_seat.id},
         "admin.panels_unpin": {"pin_id": panel_pin.id},
+        "city.publicity_pdf": {"round_id": objection.round_id},
+        "admin.publicity_file": {"which": "publicity", "fmt": "pdf"},
+        **{
+            endpoint: {"round_id": objection.round_id, "objection_id": objection.id, "file_id": objection_file.id}
+            for endpoint in ("admin.objection_page", "admin.objection_handle", "admin.objection_answer",
+                             "admin.objection_file")
+        },
     }
     users = {
         "admin": admin.username,

@@ -133,7 +133,7 @@ def test_with_smtp_the_link_is_mailed(app, auth, session, expert, monkeypatch):
     sent = []
 
     class FakeSMTP:
-        def __init__(self, host, port):
+        def __init__(self, host, port, timeout=None):
             sent.append(("connect", host, port))
 
         def __enter__(self):

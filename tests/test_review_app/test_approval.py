@@ -41,7 +41,9 @@ def test_every_change_after_approval_is_refused_and_nothing_moves(session, users
     outside = session.exec(
         select(RankingResult).where(RankingResult.ranking_run_id == run.id, RankingResult.selected.is_(False))
     ).first()
-    sheet = session.exec(select(ScoreSheet).where(ScoreSheet.status == SheetStatus.SUBMITTED)).first()
+    sheet = session.exec(
+        select(ScoreSheet).where(ScoreSheet.round_id == review_round.id, ScoreSheet.status == SheetStatus.SUBMITTED)
+    ).first()
     attempts = [
         lambda: rank.aggregate(session, review_round=review_round, by=None),
         lambda: selection.set_cutoff(session, run=run, cutoff=12, by=None),
@@ -97,7 +99,9 @@ def test_a_reopen_needs_a_reason_withdraws_the_approval_and_keeps_the_run(sessio
     selection.approve(session, run=again, by=users["admin"])
     session.commit()
     assert approval.approved_run(session, round_id=review_round.id).id == again.id
-    approve_events = session.exec(select(AuditEvent).where(AuditEvent.action == "ranking.approve")).all()
+    approve_events = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "ranking.approve", AuditEvent.round_id == review_round.id)
+    ).all()
     assert len(approve_events) == 2 and '"selected": [' in approve_events[-1].details
 
 

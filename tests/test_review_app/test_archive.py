@@ -80,11 +80,13 @@ def test_the_archive_holds_the_whole_round_and_verifies(runner, archived, sessio
 
 
 def test_archive_tables_open_in_excel_and_the_assignment_files_keep_their_format(app, session, demo_round, tmp_path):
-    from review_app.models import Application, RankingResult
+    from review_app.models import Application, RankingResult, RankingRun
     from review_app.services.compliance import archive, archive_signing
     from review_app.services.platform import storage
 
-    result = session.exec(select(RankingResult).where(RankingResult.selected)).first()
+    result = session.exec(  # of the demo round: the round under public notice has its own (issue 17)
+        select(RankingResult).join(RankingRun).where(RankingRun.round_id == demo_round.id, RankingResult.selected)
+    ).first()
     result.selection_reason = "=HYPERLINK(\"http://evil.example\")"
     application = session.exec(select(Application).where(Application.round_id == demo_round.id)).first()
     application.title = "@SUM(1+1)*cmd|' /C calc'!A0"

@@ -34,7 +34,9 @@ def test_the_workbook_has_the_ranking_every_score_and_the_panels(session, ranked
     assert "牵头单位实力与组织能力（20）" in ranking[0]
     stored = rank.results(session, run=ranked)
     assert [row[1] for row in ranking[1:]] == [r.application.code for r in stored]
-    submitted = session.exec(select(ScoreSheet).where(ScoreSheet.status == SheetStatus.SUBMITTED)).all()
+    submitted = session.exec(
+        select(ScoreSheet).where(ScoreSheet.round_id == ranked.round_id, ScoreSheet.status == SheetStatus.SUBMITTED)
+    ).all()
     assert workbook["评分明细"].max_row == 1 + len(submitted)
     assert workbook["专家分配"].max_row == 1 + 65 * 5
     check = list(workbook["形式审查"].iter_rows(values_only=True))

@@ -21,7 +21,11 @@ def demo_round(session):
 def test_counts_add_up_to_the_sheets(session, demo_round):
     board = progress.round_progress(session, review_round=demo_round)
     for status in SheetStatus:
-        stored = session.exec(select(func.count()).select_from(ScoreSheet).where(ScoreSheet.status == status)).one()
+        stored = session.exec(
+            select(func.count())
+            .select_from(ScoreSheet)
+            .where(ScoreSheet.round_id == demo_round.id, ScoreSheet.status == status)
+        ).one()
         assert sum(getattr(row.counts, status.value) for row in board.applications) == stored
         assert sum(getattr(row.counts, status.value) for row in board.experts) == stored
     assert len(board.applications) == 65
@@ -48,12 +52,15 @@ def test_reminders_go_to_the_outbox_without_smtp(client, auth, users, session, d
     }
     assert f"已提醒 {len(open_experts)} 位" in response.text
     reminders = session.exec(select(Notification).where(Notification.kind == "reminder")).all()
+    assigned = session.exec(  # the demo's publication of the assignment told every expert (issue 17)
+        select(Notification).where(Notification.round_id == demo_round.id, Notification.kind == "assigned")
+    ).all()
     assert len(reminders) == len(open_experts) and all(n.sent_at is None for n in reminders)
     outbox = client.get(f"/admin/rounds/{demo_round.id}/outbox.csv")
     assert outbox.data.startswith(b"\xef\xbb\xbf")
     lines = outbox.data.decode("utf-8-sig").splitlines()
-    assert lines[0] == "时间,电子邮箱,主题,内容" and len(lines) == 1 + len(reminders)
-    assert "等待您评分" in lines[1]
+    assert lines[0] == "时间,电子邮箱,主题,内容" and len(lines) == 1 + len(assigned) + len(reminders)
+    assert "等待您评分" in lines[-1]
 
 
 def test_the_auditor_sees_progress_but_cannot_remind(client, auth, users, session, demo_round):

@@ -28,7 +28,9 @@ def test_the_stored_ranking_is_what_scoring_computes(session, demo_round):
     assert sorted((r.application.id, r.result.rank) for r in stored) == sorted(
         (int(a.app_id), a.rank) for a in expected.rows()
     )
-    submitted = session.exec(select(ScoreSheet).where(ScoreSheet.status == SheetStatus.SUBMITTED)).all()
+    submitted = session.exec(
+        select(ScoreSheet).where(ScoreSheet.round_id == demo_round.id, ScoreSheet.status == SheetStatus.SUBMITTED)
+    ).all()
     assert sum(r.result.n_reviews for r in stored) == len(submitted)
     assert all(r.result.ci_low <= r.result.rank <= r.result.ci_high for r in stored)
 
@@ -36,10 +38,10 @@ def test_the_stored_ranking_is_what_scoring_computes(session, demo_round):
 @pytest.mark.demo
 def test_only_submitted_sheets_count(session, demo_round):
     table = rank.score_table(session, demo_round)
-    drafts = session.exec(select(ScoreSheet).where(ScoreSheet.status == SheetStatus.DRAFT)).all()
-    assert drafts and table.n_reviews == len(
-        session.exec(select(ScoreSheet).where(ScoreSheet.status == SheetStatus.SUBMITTED)).all()
-    )
+    of_round = select(ScoreSheet).where(ScoreSheet.round_id == demo_round.id)
+    drafts = session.exec(of_round.where(ScoreSheet.status == SheetStatus.DRAFT)).all()
+    submitted = session.exec(of_round.where(ScoreSheet.status == SheetStatus.SUBMITTED)).all()
+    assert drafts and table.n_reviews == len(submitted)
 
 
 @pytest.mark.demo
@@ -56,9 +58,11 @@ def test_cli_rank_prints_the_ranking_and_stores_it(runner, session, demo_round):
         "n_reviews",
         "flag",
     }
-    run = session.exec(select(RankingRun)).one()
+    run = session.exec(select(RankingRun).where(RankingRun.round_id == demo_round.id)).one()
     assert run.method == "trimmed"
-    stored = session.exec(select(RankingResult, Application).join(Application)).all()
+    stored = session.exec(
+        select(RankingResult, Application).join(Application).where(RankingResult.ranking_run_id == run.id)
+    ).all()
     assert {a.code for _, a in stored} == {row["code"] for row in rows}
 
 
@@ -88,7 +92,8 @@ def test_criterion_means_are_the_means_of_the_sheets_that_count(session, demo_ro
         select(ScoreSheet.application_id, ScoreItem.criterion_id, ScoreItem.points)
         .join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id)
         .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
-        .where(ScoreSheet.status == SheetStatus.SUBMITTED, Assignment.state == AssignmentState.ACTIVE)
+        .where(ScoreSheet.round_id == demo_round.id, ScoreSheet.status == SheetStatus.SUBMITTED,
+               Assignment.state == AssignmentState.ACTIVE)
     ).all()
     by_pair = defaultdict(list)
     for app_id, criterion_id, points in counted:

@@ -18,6 +18,11 @@ def demo_round(session):
     return session.exec(select(Round).order_by(Round.id)).first()
 
 
+def _runs_of(demo_round):
+    """The demo round's ranking runs (the demo's round under public notice has its own)."""
+    return select(RankingRun).where(RankingRun.round_id == demo_round.id)
+
+
 def _aggregate(auth, round_id):
     return auth.post(
         f"/admin/rounds/{round_id}/results/aggregate", {"method": "calibrated", "seed": "0"}, follow_redirects=True
@@ -29,7 +34,7 @@ def test_aggregate_shows_the_ranking_beside_the_trimmed_mean(client, auth, users
     assert "尚未汇总" in client.get(f"/admin/rounds/{demo_round.id}/results").text
     page = _aggregate(auth, demo_round.id).text
     assert "评分已汇总" in page and "去掉最高分和最低分" in page
-    runs = session.exec(select(RankingRun).order_by(RankingRun.id)).all()
+    runs = session.exec(_runs_of(demo_round).order_by(RankingRun.id)).all()
     assert [r.method for r in runs] == ["calibrated", "trimmed"]
     first = session.exec(
         select(RankingResult).where(RankingResult.ranking_run_id == runs[0].id, RankingResult.rank == 1)
@@ -43,7 +48,7 @@ def test_aggregate_shows_the_ranking_beside_the_trimmed_mean(client, auth, users
 def test_an_application_page_explains_its_place(client, auth, users, session, demo_round):
     auth.login("admin1")
     _aggregate(auth, demo_round.id)
-    run = session.exec(select(RankingRun).where(RankingRun.method == "calibrated")).one()
+    run = session.exec(_runs_of(demo_round).where(RankingRun.method == "calibrated")).one()
     top = session.exec(
         select(RankingResult).where(RankingResult.ranking_run_id == run.id).order_by(RankingResult.rank)
     ).first()
@@ -61,7 +66,7 @@ def test_an_application_page_explains_its_place(client, auth, users, session, de
 def test_cutoff_selection_approval_and_downloads(client, auth, users, session, demo_round):
     auth.login("admin1")
     _aggregate(auth, demo_round.id)
-    run = session.exec(select(RankingRun).where(RankingRun.method == "calibrated")).one()
+    run = session.exec(_runs_of(demo_round).where(RankingRun.method == "calibrated")).one()
     base = f"/admin/rounds/{demo_round.id}/results"
     assert "已入选" in auth.post(f"{base}/runs/{run.id}/cutoff", {"cutoff": "10"}, follow_redirects=True).text
     outside = session.exec(
@@ -97,7 +102,7 @@ def test_cutoff_selection_approval_and_downloads(client, auth, users, session, d
 def test_the_auditor_reads_results_but_every_post_is_refused(client, auth, users, session, demo_round):
     auth.login("admin1")
     _aggregate(auth, demo_round.id)
-    run = session.exec(select(RankingRun).where(RankingRun.method == "calibrated")).one()
+    run = session.exec(_runs_of(demo_round).where(RankingRun.method == "calibrated")).one()
     result = session.exec(select(RankingResult).where(RankingResult.ranking_run_id == run.id)).first()
     auth.logout()
     auth.login("auditor1")
@@ -125,7 +130,7 @@ def test_the_command_line_and_the_page_give_the_same_ranking(client, auth, users
     page_codes = re.findall(r"<tr class=\"[^\"]*\">\s*<td>\d+</td><td>(\w+)</td>", table)
     result = runner.invoke(args=["rank", "--round", str(demo_round.id), "--method", "calibrated", "--seed", "0"])
     cli_codes = [row["code"] for row in csv.DictReader(io.StringIO(result.output))]
-    first = session.exec(select(RankingRun).where(RankingRun.method == "calibrated").order_by(RankingRun.id)).first()
+    first = session.exec(_runs_of(demo_round).where(RankingRun.method == "calibrated").order_by(RankingRun.id)).first()
     ranked = session.exec(select(RankingResult).where(RankingResult.ranking_run_id == first.id)).all()
     assert len(page_codes) == len(ranked) > 0 and page_codes == cli_codes
 
@@ -135,7 +140,7 @@ def _approve_on_the_page(client, auth, session, demo_round, cutoff: int) -> tupl
     Before the approval, the page's exports say there is no approved ranking."""
     auth.login("admin1")
     _aggregate(auth, demo_round.id)
-    run = session.exec(select(RankingRun).where(RankingRun.method == "calibrated")).one()
+    run = session.exec(_runs_of(demo_round).where(RankingRun.method == "calibrated")).one()
     base = f"/admin/rounds/{demo_round.id}/results"
     auth.post(f"{base}/runs/{run.id}/cutoff", {"cutoff": str(cutoff)})
     no_approval = client.get(f"{base}/ranking.xlsx", follow_redirects=True).text
@@ -156,7 +161,7 @@ def test_an_approved_ranking_locks_the_page_until_a_reopen_with_a_reason(client,
     assert "已锁定" in refused
     assert "已锁定" in auth.post(f"{base}/aggregate", {"method": "mean", "seed": "0"}, follow_redirects=True).text
     session.expire_all()
-    assert session.get(RankingRun, run.id).cutoff == 10 and len(session.exec(select(RankingRun)).all()) == 2
+    assert session.get(RankingRun, run.id).cutoff == 10 and len(session.exec(_runs_of(demo_round)).all()) == 2
     sheets_page = client.get(f"/admin/rounds/{demo_round.id}/sheets?status=submitted").text
     assert "撤回审定之前，已提交的评分表不能重新开放" in sheets_page and "/reopen\"" not in sheets_page
 

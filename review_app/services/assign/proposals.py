@@ -35,6 +35,7 @@ from .. import rounds
 from ..compliance import audit
 from ..platform import jobs
 from ..platform.storage import FolderStore, store_for
+from . import notices
 from .problem import AssignError, RunChoices, build_pool, freeze_instance, options_for
 
 
@@ -165,6 +166,7 @@ def publish(session: Session, *, run: AssignmentRun, by: User | None) -> int:
         details={"seed": run.seed, "pairs": len(pairs)},
     )
     rounds.advance(session, review_round=session.get(Round, run.round_id), to_stage=RoundStage.SCORING, by=by)
+    notices.assignment_published(session, run=run)
     return len(pairs)
 
 

@@ -10,9 +10,9 @@ the formal check again at once. Every step is audited.
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from ...models import Application, ApplicationStatus, City, Role, Round, SendBack, User
+from ...models import Application, ApplicationStatus, City, Round, SendBack, User
 from ...models._base import utcnow
 from ..compliance import audit
 from ..intake.access import CORRECTION_STAGES, correction_open, latest_send_back
@@ -74,10 +74,8 @@ def _tell_city(session: Session, application: Application, review_round: Round, 
         reasons=record.reasons,
         deadline=local_time(record.deadline),
     )
-    accounts = session.exec(select(User).where(User.role == Role.CITY, User.city_id == city.id, User.is_active))
-    for user in accounts:
-        notify.send(session, user=user, email=None, kind="send_back", subject=subject, body=body,
-                    round_id=review_round.id)
+    notify.tell(session, notify.city_recipients(session, city.id), kind="send_back", subject=subject, body=body,
+                round_id=review_round.id)
 
 
 def resubmit(session: Session, *, application: Application, by: User | None) -> CheckSummary:

@@ -26,6 +26,7 @@ from ...models import (
     Conflict,
     Expert,
     Job,
+    Objection,
     Organisation,
     PledgeAcceptance,
     RankingResult,
@@ -161,6 +162,7 @@ NAMED_TYPES = {
     "RankingResult": ("ranking_result", RankingResult, None),
     "Conflict": ("conflict", Conflict, None),
     "Job": ("job", Job, None),
+    "Objection": ("objection", Objection, None),
 }
 # Details that name a deleted object: the event keeps its code when the row is gone.
 _DETAIL_NAMES = {"Application": ("code",), "Expert": ("code", "expert"), "User": ("username",),

@@ -14,7 +14,7 @@ from ...models._base import utcnow
 from ..assign import panel_groups, panel_runs
 from ..compliance import audit
 from ..errors import ServiceError
-from ..results.export.pdf import _pdf
+from ..results.export.pdf import table_pdf
 
 
 class MeetingError(ServiceError):
@@ -121,7 +121,7 @@ def schedule_pdf(session: Session, *, group: PanelGroup) -> bytes:
             for s in slots(session, group.round_id) if s.group.id == group.id]
     seed = _("order drawn by lot, seed %(seed)s", seed=group.order_seed) if group.order_seed is not None else \
         _("order not drawn yet")
-    return _pdf(
+    return table_pdf(
         _("Defence schedule, group %(n)d", n=group.number),
         f"{review_round.name} · {group.field} · {_when(group)} {group.room} · {seed}",
         [_("Order"), _("Time"), _("Application no."), _("Consortium"), _("City"), _("Lead unit")],
@@ -137,7 +137,7 @@ def city_notice_pdf(session: Session, *, round_id: int, city: City) -> bytes:
             for s in slots(session, round_id) if s.city == city.name]
     if not rows:
         raise MeetingError(_("No application of %(city)s is in a group.", city=city.name))
-    return _pdf(
+    return table_pdf(
         _("Defence notice to %(city)s", city=city.name),
         _("%(round)s: each application's lead unit presents at the time below; please arrive 30 minutes early.",
           round=review_round.name),

@@ -101,12 +101,17 @@ def claim(session: Session, job_id: int) -> bool:
     return taken.rowcount == 1
 
 
-def work_queue(app: Flask, *, once: bool = False, poll_seconds: float = 2.0) -> int:
+def work_queue(
+    app: Flask, *, once: bool = False, poll_seconds: float = 2.0, between: Callable[[], object] | None = None
+) -> int:
     """The `flask run-jobs` loop: run queued jobs oldest first, one at a time; with `once`, return when
-    none is left. Returns the number of jobs this call ran."""
+    none is left; `between` is called before each look (the due notifications). Returns the number of jobs
+    this call ran."""
     engine = app.extensions["db_engine"]
     done = 0
     while True:
+        if between is not None:
+            between()
         with Session(engine) as session:
             job_id = session.exec(
                 select(Job.id).where(Job.status == JobStatus.QUEUED).order_by(Job.created_at, Job.id)

@@ -1,26 +1,185 @@
-"""Messages to users: mailed when SMTP_URL is configured, otherwise kept in the outbox (Notification
-rows without `sent_at`) that the centre exports. Every message is also shown to its user in the app.
+"""The one notification service. A message goes to one recipient on every channel it has an address for:
+the in-app notification centre (a user account), e-mail (`SMTP_URL`; without a server the mail waits in
+the outbox the centre exports) and SMS (the HTTP gateway `SMS_GATEWAY_URL`). Each channel's delivery
+keeps its status, attempts and last error; the message's status is the worst of its channels.
 
-SMTP_URL reads `smtp://user:password@host:587?from=review@example.org&starttls=1` (or `smtps://` for TLS
-from the start).
+The same message (recipient, kind, round, subject and text) is not sent again within
+NOTIFY_DEDUP_MINUTES (an hour): pressing "remind" twice reminds once. A message that must go once ever
+(a deadline reminder) carries a `once_key`, unique in the table.
 """
 
+import hashlib
 import logging
-import smtplib
-from email.message import EmailMessage
-from urllib.parse import parse_qs, unquote, urlsplit
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app, has_app_context
 from sqlmodel import Session, select
 
-from ...models import Notification, User
+from ...models import Channel, DeliveryStatus, Expert, Notification, NotificationDelivery, Role, User
 from ...models._base import utcnow
+from . import channels
 
 log = logging.getLogger(__name__)
 
+DEFAULT_DEDUP_MINUTES = 60
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+MOBILE_PATTERN = re.compile(r"(?:\+?86)?1[3-9]\d{9}")
 
-def smtp_url() -> str | None:
-    return current_app.config.get("SMTP_URL") if has_app_context() else None
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a message goes to, and where: the account (in-app), an e-mail address, a mobile number."""
+
+    user: User | None = None
+    email: str | None = None
+    phone: str | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message the service recorded; `duplicate` when the same one went out within the window and the
+    earlier message is returned instead of sending again."""
+
+    message: Notification
+    duplicate: bool = False
+
+
+def recipient(session: Session, *, user: User | None = None, email: str | None = None,
+              phone: str | None = None) -> Recipient:
+    """The recipient `user` is, its addresses filled from the account or, for an expert, the pool."""
+    expert = session.get(Expert, user.expert_id) if user is not None and user.expert_id else None
+    email = email or (user.email if user else None) or (expert.email if expert else None)
+    phone = phone or (user.phone if user else None) or (expert.phone if expert else None)
+    name = (user.display_name or user.username) if user else ""
+    return Recipient(user, email or None, phone or None, name)
+
+
+def expert_recipient(session: Session, expert: Expert) -> Recipient:
+    """An expert: their account (None before it is created) and the pool's e-mail and mobile."""
+    account = session.exec(select(User).where(User.expert_id == expert.id)).first()
+    return Recipient(account, expert.email or None, expert.phone or None, expert.name)
+
+
+def city_recipients(session: Session, city_id: int) -> list[Recipient]:
+    """Every active account of a city bureau."""
+    accounts = session.exec(
+        select(User).where(User.role == Role.CITY, User.city_id == city_id, User.is_active).order_by(User.id)
+    )
+    return [recipient(session, user=account) for account in accounts]
+
+
+def centre_recipients(session: Session) -> list[Recipient]:
+    """Every active account of the provincial centre."""
+    accounts = session.exec(select(User).where(User.role == Role.ADMIN, User.is_active).order_by(User.id))
+    return [recipient(session, user=account) for account in accounts]
+
+
+def contact_recipient(contact: str, *, name: str = "") -> Recipient:
+    """Someone without an account known by a contact line: its e-mail address and mobile number, if any."""
+    email = EMAIL_PATTERN.search(contact or "")
+    mobile = MOBILE_PATTERN.search(re.sub(r"[\s-]", "", contact or ""))
+    return Recipient(None, email.group(0) if email else None, mobile.group(0)[-11:] if mobile else None, name)
+
+
+def dedup_window() -> timedelta:
+    minutes = current_app.config.get("NOTIFY_DEDUP_MINUTES", DEFAULT_DEDUP_MINUTES) if has_app_context() else None
+    return timedelta(minutes=DEFAULT_DEDUP_MINUTES if minutes is None else minutes)
+
+
+def _dedup_key(to: Recipient, kind: str, round_id: int | None, subject: str, body: str) -> str:
+    parts = (to.user.id if to.user else "", to.email, to.phone, kind, round_id, subject, body)
+    text = "\x1f".join(str(v) for v in parts)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def post(
+    session: Session,
+    *,
+    to: Recipient,
+    kind: str,
+    subject: str,
+    body: str,
+    round_id: int | None = None,
+    stored_body: str | None = None,
+    once_key: str | None = None,
+) -> Sent:
+    """Record the message and deliver it on each of the recipient's channels, unless the same message went
+    to them within the de-duplication window (or, with `once_key`, ever). `stored_body` replaces the body
+    in the database (an activation link is sent, never stored)."""
+    key = _dedup_key(to, kind, round_id, subject, body)
+    earlier = session.exec(
+        select(Notification).where(
+            Notification.once_key == once_key if once_key else Notification.dedup_key == key,
+            True if once_key else Notification.created_at >= utcnow() - dedup_window(),
+        ).order_by(Notification.id.desc())
+    ).first()
+    if earlier is not None:
+        return Sent(earlier, duplicate=True)
+    message = Notification(
+        user_id=to.user.id if to.user else None,
+        email=to.email,
+        phone=to.phone,
+        kind=kind,
+        round_id=round_id,
+        subject=subject[:200],
+        body=stored_body if stored_body is not None else body,
+        dedup_key=key,
+        once_key=once_key,
+    )
+    session.add(message)
+    session.flush()  # a concurrent twin with the same once_key fails here, before anything is sent
+    deliveries = []
+    if to.user is not None:
+        deliveries.append(NotificationDelivery(notification_id=message.id, channel=Channel.IN_APP,
+                                               address=to.user.username, status=DeliveryStatus.SENT,
+                                               attempts=1, sent_at=utcnow()))
+    if to.email:
+        deliveries.append(NotificationDelivery(notification_id=message.id, channel=Channel.EMAIL, address=to.email))
+    if to.phone and channels.setting("SMS_GATEWAY_URL"):
+        deliveries.append(NotificationDelivery(notification_id=message.id, channel=Channel.SMS, address=to.phone))
+    for delivery in deliveries:
+        _deliver(delivery, subject=subject, body=body, name=to.name)
+        session.add(delivery)
+        if delivery.channel == Channel.EMAIL and delivery.status == DeliveryStatus.SENT:
+            message.sent_at = delivery.sent_at
+    message.status = overall_status(deliveries)
+    return Sent(message)
+
+
+def _deliver(delivery: NotificationDelivery, *, subject: str, body: str, name: str) -> None:
+    """Try one channel: e-mail waits in the outbox (pending) when no server is configured."""
+    if delivery.channel == Channel.EMAIL and not channels.setting("SMTP_URL"):
+        return
+    delivery.attempts += 1
+    try:
+        if delivery.channel == Channel.EMAIL:
+            channels.mail(to=delivery.address, subject=subject, body=body)
+        elif delivery.channel == Channel.SMS:
+            channels.text_message(to=delivery.address, subject=subject, body=body, name=name)
+    except channels.DeliveryError as error:
+        log.warning("%s to %s failed: %s", delivery.channel, delivery.address, error)
+        delivery.status, delivery.error = DeliveryStatus.FAILED, str(error)[:500]
+    else:
+        delivery.status, delivery.sent_at, delivery.error = DeliveryStatus.SENT, utcnow(), ""
+
+
+def overall_status(deliveries: Iterable[NotificationDelivery]) -> DeliveryStatus:
+    """Failed if a channel failed, pending if one waits (or there is none), else sent."""
+    statuses = {d.status for d in deliveries}
+    if DeliveryStatus.FAILED in statuses:
+        return DeliveryStatus.FAILED
+    if not statuses or DeliveryStatus.PENDING in statuses:
+        return DeliveryStatus.PENDING
+    return DeliveryStatus.SENT
+
+
+def tell(session: Session, recipients: Iterable[Recipient], **message) -> int:
+    """Send the same message to each recipient; returns how many were sent (not duplicates)."""
+    return sum(not post(session, to=to, **message).duplicate for to in recipients)
 
 
 def send(
@@ -33,47 +192,25 @@ def send(
     body: str,
     round_id: int | None = None,
     stored_body: str | None = None,
+    phone: str | None = None,
 ) -> Notification:
-    """Record the message, and mail it when SMTP is configured and an address is known.
-
-    `stored_body` replaces the body in the database (an activation link is mailed, never stored).
-    """
-    address = email or None
-    message = Notification(
-        user_id=user.id if user else None,
-        email=address,
-        kind=kind,
-        round_id=round_id,
-        subject=subject[:200],
-        body=stored_body if stored_body is not None else body,
-    )
-    url = smtp_url()
-    if url and address:
-        try:
-            deliver(url, to=address, subject=subject, body=body)
-        except (OSError, smtplib.SMTPException) as error:  # the message stays in the outbox
-            log.warning("mail to %s failed: %s", address, error)
-        else:
-            message.sent_at = utcnow()
-    session.add(message)
-    return message
+    """One message to a user (or an address without an account): `post` to the recipient they make."""
+    to = recipient(session, user=user, email=email, phone=phone)
+    return post(session, to=to, kind=kind, subject=subject, body=body, round_id=round_id,
+                stored_body=stored_body).message
 
 
-def deliver(url: str, *, to: str, subject: str, body: str) -> None:
-    """Send one plain-text mail through the server that `url` names."""
-    parts = urlsplit(url)
-    query = parse_qs(parts.query)
-    sender = query.get("from", [f"noreply@{parts.hostname or 'localhost'}"])[0]
-    mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"] = sender, to, subject
-    mail.set_content(body)
-    client_class = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
-    with client_class(parts.hostname or "localhost", parts.port or (465 if parts.scheme == "smtps" else 25)) as client:
-        if query.get("starttls", ["0"])[0] in {"1", "true", "yes"}:
-            client.starttls()
-        if parts.username:
-            client.login(unquote(parts.username), unquote(parts.password or ""))
-        client.send_message(mail)
+def deliveries_of(session: Session, messages: list[Notification]) -> dict[int, list[NotificationDelivery]]:
+    """Each message's deliveries by channel order, by message id."""
+    found: dict[int, list[NotificationDelivery]] = {m.id: [] for m in messages}
+    if found:
+        for delivery in session.exec(
+            select(NotificationDelivery)
+            .where(NotificationDelivery.notification_id.in_(list(found)))
+            .order_by(NotificationDelivery.id)
+        ):
+            found[delivery.notification_id].append(delivery)
+    return found
 
 
 def recent_for(session: Session, *, user_id: int, limit: int = 5) -> list[Notification]:

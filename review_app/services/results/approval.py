@@ -19,6 +19,8 @@ from ..errors import ServiceError
 from ..platform.localtime import local_time
 
 MIN_REASON_LENGTH = 4
+# The stages in which the results are public: locked for good (a change goes through the objections).
+PUBLIC_STAGES = (RoundStage.PUBLISHED, RoundStage.DECIDED)
 
 
 class LockedError(ServiceError):
@@ -52,7 +54,7 @@ def published_message() -> str:
 
 def ensure_open(session: Session, *, review_round: Round) -> None:
     """Refuse (LockedError) when the round's results are locked: published, or a ranking is approved."""
-    if review_round.stage == RoundStage.PUBLISHED:
+    if review_round.stage in PUBLIC_STAGES:
         raise LockedError(published_message())
     approved = approved_run(session, round_id=review_round.id)
     if approved is not None:
@@ -82,7 +84,7 @@ def ensure_editable(session: Session, *, run: RankingRun) -> None:
 
 def reopen(session: Session, *, review_round: Round, reason: str, by: User | None) -> RankingRun:
     """Withdraw the approval of the round's ranking, with the reason (audited); returns the withdrawn run."""
-    if review_round.stage == RoundStage.PUBLISHED:
+    if review_round.stage in PUBLIC_STAGES:
         raise LockedError(published_message())
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:
@@ -128,4 +130,4 @@ def lock_state(session: Session, *, review_round: Round) -> LockState:
     ids = {i for run in [approved, *history] if run for i in (run.approved_by_id, run.withdrawn_by_id) if i}
     users = session.exec(select(User).where(User.id.in_(ids))) if ids else []
     names = {user.id: user.display_name or user.username for user in users}
-    return LockState(approved, review_round.stage == RoundStage.PUBLISHED, history, names)
+    return LockState(approved, review_round.stage in PUBLIC_STAGES, history, names)

@@ -3,16 +3,16 @@ ranking only."""
 
 from sqlmodel import Session
 
-from ...models import City, Round, RoundStage, User
+from ...models import City, Round, User
 from ..compliance import audit
-from . import export, selection
+from . import approval, export, selection
 
 
 def city_results(session: Session, *, round_id: int, city_id: int, by: User) -> tuple[Round, bytes] | None:
     """The published results of a round for one city bureau: its own applications' rank, score and
     selection as CSV (nothing about the experts), audited as an export. None until the round is published."""
     review_round = session.get(Round, round_id)
-    if review_round is None or review_round.stage != RoundStage.PUBLISHED:
+    if review_round is None or review_round.stage not in approval.PUBLIC_STAGES:
         return None
     run = selection.final_run(session, round_id=round_id)
     if run is None:

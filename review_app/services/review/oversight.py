@@ -5,6 +5,7 @@ what the centre reads about the sheets is review.progress."""
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlmodel import Session, select
@@ -42,10 +43,9 @@ def reopen(session: Session, *, sheet: ScoreSheet, by: User, reason: str) -> boo
         round_id=sheet.round_id,
         details={"reason": reason, "expert": expert.code, "application": application.code},
     )
-    notify.send(
+    notify.post(
         session,
-        user=session.exec(select(User).where(User.expert_id == expert.id)).first(),
-        email=expert.email,
+        to=notify.expert_recipient(session, expert),
         kind="reopened",
         round_id=sheet.round_id,
         subject=_("Your score sheet for %(code)s has been reopened", code=application.code),
@@ -81,7 +81,7 @@ def extend_deadline(session: Session, *, round_id: int, by: User, deadline: date
         round_id=review_round.id,
         details={"old": old.isoformat() if old else None, "new": deadline.isoformat()},
     )
-    return _tell_experts_with_open_sheets(
+    told = _tell_experts_with_open_sheets(
         session,
         review_round,
         kind="deadline",
@@ -94,10 +94,18 @@ def extend_deadline(session: Session, *, round_id: int, by: User, deadline: date
             ),
         ),
     )
+    return told.sent
 
 
-def remind(session: Session, *, review_round: Round, by: User | None) -> int:
-    """Send every expert with open sheets a reminder; returns how many experts were reminded."""
+class Reminded(NamedTuple):
+    """How many experts a reminder reached, and how many had the same one within the hour (not again)."""
+
+    sent: int
+    repeated: int
+
+
+def remind(session: Session, *, review_round: Round, by: User | None) -> Reminded:
+    """Send every expert with open sheets a reminder (not again to one reminded alike within the hour)."""
     deadline = review_round.scoring_deadline
     reminded = _tell_experts_with_open_sheets(
         session,
@@ -110,7 +118,7 @@ def remind(session: Session, *, review_round: Round, by: User | None) -> int:
                 name=row.expert.name,
                 n=row.counts.open,
                 round=review_round.name,
-                when=deadline.isoformat(timespec="minutes") if deadline else "—",
+                when=local_time(deadline) or "—",
             ),
         ),
     )
@@ -120,29 +128,25 @@ def remind(session: Session, *, review_round: Round, by: User | None) -> int:
         by=by,
         target=review_round,
         round_id=review_round.id,
-        details={"experts": reminded},
+        details={"experts": reminded.sent, "repeated": reminded.repeated},
     )
     return reminded
 
 
 def _tell_experts_with_open_sheets(
     session: Session, review_round: Round, *, kind: str, compose: Callable[[ExpertProgress], tuple[str, str]]
-) -> int:
+) -> Reminded:
     """Send each expert with untouched or drafted sheets on an active panel seat the message `compose`
-    writes for them (subject, body), in the progress board's order (overdue first); returns how many."""
+    writes for them (subject, body), in the progress board's order (overdue first); how many were sent,
+    and how many had the same message within the de-duplication window."""
     pending = [row for row in round_progress(session, review_round=review_round).experts if row.counts.open]
     accounts = {
         u.expert_id: u for u in session.exec(select(User).where(User.expert_id.in_([row.expert.id for row in pending])))
     }
+    sent = 0
     for row in pending:
         subject, body = compose(row)
-        notify.send(
-            session,
-            user=accounts.get(row.expert.id),  # None while the expert has no account yet
-            email=row.expert.email,
-            kind=kind,
-            round_id=review_round.id,
-            subject=subject,
-            body=body,
-        )
-    return len(pending)
+        to = notify.Recipient(accounts.get(row.expert.id), row.expert.email, row.expert.phone, row.expert.name)
+        outcome = notify.post(session, to=to, kind=kind, round_id=review_round.id, subject=subject, body=body)
+        sent += not outcome.duplicate
+    return Reminded(sent, len(pending) - sent)

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from ...models import Application, Assignment, AssignmentState, Expert, Notification, Round, ScoreSheet, SheetStatus
 from ...models._base import utcnow
 from ..platform.csvfiles import csv_bytes
+from ..platform.localtime import local_time
 from .sheets import deadline_passed
 
 DUE_SOON = timedelta(days=2)
@@ -156,7 +157,8 @@ def _counts(rows: list[SheetRow], key) -> dict[int, Counts]:
 
 
 def outbox_csv(session: Session, *, round_id: int) -> bytes:
-    """The messages of the round that were not mailed, for the office to send: UTF-8 with a BOM."""
+    """The messages of the round that were not mailed, for the office to send: UTF-8 with a BOM, times in
+    Beijing time."""
     messages = session.exec(
         select(Notification)
         .where(Notification.round_id == round_id, Notification.sent_at.is_(None))
@@ -164,5 +166,5 @@ def outbox_csv(session: Session, *, round_id: int) -> bytes:
     )
     return csv_bytes(
         [_("Time"), _("E-mail"), _("Subject"), _("Message")],
-        [(m.created_at.isoformat(timespec="minutes"), m.email or "", m.subject, m.body) for m in messages],
+        [(local_time(m.created_at), m.email or "", m.subject, m.body) for m in messages],
     )

@@ -19,7 +19,10 @@ def _pdf_font() -> str:
     return font
 
 
-def _pdf(title: str, subtitle: str, header: list[str], rows: list[list], widths: list[int] | None = None) -> bytes:
+def table_pdf(
+    title: str, subtitle: str | list[str], header: list[str], rows: list[list], widths: list[int] | None = None
+) -> bytes:
+    """A landscape A4 document: a title, one or more lines under it, and a table (its header repeated)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
@@ -43,10 +46,12 @@ def _pdf(title: str, subtitle: str, header: list[str], rows: list[list], widths:
             ]
         )
     )
+    lines = [subtitle] if isinstance(subtitle, str) else subtitle
+    line_style = ParagraphStyle("subtitle", fontName=font, fontSize=10, leading=14)
     document.build(
         [
             Paragraph(title, ParagraphStyle("title", fontName=font, fontSize=16, leading=22)),
-            Paragraph(subtitle, ParagraphStyle("subtitle", fontName=font, fontSize=10, leading=14)),
+            *[Paragraph(line, line_style) for line in lines],
             Spacer(1, 10),
             table,
         ]
@@ -92,7 +97,7 @@ def ranking_pdf(session: Session, *, run: RankingRun) -> bytes:
     )
     # Points on a landscape A4 page (770 wide between the margins): codes and numbers never wrap.
     widths = [34, 72, 150, 50, 140, 44, 52, 44, 120, 44]
-    return _pdf(_("%(round)s: ranking report", round=report.round.name), subtitle, header, rows, widths)
+    return table_pdf(_("%(round)s: ranking report", round=report.round.name), subtitle, header, rows, widths)
 
 
 def publication_pdf(session: Session, *, run: RankingRun) -> bytes:
@@ -103,7 +108,7 @@ def publication_pdf(session: Session, *, run: RankingRun) -> bytes:
         raise ExportError(_("No application has been selected yet: set the cut-off first."))
     header = [_("No."), _("Application no."), _("Consortium"), _("Lead unit"), _("City"), _("Field")]
     rows = [[i, r.code, r.title, r.lead, r.city, r.field] for i, r in enumerate(selected, start=1)]
-    return _pdf(
+    return table_pdf(
         _("%(round)s: list for public notice", round=report.round.name),
         _("%(n)d consortia, in ranking order", n=len(rows)),
         header,

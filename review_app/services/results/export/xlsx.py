@@ -17,7 +17,8 @@ from ..labels import ASSIGNMENT_STATE
 from .report import ranking_cells, ranking_header, ranking_report, submitted_sheets
 
 
-def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list], first: bool = False):
+def table_sheet(workbook: Workbook, title: str, header: list[str], rows: list[list], first: bool = False):
+    """A sheet of `workbook` (its first with `first`): a bold header, the rows neutralised, panes frozen."""
     sheet = workbook.active if first else workbook.create_sheet()
     sheet.title = title
     sheet.append(header)
@@ -91,10 +92,10 @@ def ranking_xlsx(session: Session, *, run: RankingRun) -> bytes:
     formal check."""
     report = ranking_report(session, run=run)
     workbook = Workbook()
-    _sheet(workbook, _("Ranking"), ranking_header(report), [ranking_cells(r) for r in report.rows], first=True)
-    _sheet(workbook, _("Individual scores"), *individual_scores(session, round_id=run.round_id))
-    _sheet(workbook, _("Expert panels"), *assignment_list(session, round_id=run.round_id))
-    _sheet(
+    table_sheet(workbook, _("Ranking"), ranking_header(report), [ranking_cells(r) for r in report.rows], first=True)
+    table_sheet(workbook, _("Individual scores"), *individual_scores(session, round_id=run.round_id))
+    table_sheet(workbook, _("Expert panels"), *assignment_list(session, round_id=run.round_id))
+    table_sheet(
         workbook,
         _("Formal check"),
         list(check_report.REPORT_HEADER),
