@@ -27,6 +27,7 @@ def assignment(round_id: int):
         runs=proposals.runs(session, round_id=round_id),
         pins=seats.pins(session, round_id=round_id),
         replacements=seats.replacement_list(session, round_id=round_id),
+        panel_round=panel_runs.published_run(session, round_id) is not None,
         run_form=RunForm(),
         pin_form=PinForm(),
     )

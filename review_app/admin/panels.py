@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from ..access import current_actor, require_owner
 from ..db import get_session
 from ..models import AssignmentRun, Expert, PanelPin, PanelSeat, PinKind
-from ..services.assign import panel_groups, panel_runs, proposals
+from ..services.assign import panel_groups, panel_recusals, panel_runs, proposals
 from ..services.platform import jobs
 from ..web import attempt
 from .blueprint import bp
@@ -35,6 +35,7 @@ def panels(round_id: int):
         ungrouped=panel_groups.ungrouped(session, review_round) if settings and settings.enabled else [],
         runs=[r for r in proposals.runs(session, round_id=round_id) if panel_runs.is_panel_run(r)],
         published=panel_runs.preview(session, run=published) if published else None,
+        recusals=panel_recusals.recusals(session, round_id=round_id),
         pins=panel_runs.pins_of(session, round_id=round_id),
         move_form=MoveForm(),
         field_form=GroupFieldForm(),

@@ -15,6 +15,7 @@ from ...models import (
     AssignmentRun,
     AssignmentState,
     Expert,
+    PanelSeat,
     PinKind,
     Round,
     RunStatus,
@@ -22,6 +23,7 @@ from ...models import (
     User,
 )
 from ..compliance import audit
+from . import panel_recusals
 from .problem import AssignError, RunChoices, build_pool, options_for
 
 
@@ -78,7 +80,8 @@ def remove_pin(session: Session, *, pin: AssignmentPin, by: User | None) -> None
 
 
 def replacement_list(session: Session, *, round_id: int) -> list[tuple[Assignment, Application, Expert]]:
-    """Seats that need a new expert: recusals, and active seats of experts since marked inactive."""
+    """Seats that need a new expert: recusals, and active seats of experts since marked inactive. A panel
+    run's pairs are not listed: a panel member is replaced for the whole group (panel_runs.replace)."""
     return list(
         session.exec(
             select(Assignment, Application, Expert)
@@ -88,6 +91,7 @@ def replacement_list(session: Session, *, round_id: int) -> list[tuple[Assignmen
             .where(
                 Assignment.round_id == round_id,
                 AssignmentRun.status == RunStatus.PUBLISHED,
+                ~sa.exists().where(PanelSeat.run_id == Assignment.run_id),
                 sa.or_(
                     Assignment.state == AssignmentState.RECUSED,
                     sa.and_(Assignment.state == AssignmentState.ACTIVE, ~Expert.is_active),
@@ -102,6 +106,8 @@ def replace(session: Session, *, seat: Assignment, by: User | None, seed: int | 
     """Give the seat to the best eligible expert; every other pair of the round stays as it is."""
     if seat.state not in (AssignmentState.RECUSED, AssignmentState.ACTIVE):
         raise AssignError(_("This seat has been replaced already."))
+    if panel_recusals.is_panel_seat(session, seat):
+        raise AssignError(_("This expert sits on a panel: replace the member for the whole group on the panel page."))
     review_round = session.get(Round, seat.round_id)
     pool = build_pool(session, review_round, keep_expert_id=seat.expert_id)
     application, leaving = session.get(Application, seat.application_id), session.get(Expert, seat.expert_id)

@@ -16,6 +16,7 @@ from ...models import (
     User,
 )
 from ...models._base import utcnow
+from ..assign import panel_recusals
 from ..compliance import audit
 from .sheets import ReviewError, checked_reason, edit_blocker, pledge_of, require_pledge
 
@@ -43,7 +44,8 @@ def declare(session: Session, *, sheet: ScoreSheet, by: User, conflict: bool, re
     """The expert's declaration on opening the application: no conflict, or a conflict (申请回避).
 
     A declared conflict withdraws the expert: the assignment becomes RECUSED (the centre's replacement
-    list), the conflict is recorded with source `declared`, and the sheet is closed.
+    list), the conflict is recorded with source `declared`, and the sheet is closed. On a panel it is a
+    recusal from that application, as at a meeting: the member stays on the panel (panel_recusals).
     """
     require_pledge(session, sheet)
     if sheet.declaration is not None:
@@ -55,6 +57,7 @@ def declare(session: Session, *, sheet: ScoreSheet, by: User, conflict: bool, re
         reason = checked_reason(reason, missing=_("Please give the reason for your conflict of interest."))
         assignment = session.get(Assignment, sheet.assignment_id)
         assignment.state = AssignmentState.RECUSED
+        seat = panel_recusals.recuse(session, assignment=assignment)
         sheet.declaration = ConflictDeclaration.CONFLICT
         sheet.declaration_reason = reason
         conflict_row = Conflict(
@@ -72,7 +75,8 @@ def declare(session: Session, *, sheet: ScoreSheet, by: User, conflict: bool, re
             by=by,
             target=sheet,
             round_id=sheet.round_id,
-            details={"application_id": sheet.application_id, "assignment_id": assignment.id, "reason": reason},
+            details={"application_id": sheet.application_id, "assignment_id": assignment.id, "reason": reason,
+                     **({"panel_seat_id": seat.id} if seat else {})},
         )
     else:
         sheet.declaration = ConflictDeclaration.NONE_DECLARED
