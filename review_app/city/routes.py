@@ -108,7 +108,11 @@ def annual_report(round_id: int, consortium_id: int):
 def application(application_id: int):
     page = applications.view(get_session(), _own(application_id))
     opinion = OpinionForm(data={"necessity": page.application.necessity, "feasibility": page.application.feasibility})
-    return render_template("city/application.html", page=page, opinion_form=opinion, upload_forms=True,
+    return _application_page(page, opinion)
+
+
+def _application_page(page, opinion_form: OpinionForm):
+    return render_template("city/application.html", page=page, opinion_form=opinion_form, upload_forms=True,
                            max_mb=_max_bytes() // (1024 * 1024))
 
 
@@ -129,12 +133,14 @@ def edit_application(application_id: int):
 
 
 @bp.route("/applications/<int:application_id>/opinion", methods=["POST"])
+@checks_lengths
 def opinion(application_id: int):
     application = _own(application_id)
     form = OpinionForm()
     if not form.validate_on_submit():
+        # The page again with what was typed and the error on its field: a redirect would lose the text.
         flash(_("The opinion could not be saved."), "error")
-        return redirect(url_for("city.application", application_id=application_id))
+        return _application_page(applications.view(get_session(), application), form)
     return _act(
         lambda s: applications.update_opinion(
             s,

@@ -80,23 +80,41 @@ def test_submitting_asks_first_and_uploads_show_the_limit_in_chinese(client, aut
     assert session.get(type(application), application.id).revenue_2025 == Decimal("56.8")
 
 
-def test_the_annual_page_shows_the_citys_opinion_once(app, client, auth, users, session):
+@pytest.fixture
+def annual_report(app, session):
+    """A draft annual self-evaluation report of one of 南京市's consortia."""
+    from review_app.models import Consortium  # noqa: PLC0415
+
     with app.test_request_context():
         annual = make_round(session, name="年度自评", kind="annual_evaluation")
         report = make_city_application(session, annual, code="Y1", status="draft")
-        report.consortium_id = None
-    session.commit()
-    from review_app.models import Consortium  # noqa: PLC0415
-
     consortium = Consortium(name="既有联合体", city_id=report.city_id, lead_org_id=report.lead_org_id, field="集成电路",
                             established_year=2024)
     session.add(consortium)
     session.flush()
     report.consortium_id = consortium.id
     session.commit()
+    return report
+
+
+def test_the_annual_page_shows_the_citys_opinion_once(client, auth, users, annual_report):
     auth.login("nanjing1")
-    page = client.get(f"/city/applications/{report.id}").text
+    page = client.get(f"/city/applications/{annual_report.id}").text
     assert page.count("市科技局意见") == 1
+
+
+@pytest.mark.parametrize("length", [5001, 25_000])
+def test_an_over_long_annual_opinion_keeps_both_texts_and_saves_nothing(client, auth, users, session, annual_report,
+                                                                       length):
+    auth.login("nanjing1")
+    response = auth.post(f"/city/applications/{annual_report.id}/opinion",
+                         {"necessity": "很" * length, "feasibility": "联合体年度任务完成良好。"})
+    assert response.status_code == 200  # the page again, not a redirect or a page-wide 400
+    page = response.text
+    assert re.search(r'name="necessity"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*name="necessity"', page)
+    assert "很" * 100 in page and "联合体年度任务完成良好。" in page  # both texts still in the form
+    session.expire_all()
+    assert session.get(type(annual_report), annual_report.id).feasibility != "联合体年度任务完成良好。"
 
 
 def test_the_expert_pool_template_has_the_import_columns_dropdowns_and_instructions(client, auth, users, session):
