@@ -30,6 +30,24 @@ def expect_flash(page, text):
     expect(page.locator(".flash").first).to_contain_text(text)
 
 
+def upload_pdfs(page, labels, *, check_name_shown: bool = False):
+    """Upload one stamped PDF per kind on an application's page, waiting for each upload's new page: the
+    old page already shows the chosen file's name and the previous flash, so text alone cannot tell them
+    apart."""
+    for index, label in enumerate(labels):
+        form = page.locator("form.upload").nth(index)
+        name = f"{label}（盖章版）.pdf"
+        form.locator("input[type=file]").set_input_files(
+            {"name": name, "mimeType": "application/pdf", "buffer": pdf_bytes(label)}
+        )
+        if check_name_shown:
+            expect(form.locator(".file-name")).to_have_text(name)  # shown before uploading
+        with page.expect_navigation():
+            form.get_by_role("button", name="上传").click()
+        expect(page.locator("main")).to_contain_text(name)
+        expect_flash(page, "已上传")
+
+
 def test_a_city_submits_five_the_sixth_is_refused_and_the_centre_checks_them(
     app, live_server, page, users, session, output_dir
 ):
@@ -70,14 +88,7 @@ def test_a_city_submits_five_the_sixth_is_refused_and_the_centre_checks_them(
     page.get_by_label("可行性意见").fill("牵头单位研发基础扎实，成员分工明确。")
     page.get_by_role("button", name="保存草稿").click()
     expect_flash(page, "草稿已保存")
-    for index, label in enumerate(("申请书", "建设方案", "共建协议", "审核推荐意见", "真实性承诺")):
-        form = page.locator("form.upload").nth(index)
-        form.locator("input[type=file]").set_input_files(
-            {"name": f"{label}（盖章版）.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(label)}
-        )
-        form.get_by_role("button", name="上传").click()
-        expect(page.locator("main")).to_contain_text(f"{label}（盖章版）.pdf")  # the new page, not the last
-        expect_flash(page, "已上传")
+    upload_pdfs(page, ("申请书", "建设方案", "共建协议", "审核推荐意见", "真实性承诺"))
     page.on("dialog", lambda dialog: dialog.accept())  # "submit to the provincial centre?" and the others
     page.get_by_role("button", name="提交省中心").click()
     expect_flash(page, "已提交省中心")

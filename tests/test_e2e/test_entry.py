@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from review_app.models import Application, Attachment, AuditEvent, CitySubmission, SendBack
 from tests.intake_factories import make_city_application, make_round, pdf_bytes, valid_code
-from tests.test_e2e.test_city_intake import expect_flash, login
+from tests.test_e2e.test_city_intake import expect_flash, login, upload_pdfs
 
 pytestmark = pytest.mark.browser
 
@@ -69,15 +69,7 @@ def test_a_city_enters_orders_and_stamps_the_centre_sends_back_and_corrects(
     expect_flash(page, "草稿已保存")
     expect(page.locator("main")).to_contain_text("CMA 201019000123")
     expect(page.locator("main")).to_contain_text("PDF 格式，不超过 20 MB")
-    for index, label in enumerate(UPLOADS):
-        form = page.locator("form.upload").nth(index)
-        form.locator("input[type=file]").set_input_files(
-            {"name": f"{label}（盖章版）.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(label)}
-        )
-        expect(form.locator(".file-name")).to_have_text(f"{label}（盖章版）.pdf")  # shown before uploading
-        form.get_by_role("button", name="上传").click()
-        expect(page.locator("main")).to_contain_text(f"{label}（盖章版）.pdf")
-        expect_flash(page, "已上传")
+    upload_pdfs(page, UPLOADS, check_name_shown=True)
     page.get_by_role("button", name="提交省中心").click()
     expect_flash(page, "已提交省中心")
     session.expire_all()
