@@ -137,6 +137,7 @@ AUDIT_AREAS = {
         "logout": _l("Logout"),
         "logout.timeout": _l("Session ended by timeout"),
         "user.create": _l("Account created"),
+        "user.contact": _l("Account contact changed (e-mail, mobile)"),
         "user.activate": _l("Account activated"),
         "user.activation_link": _l("Activation link issued"),
         "user.lock": _l("Account locked"),

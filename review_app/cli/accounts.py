@@ -1,4 +1,4 @@
-"""Accounts: `flask create-user` and `flask unlock-user`."""
+"""Accounts: `flask create-user`, `flask unlock-user` and `flask set-contact`."""
 
 import sys
 
@@ -24,7 +24,10 @@ from .common import as_cli, refusals
     show_default=True,
     help="An initial password must be changed at the first login (等保); --final keeps it.",
 )
-def create_user(username: str, role: str, city_name: str | None, expert_code: str | None, initial: bool) -> None:
+@click.option("--email", help="Where notifications are mailed (SMTP_URL).")
+@click.option("--phone", help="Where notifications are texted (the SMS gateway).")
+def create_user(username: str, role: str, city_name: str | None, expert_code: str | None, initial: bool,
+                email: str | None, phone: str | None) -> None:
     """Create an account; the password is read from standard input when it is not a terminal."""
     as_cli()
     if sys.stdin.isatty():
@@ -40,6 +43,8 @@ def create_user(username: str, role: str, city_name: str | None, expert_code: st
             role=Role(role),
             city_name=city_name,
             expert_code=expert_code,
+            email=email,
+            phone=phone,
         )
     user.must_change_password = initial
     session.commit()
@@ -61,4 +66,22 @@ def unlock_user(username: str) -> None:
     click.echo(f"{username} unlocked")
 
 
-COMMANDS = (create_user, unlock_user)
+@click.command("set-contact")
+@with_appcontext
+@click.argument("username")
+@click.option("--email", help="The new e-mail address; an empty value clears it.")
+@click.option("--phone", help="The new mobile number; an empty value clears it.")
+def set_contact(username: str, email: str | None, phone: str | None) -> None:
+    """Set where an account's notifications are mailed and texted."""
+    as_cli()
+    session = get_session()
+    user = users.find_user(session, username)
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    with refusals():
+        users.set_contact(session, user=user, email=email, phone=phone, by=None)
+    session.commit()
+    click.echo(f"{username}: e-mail {user.email or '-'}, mobile {user.phone or '-'}")
+
+
+COMMANDS = (create_user, unlock_user, set_contact)

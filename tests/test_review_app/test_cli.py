@@ -41,6 +41,21 @@ def test_create_user_errors_are_one_line_and_change_nothing(runner, session):
     assert session.exec(select(func.count()).select_from(User)).one() == 0
 
 
+def test_a_citys_contact_is_set_at_creation_and_changed_later(runner, session):
+    args = ["create-user", "wuxi", "--role", "city", "--city", "无锡市", "--email", "kjj@wuxi.example.cn"]
+    assert runner.invoke(args=args, input="Str0ngPass\n").exit_code == 0
+    changed = runner.invoke(args=["set-contact", "wuxi", "--phone", "13800138000"])
+    assert changed.exit_code == 0 and "13800138000" in changed.output
+    session.expire_all()
+    user = session.exec(select(User).where(User.username == "wuxi")).one()
+    assert (user.email, user.phone) == ("kjj@wuxi.example.cn", "13800138000")
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "user.contact")).one().ip == "cli"
+    refused = runner.invoke(args=["set-contact", "wuxi", "--email", "not-an-address"])
+    assert refused.exit_code != 0 and "not-an-address" in refused.output.strip().splitlines()[-1]
+    session.expire_all()
+    assert session.exec(select(User).where(User.username == "wuxi")).one().email == "kjj@wuxi.example.cn"
+
+
 def test_create_user_twice_is_refused(runner):
     assert runner.invoke(args=["create-user", "ops", "--role", "admin"], input="Str0ngPass\n").exit_code == 0
     again = runner.invoke(args=["create-user", "ops", "--role", "admin"], input="Str0ngPass\n")

@@ -11,6 +11,7 @@ from ...models._base import utcnow
 from ..compliance import audit
 from ..errors import ServiceError
 from ..platform import passwords
+from ..platform.notify import EMAIL_PATTERN, PHONE_PATTERN
 from . import identity
 
 MIN_PASSWORD_LENGTH = 8
@@ -64,15 +65,20 @@ def create_user(
     city_name: str | None = None,
     expert_code: str | None = None,
     display_name: str = "",
+    email: str | None = None,
+    phone: str | None = None,
     by: User | None = None,
 ) -> User:
-    """Create an account. A city account names its city, an expert account its expert record."""
+    """Create an account. A city account names its city, an expert account its expert record; the e-mail
+    address and mobile number are where notifications go besides the app."""
     if session.exec(select(User).where(User.username == username)).first():
         raise AccountError(_("User %(name)s already exists.", name=username))
+    _check_contact(email, phone)
     problem = password_problem(password, username=username)
     if problem:
         raise AccountError(problem)
-    user = User(username=username, role=role, display_name=display_name or username)
+    user = User(username=username, role=role, display_name=display_name or username, email=email or None,
+                phone=phone or None)
     if role == Role.CITY:
         city = session.exec(select(City).where(City.name == city_name)).first() if city_name else None
         if city is None:
@@ -93,6 +99,26 @@ def create_user(
     session.flush()
     audit.record(session, action="user.create", by=by, target=user, details={"username": username, "role": role})
     return user
+
+
+def set_contact(session: Session, *, user: User, email: str | None, phone: str | None, by: User | None = None) -> None:
+    """Change where an account's notifications are mailed and texted (None keeps the value, "" clears it)."""
+    _check_contact(email, phone)
+    before = {"email": user.email, "phone": user.phone}
+    if email is not None:
+        user.email = email or None
+    if phone is not None:
+        user.phone = phone or None
+    session.add(user)
+    audit.record(session, action="user.contact", by=by, target=user,
+                 details={"before": before, "after": {"email": user.email, "phone": user.phone}})
+
+
+def _check_contact(email: str | None, phone: str | None) -> None:
+    if email and not EMAIL_PATTERN.fullmatch(email):
+        raise AccountError(_("%(value)s is not an e-mail address", value=email))
+    if phone and not PHONE_PATTERN.fullmatch(phone):
+        raise AccountError(_("%(value)s is not a phone number", value=phone))
 
 
 def find_user(session: Session, username: str) -> User | None:

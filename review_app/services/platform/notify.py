@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 DEFAULT_DEDUP_MINUTES = 60
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MOBILE_PATTERN = re.compile(r"(?:\+?86)?1[3-9]\d{9}")
+PHONE_PATTERN = re.compile(r"[0-9+\-() ]{5,32}")  # any number a person gives, landlines included
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from ..errors import ServiceError
 from ..intake import credit_codes
 from ..intake import fields as tech_fields
 from ..intake.organisations import Declared, Register
+from ..platform.notify import EMAIL_PATTERN, PHONE_PATTERN
 from ..platform.tables import Column, cell_text, list_text
 from .activation import ACTIVATION
 from .conflicts import ConflictRow, conflicts_of_expert
@@ -49,8 +50,6 @@ COLUMNS = tuple(
 )
 TEXT_COLUMNS = {"研究方向": "research_areas", "代表性成果": "achievements", "关键词": "keywords"}
 FIELD_SEPARATORS = re.compile(r"[;；、,，]")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE = re.compile(r"^[0-9+\-() ]{5,32}$")
 
 
 class PoolError(ServiceError):
@@ -112,9 +111,9 @@ def check_row(
         else:
             if not 1 <= max_load <= 100:
                 problems.append(("最大评审数", _("%(value)s is out of range", value=text["最大评审数"])))
-    if text["手机"] and not PHONE.match(text["手机"]):
+    if text["手机"] and not PHONE_PATTERN.fullmatch(text["手机"]):
         problems.append(("手机", _("%(value)s is not a phone number", value=text["手机"])))
-    if text["邮箱"] and not EMAIL.match(text["邮箱"]):
+    if text["邮箱"] and not EMAIL_PATTERN.fullmatch(text["邮箱"]):
         problems.append(("邮箱", _("%(value)s is not an e-mail address", value=text["邮箱"])))
     if problems:
         return None, problems
