@@ -139,7 +139,7 @@ def test_the_centre_runs_a_whole_round(live_server, page, session, checked_round
     assert [row[1] for row in workbook["排名"].iter_rows(min_row=2, values_only=True)] == ranked_codes
     assert workbook["评分明细"].max_row == 1 + 6
     with page.expect_download() as download:
-        page.get_by_role("link", name="公示名单（PDF）").click()
+        page.get_by_role("link", name="公示名单预览（PDF）").click()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages)
     assert "公示名单" in text and ranked_codes[0] in text and ranked_codes[1] in text
     _advance(page, base, rid, "已公示")

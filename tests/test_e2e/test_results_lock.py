@@ -88,7 +88,7 @@ def test_the_centre_approves_finds_it_locked_reopens_reapproves_and_publishes(
     page.screenshot(path=output_dir / "published.png", full_page=True)
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="公示名单（PDF）").click()
+        page.get_by_role("link", name="公示名单预览（PDF）").click()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages)
     session.rollback()  # see what the server wrote
     final = session.exec(select(RankingRun).where(RankingRun.round_id == rid, RankingRun.is_final)).one()
