@@ -3,13 +3,12 @@ the filled workbooks (all or nothing). Registered on the console's blueprint (ad
 
 from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlmodel import select
 
 from ..access import current_actor, require_owner
 from ..db import get_session
-from ..models import Expert
 from ..services.assign import panel_groups, panel_runs
 from ..services.meeting import offline, paper
+from ..services.review import pool
 from ..web import attempt
 from .blueprint import bp
 from .lookups import round_or_404
@@ -47,7 +46,7 @@ def panels_workbook(round_id: int, number: int, expert_code: str | None = None):
     require_owner(group is not None)
     expert = None
     if expert_code is not None:
-        expert = session.exec(select(Expert).where(Expert.code == expert_code)).first()
+        expert = pool.expert_by_code(session, expert_code)
         require_owner(expert is not None)
     made = attempt(lambda s: offline.export_workbook(s, group=group, key=_key(), expert=expert, by=current_actor()))
     if not made:

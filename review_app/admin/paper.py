@@ -3,15 +3,15 @@ the upload of the signed scans. Registered on the console's blueprint (admin.blu
 
 from flask import current_app, flash, redirect, send_file, url_for
 from flask_babel import gettext as _
-from sqlmodel import select
 
 from ..access import current_actor, require_owner
 from ..db import get_session
-from ..models import Expert, PanelGroup, SignedScan
+from ..models import PanelGroup, SignedScan
 from ..services.assign import panel_groups
 from ..services.compliance import audit
 from ..services.meeting import paper
 from ..services.platform.storage import store_for
+from ..services.review import pool
 from ..web import attempt
 from .blueprint import bp
 from .lookups import round_or_404
@@ -44,7 +44,7 @@ def _pdf(round_id: int, group: PanelGroup, make, name: str, what: str):
 @bp.route("/rounds/<int:round_id>/panels/groups/<int:number>/signed-<expert_code>.pdf")
 def panels_expert_pdf(round_id: int, number: int, expert_code: str):
     group = _group_or_404(round_id, number)
-    expert = get_session().exec(select(Expert).where(Expert.code == expert_code)).first()
+    expert = pool.expert_by_code(get_session(), expert_code)
     require_owner(expert is not None)
     return _pdf(round_id, group, lambda s: paper.expert_sheet_pdf(s, group=group, expert=expert),
                 f"signed-sheet-group-{number}-{expert_code}.pdf", f"专家签字评分表 {expert_code}")
@@ -66,7 +66,7 @@ def panels_scan(round_id: int, number: int):
         return _back(round_id)
     session = get_session()
     code = (form.expert_code.data or "").strip()
-    expert = session.exec(select(Expert).where(Expert.code == code)).first() if code else None
+    expert = pool.expert_by_code(session, code) if code else None
     if code and expert is None:
         flash(_("Unknown expert %(code)s.", code=code), "error")
         return _back(round_id)

@@ -37,6 +37,7 @@ from ...models._base import utcnow
 from ..compliance import audit
 from ..platform import jobs, notify
 from ..platform.storage import FolderStore, store_for
+from ..review.pool import expert_by_code
 from . import panel_groups, proposals
 from .problem import AssignError, Pool, build_pool, freeze_instance
 
@@ -266,7 +267,7 @@ def set_pin(session: Session, *, review_round: Round, number: int, expert_code: 
             by: User | None) -> PanelPin:
     """Record that an expert must (pin) or must not (forbid) sit on group `number`'s panel in the next solve."""
     group = panel_groups.group_by_number(session, review_round.id, number)
-    expert = session.exec(select(Expert).where(Expert.code == expert_code)).first()
+    expert = expert_by_code(session, expert_code)
     if group is None or expert is None:
         raise AssignError(_("Unknown group %(n)s or expert %(expert)s.", n=number, expert=expert_code))
     pin = session.exec(select(PanelPin).where(PanelPin.group_id == group.id, PanelPin.expert_id == expert.id)).first()

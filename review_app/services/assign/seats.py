@@ -23,6 +23,7 @@ from ...models import (
     User,
 )
 from ..compliance import audit
+from ..review.pool import expert_by_code
 from . import panel_recusals
 from .problem import AssignError, RunChoices, build_pool, options_for
 
@@ -41,7 +42,7 @@ def set_pin(
     application = session.exec(
         select(Application).where(Application.round_id == review_round.id, Application.code == application_code)
     ).first()
-    expert = session.exec(select(Expert).where(Expert.code == expert_code)).first()
+    expert = expert_by_code(session, expert_code)
     if application is None or expert is None:
         raise AssignError(
             _("Unknown application %(app)s or expert %(expert)s.", app=application_code, expert=expert_code)

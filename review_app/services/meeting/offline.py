@@ -44,6 +44,7 @@ from ..assign import panel_groups, panel_runs
 from ..compliance import audit
 from ..errors import ServiceError
 from ..platform.workbooks import xlsx_problem
+from ..review.pool import expert_by_code
 from ..review.sheets import MIN_COMMENT_LENGTH, parse_points
 from ..rounds import criteria_of
 
@@ -235,7 +236,7 @@ def _read(session: Session, review_round: Round, name: str, data: bytes, key: by
             continue  # this expert scores online
         row = open_keys.get((expert_code, app_code))
         if row is None:
-            known = session.exec(select(Expert).where(Expert.code == expert_code)).first()
+            known = expert_by_code(session, expert_code)
             bad(_("row %(row)d: unknown expert %(expert)s", row=n, expert=expert_code) if known is None else
                 _("row %(row)d: expert %(expert)s does not score application %(app)s, or has submitted that sheet",
                   row=n, expert=expert_code, app=app_code))

@@ -220,6 +220,11 @@ def pool(session: Session, *, query: str = "", show: str = "active") -> list[Poo
     return [PoolRow(e, o, u, counts.get(e.id, 0)) for e, o, u in session.exec(statement.limit(2000)).all()]
 
 
+def expert_by_code(session: Session, code: str) -> Expert | None:
+    """The expert with this code (E0001), or None."""
+    return session.exec(select(Expert).where(Expert.code == code)).first()
+
+
 def get_expert(session: Session, expert_id: int) -> Expert | None:
     return session.get(Expert, expert_id)
 
