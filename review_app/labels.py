@@ -22,7 +22,15 @@ from .models import (
 from .services.decision.labels import OBJECTION_ANSWER, OBJECTION_CHANNEL, OBJECTION_STATUS, PHASE
 from .services.intake.attachments import ATTACHMENT_KIND_LABEL as ATTACHMENT_KIND
 from .services.intake.rules import RULE_TITLES as RULE_TITLE
-from .services.results.labels import AGGREGATION_METHOD, ASSIGNMENT_STATE, EXPERT_FLAG, SCORE_FLAG
+from .services.results.labels import (
+    AGGREGATION_METHOD,
+    ASSIGNMENT_STATE,
+    EXPERT_FLAG,
+    GRADE,
+    GRADE_METHOD,
+    GRADE_TREND,
+    SCORE_FLAG,
+)
 
 ROLE = {
     Role.ADMIN: _l("Provincial centre"),
@@ -238,6 +246,9 @@ AUDIT_AREAS = {
         "ranking.select": _l("Selection changed by hand"),
         "ranking.approve": _l("Final ranking approved"),
         "ranking.reopen": _l("Approval of the final ranking withdrawn"),
+        "grade.rule": _l("Grading rule changed"),
+        "grade.change": _l("Grade changed by hand"),
+        "grade.publish": _l("Grades published"),
         "export": _l("Download or export"),
     }),
     "decision": (_l("Public notice and decision"), {
@@ -315,6 +326,9 @@ AUDIT_DETAIL = {
     "answer": _l("Answer"), "changes": _l("Changes"), "document_no": _l("Document number"),
     "decided_on": _l("Date of the decision"), "consortia": _l("Consortia founded"),
     "repeated": _l("Not repeated within the hour"),
+    "grades": _l("Grades"), "excellent_min": _l("Excellent from"), "good_min": _l("Good from"),
+    "city_id": _l("City (id)"), "pass_min": _l("Satisfactory from"), "excellent_share": _l("Share of Excellent (%)"),
+    "excellent": _l("Excellent"), "good": _l("Good"), "pass": _l("Satisfactory"), "fail": _l("Unsatisfactory"),
 }
 # Detail values that are codes of their own: (action or "", key) → their labels.
 AUDIT_VALUE = {
@@ -325,6 +339,10 @@ AUDIT_VALUE = {
     ("", "credit_standing"): CREDIT_STANDING,
     ("objection.answer", "answer"): OBJECTION_ANSWER,
     ("objection.receive", "channel"): OBJECTION_CHANNEL,
+    ("grade.change", "before"): GRADE,
+    ("grade.change", "after"): GRADE,
+    ("grade.change", "computed"): GRADE,
+    ("grade.rule", "method"): GRADE_METHOD,
     ("logout.timeout", "reason"): {"idle": _l("No activity"), "absolute": _l("Maximum session length")},
 }
 YES_NO = {True: _l("Yes"), False: _l("No")}
@@ -359,6 +377,9 @@ def as_template_globals() -> dict:
         "JOB_STATUS_LABEL": JOB_STATUS,
         "JOB_KIND_LABEL": JOB_KIND,
         "SCORE_FLAG_LABEL": SCORE_FLAG,
+        "GRADE_LABEL": GRADE,
+        "GRADE_METHOD_LABEL": GRADE_METHOD,
+        "TREND_LABEL": GRADE_TREND,
         "EXPERT_FLAG_LABEL": EXPERT_FLAG,
         "AGGREGATION_METHOD_LABEL": AGGREGATION_METHOD,
         "ASSIGNMENT_STATE_LABEL": ASSIGNMENT_STATE,

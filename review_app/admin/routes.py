@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     checks,
     decision,
     entry,
+    grades,
     intake,
     meeting,
     offline,

@@ -20,7 +20,8 @@ from ..services.compliance import audit
 from ..services.decision import documents, outcomes, publicity
 from ..services.intake import access, annual, applications, attachments, fields, recommendations
 from ..services.platform import storage
-from ..services.results import publication
+from ..services.results import grades, publication
+from ..services.results.export import grades as grade_files
 from ..web import attempt
 from .forms import ApplicationForm, OpinionForm
 
@@ -51,7 +52,7 @@ def dashboard():
     session = get_session()
     city, rounds = applications.city_rounds(session, city_id=current_user.city_id)
     return render_template("city/dashboard.html", city=city, rounds=rounds,
-                           outcomes=outcomes.for_city(session, rounds))
+                           outcomes=outcomes.for_city(session, rounds), graded=grades.published_round_ids(session))
 
 
 def _rows_changed(form: ApplicationForm) -> bool:
@@ -241,6 +242,22 @@ def results_csv(round_id: int):
     return Response(
         data, mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
+
+
+@bp.route("/rounds/<int:round_id>/grades.<any(xlsx, pdf):fmt>")
+def grades_file(round_id: int, fmt: str):
+    """Once an annual round's grades are published: the grades of the city's own consortia."""
+    session = get_session()
+    review_round = access.round_for_city(session, round_id=round_id)
+    require_owner(review_round is not None and review_round.kind == RoundKind.ANNUAL_EVALUATION)
+    data = grade_files.grades_file(
+        session, review_round=review_round, fmt=fmt, by=current_actor(), city_id=current_user.city_id
+    )
+    require_owner(data is not None)
+    session.commit()
+    mimetype = "application/pdf" if fmt == "pdf" else grade_files.XLSX_MIMETYPE
+    filename = f"round{review_round.id}-city-grades.{fmt}"
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 # The city's order of its recommendations and its stamped summary -----------------------------------

@@ -23,6 +23,7 @@ from .decisions import (
 )
 from .entry import CitySubmission, SendBack
 from .experts import Conflict, ConflictSource, Expert
+from .grades import ConsortiumGrade, Grade, GradeMethod, GradeRule
 from .jobs import Channel, DeliveryStatus, Job, JobStatus, Notification, NotificationDelivery, RateCounter
 from .orgs import City, CreditListEntry, CreditStanding, Organisation
 from .panels import PanelApplication, PanelGroup, PanelPin, PanelSeat, PanelSettings, SignedScan
@@ -64,6 +65,7 @@ __all__ = [
     "ConflictDeclaration",
     "ConflictSource",
     "Consortium",
+    "ConsortiumGrade",
     "CreditListEntry",
     "CreditStanding",
     "Criterion",
@@ -72,6 +74,9 @@ __all__ = [
     "Decision",
     "DecisionEntry",
     "DeliveryStatus",
+    "Grade",
+    "GradeMethod",
+    "GradeRule",
     "Job",
     "NotificationDelivery",
     "Objection",

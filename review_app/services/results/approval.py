@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from ...models import RankingRun, Round, RoundStage, User
+from ...models import GradeRule, RankingRun, Round, RoundStage, User
 from ...models._base import utcnow
 from ..compliance import audit
 from ..errors import ServiceError
@@ -94,6 +94,8 @@ def reopen(session: Session, *, review_round: Round, reason: str, by: User | Non
     run = approved_run(session, round_id=review_round.id)
     if run is None:
         raise LockedError(_("No ranking of this round is approved: there is nothing to reopen."))
+    if session.exec(select(GradeRule.id).where(GradeRule.ranking_run_id == run.id)).first() is not None:
+        raise LockedError(_("The grades taken from this ranking are published: its approval cannot be withdrawn."))
     run.is_final = False
     run.withdrawn_at = utcnow()
     run.withdrawn_by_id = by.id if by else None

@@ -5,7 +5,7 @@ for the exports (xlsx, pdf, csv), which import it from here; it imports nothing 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ...models import AssignmentState
+from ...models import AssignmentState, Grade, GradeMethod
 
 # Flags of scoring/ on an application.
 SCORE_FLAG = {
@@ -42,6 +42,25 @@ ASSIGNMENT_STATE = {
     AssignmentState.ACTIVE: _l("On the panel"),
     AssignmentState.RECUSED: _l("Declared a conflict"),
     AssignmentState.REPLACED: _l("Replaced"),
+}
+# The grades of an annual evaluation, and how a round sets them.
+GRADE = {
+    Grade.EXCELLENT: _l("Excellent"),
+    Grade.GOOD: _l("Good"),
+    Grade.PASS: _l("Satisfactory"),
+    Grade.FAIL: _l("Unsatisfactory"),
+}
+GRADE_METHOD = {
+    GradeMethod.THRESHOLDS: _l("Score thresholds"),
+    GradeMethod.SHARE: _l("A share for Excellent, thresholds for the rest"),
+}
+
+# How a grade compares with the consortium's previous one (grade_changes.GradeChange.trend).
+GRADE_TREND = {
+    "improved": _l("Improved"),
+    "fell": _l("Fell"),
+    "same": _l("Unchanged"),
+    "new": _l("First evaluation"),
 }
 
 
