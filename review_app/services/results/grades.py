@@ -18,7 +18,6 @@ from ...models import (
     Grade,
     GradeMethod,
     GradeRule,
-    RankingResult,
     RankingRun,
     Round,
     RoundKind,
@@ -27,7 +26,7 @@ from ...models import (
 from ...models._base import utcnow
 from ..compliance import audit
 from ..errors import ServiceError
-from . import approval, grading
+from . import approval, grading, rank
 
 RULE_FIELDS = ("method", "excellent_min", "good_min", "pass_min", "excellent_share")
 
@@ -145,18 +144,6 @@ def save_rule(
     return rule
 
 
-def _ranked(session: Session, run: RankingRun) -> list[tuple[RankingResult, Application, str]]:
-    return list(
-        session.exec(
-            select(RankingResult, Application, City.name)
-            .join(Application, Application.id == RankingResult.application_id)
-            .join(City, City.id == Application.city_id)
-            .where(RankingResult.ranking_run_id == run.id)
-            .order_by(RankingResult.rank, Application.code)
-        ).all()
-    )
-
-
 def _stored(session: Session, run_id: int) -> dict[int, ConsortiumGrade]:
     rows = session.exec(select(ConsortiumGrade).where(ConsortiumGrade.ranking_run_id == run_id))
     return {row.application_id: row for row in rows}
@@ -169,11 +156,13 @@ def grade_list(session: Session, *, review_round: Round) -> GradeList:
     run = session.get(RankingRun, run_id) if run_id else approval.approved_run(session, round_id=review_round.id)
     if run is None:
         return GradeList(review_round, rule, None)
-    ranked = _ranked(session, run)
-    computed = grading.grade_scores([result.score for result, _a, _c in ranked], as_rule(rule))
+    ranked = rank.results(session, run=run)
+    cities = dict(session.exec(select(City.id, City.name)).all())
+    computed = grading.grade_scores([r.result.score for r in ranked], as_rule(rule))
     stored = _stored(session, run.id)
     lines = []
-    for (result, application, city), by_rule in zip(ranked, computed, strict=True):
+    for ranked_app, by_rule in zip(ranked, computed, strict=True):
+        result, application = ranked_app.result, ranked_app.application
         row = stored.get(application.id)
         lines.append(
             GradeLine(
@@ -181,7 +170,7 @@ def grade_list(session: Session, *, review_round: Round) -> GradeList:
                 consortium_id=application.consortium_id,
                 code=application.code,
                 title=application.title,
-                city=city,
+                city=cities[application.city_id],
                 city_id=application.city_id,
                 rank=result.rank,
                 score=result.score,
