@@ -244,12 +244,13 @@ def results_csv(round_id: int):
     )
 
 
-@bp.route("/rounds/<int:round_id>/grades.<any(xlsx, pdf):fmt>")
+@bp.route("/rounds/<int:round_id>/grades.<fmt>")
 def grades_file(round_id: int, fmt: str):
     """Once an annual round's grades are published: the grades of the city's own consortia."""
     session = get_session()
     review_round = access.round_for_city(session, round_id=round_id)
     require_owner(review_round is not None and review_round.kind == RoundKind.ANNUAL_EVALUATION)
+    require_owner(fmt in grade_files.MAKERS)
     data = grade_files.grades_file(
         session, review_round=review_round, fmt=fmt, by=current_actor(), city_id=current_user.city_id
     )

@@ -105,6 +105,11 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
             "admin.results_cutoff",
             "admin.results_download",
             "admin.results_export",
+            "admin.grades_page",
+            "admin.grades_rule",
+            "admin.grades_change",
+            "admin.grades_publish",
+            "admin.grades_export",
             "admin.results_page",
             "admin.results_panel_quota",
             "admin.results_reopen",
@@ -178,6 +183,7 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
     # published rounds only: the demo round is still scoring, so every city is refused (test_city.py
     # downloads from a published round)
     "city.results_csv": (NOBODY, NOBODY),
+    "city.grades_file": (NOBODY, NOBODY),  # the demo's annual round asked for has no published grades
     "city.publicity_pdf": (CITIES, NOBODY),  # public: the matrix asks for the demo round under notice
     # experts: their own sheets only
     "expert.dashboard": (EXPERTS, NOBODY),
@@ -226,6 +232,7 @@ def world(app, session):
         RankingResult,
         Role,
         Round,
+        RoundKind,
         ScoreSheet,
         SheetStatus,
         SignedScan,
@@ -237,6 +244,7 @@ def world(app, session):
 
     main = session.exec(select(Round).where(Round.name == DEMO_ROUND_NAME)).one()
     intake = session.exec(select(Round).where(Round.id != main.id)).first()
+    annual = session.exec(select(Round).where(Round.kind == RoundKind.ANNUAL_EVALUATION)).first()
     consortium_cities = {c.city_id for c in session.exec(select(Consortium))}
     sheets = session.exec(
         select(ScoreSheet).where(ScoreSheet.round_id == main.id, ScoreSheet.status == SheetStatus.DRAFT)
@@ -341,6 +349,11 @@ def world(app, session):
         "admin.panels_replace": {"seat_id": panel_seat.id},
         "admin.panels_unpin": {"pin_id": panel_pin.id},
         "city.publicity_pdf": {"round_id": objection.round_id},
+        **{
+            endpoint: {"round_id": annual.id}
+            for endpoint in ("admin.grades_page", "admin.grades_rule", "admin.grades_change", "admin.grades_publish",
+                             "admin.grades_export", "city.grades_file")
+        },
         "admin.publicity_file": {"which": "publicity", "fmt": "pdf"},
         **{
             endpoint: {"round_id": objection.round_id, "objection_id": objection.id, "file_id": objection_file.id}
