@@ -10,6 +10,7 @@ A pure library (numpy, OR-Tools); the web app translates its rows into a :class:
     affinities = pair_affinities(problem, result.pairs)                # each pair's affinity in [0, 1]
     text = text_affinity(app_profiles, expert_profiles, Weights())     # field match blended with texts
     problem = build_problem(applications, experts, affinity=text.table())  # text.shared_terms(app, expert)
+    # or affinity=text.positions(app_ids, expert_ids): the same pairs as arrays, no Python object per pair
     panels = solve_panels(problem, groups, PanelOptions(min_size=5, max_size=7, seed=1))  # panel mode
     groups = propose_groups(items, max_apps=8)                          # one field per group, split by text
     files = instance_files(problem)  # the instance as CSV bytes by file name; write_instance(problem, dir)

@@ -174,6 +174,21 @@ class TextAffinity:
         apps, experts = np.asarray(self.app_ids, dtype=object), np.asarray(self.expert_ids, dtype=object)
         return list(apps[self.pairs.app]), list(experts[self.pairs.expert]), self.pairs.score / SCALE
 
+    def positions(self, app_ids: Sequence[str], expert_ids: Sequence[str]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ``affinity`` argument of ``build_problem`` for a problem of these applications and experts
+        (in that order), as arrays: positions into ``app_ids`` and ``expert_ids``, affinities in [0, 1].
+        Unlike :meth:`table`, no Python object per pair. KeyError when an id here is not among them."""
+        out = []
+        for mine, theirs, column in ((self.app_ids, app_ids, self.pairs.app),
+                                     (self.expert_ids, expert_ids, self.pairs.expert)):
+            if tuple(theirs) == tuple(mine):
+                out.append(column.astype(np.int64))
+                continue
+            where = {v: i for i, v in enumerate(theirs)}
+            out.append(np.array([where[v] for v in mine], dtype=np.int64)[column])
+        return out[0], out[1], self.pairs.score / SCALE
+
     def shared_terms(self, app_id: str, expert_id: str, n: int = 5) -> list[str]:
         """The terms the pair's texts share that weigh most in their similarity, best first."""
         a, e = self._positions[0][app_id], self._positions[1][expert_id]

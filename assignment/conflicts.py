@@ -34,25 +34,32 @@ def pair_codes(problem: Problem, pairs: list[tuple[str, str]] | tuple) -> np.nda
     return np.unique(pair_code(problem, app, expert))
 
 
+def _exclusions(problem: Problem, options: Options, app: np.ndarray, expert: np.ndarray,
+                score: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Each rule's code and its mask over the pairs (True: the rule excludes the pair), in checking order."""
+    app, expert = np.asarray(app, dtype=np.int64), np.asarray(expert, dtype=np.int64)
+    checks = [
+        (UNQUALIFIED, np.asarray(score) <= 0),
+        (ORG, _in(app * max(len(problem.orgs), 1) + problem.expert_org[expert], _app_org_codes(problem))),
+        (DECLARED, _in(pair_code(problem, app, expert),
+                       pair_code(problem, problem.conflicts.app, problem.conflicts.expert))),
+    ]
+    if options.forbids:
+        checks.append((FORBIDDEN, _in(pair_code(problem, app, expert), pair_codes(problem, options.forbids))))
+    if options.avoid_same_city:
+        city = problem.app_city[app]
+        checks.append((SAME_CITY, (city != 0) & (city == problem.expert_city[expert])))
+    return checks
+
+
 def exclusion_reasons(problem: Problem, options: Options, app: np.ndarray, expert: np.ndarray,
                       score: np.ndarray) -> np.ndarray:
     """Why each pair may not be assigned: an object array of shape (n,), None where it may be.
 
     ``score`` is the pair's affinity × SCALE (0 when unqualified).
     """
-    app, expert = np.asarray(app, dtype=np.int64), np.asarray(expert, dtype=np.int64)
     reasons = np.full(len(app), None, dtype=object)
-    checks = [
-        (UNQUALIFIED, np.asarray(score) <= 0),
-        (ORG, _in(app * max(len(problem.orgs), 1) + problem.expert_org[expert], _app_org_codes(problem))),
-        (DECLARED, _in(pair_code(problem, app, expert),
-                       pair_code(problem, problem.conflicts.app, problem.conflicts.expert))),
-        (FORBIDDEN, _in(pair_code(problem, app, expert), pair_codes(problem, options.forbids))),
-    ]
-    if options.avoid_same_city:
-        city = problem.app_city[app]
-        checks.append((SAME_CITY, (city != 0) & (city == problem.expert_city[expert])))
-    for code, mask in reversed(checks):  # the first reason in the list wins
+    for code, mask in reversed(_exclusions(problem, options, app, expert, score)):  # the first reason wins
         reasons[mask] = code
     return reasons
 
@@ -66,5 +73,7 @@ def _app_org_codes(problem: Problem) -> np.ndarray:
 def candidate_pairs(problem: Problem, options: Options) -> Pairs:
     """The pairs the solver may use: qualified, not conflicted, not forbidden, city rule applied."""
     pairs = qualified_pairs(problem)
-    reasons = exclusion_reasons(problem, options, pairs.app, pairs.expert, pairs.score)
-    return pairs.take(np.equal(reasons, None))
+    excluded = np.zeros(len(pairs), dtype=bool)
+    for _, mask in _exclusions(problem, options, pairs.app, pairs.expert, pairs.score):
+        excluded |= mask
+    return pairs.take(~excluded) if excluded.any() else pairs

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .affinity import Profile, TextAffinity
+from .columnar import NotPlain, header_names, read_pair_columns
 from .problem import SCALE, Application, Expert, InputError, Problem, build_problem
 
 APP_COLUMNS = ("id", "title", "field", "lead_org", "member_orgs", "city")
@@ -74,38 +75,25 @@ def _split(cell: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in cell.replace("；", ";").split(";") if p.strip())
 
 
-def _simple_columns(path: Path, columns: tuple[str, ...]) -> list[list[str]] | None:
-    """The named columns of a plain CSV file (no quotes, same number of cells on every line), read at
-    numpy speed; None when the file is not that plain and needs the csv module."""
-    data = path.read_bytes()
-    if b'"' in data or b" " in data or b"\t" in data:  # quoting or padding: let the csv module judge
-        return None
-    try:
-        text = data.decode("utf-8-sig").replace("\r\n", "\n")
-    except UnicodeDecodeError:
-        raise InputError(path.name, None, "not UTF-8 text") from None
-    head, _, body = text.partition("\n")
-    header = [h.strip() for h in head.split(",")]
-    if any(c not in header for c in columns) or not body.strip():
-        return None
-    body = body[:-1] if body.endswith("\n") else body
-    raw = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
-    line_ends = np.r_[np.flatnonzero(raw == ord("\n")), len(raw)]
-    per_line = np.diff(np.searchsorted(np.flatnonzero(raw == ord(",")), line_ends), prepend=0)
-    if (per_line != len(header) - 1).any():
-        return None
-    cells = body.replace("\n", ",").split(",")
-    return [cells[header.index(c) :: len(header)] for c in columns]
-
-
 def read_affinity(path: Path, app_ids: list[str], expert_ids: list[str]
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """affinity.csv as positions and scores, arrays of shape (n_rows,).
 
-    Plain files (the usual export) are split at numpy speed; others go through the csv module.
+    Plain files (the usual export) are read column by column without a Python object per pair
+    (:mod:`assignment.columnar`); others go through the csv module, with the same errors.
     """
-    columns = _affinity_columns(path)
-    cols = _simple_columns(path, columns) or read_table(path, columns)
+    names = header_names(path)
+    columns = TEXT_AFFINITY_COLUMNS if "affinity" in names and "score" not in names else AFFINITY_COLUMNS
+    try:
+        return read_pair_columns(path, columns, app_ids, expert_ids)
+    except NotPlain:
+        return read_affinity_rows(path, columns, app_ids, expert_ids)
+
+
+def read_affinity_rows(path: Path, columns: tuple[str, ...], app_ids: list[str], expert_ids: list[str]
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`read_affinity` through the csv module, a string per cell: any file (quotes, padding)."""
+    cols = read_table(path, columns)
     positions = []
     for col, ids, what in ((cols[0], app_ids, "application"), (cols[1], expert_ids, "expert")):
         lookup = {v: i for i, v in enumerate(ids)}
@@ -120,17 +108,6 @@ def read_affinity(path: Path, app_ids: list[str], expert_ids: list[str]
         row = next(i for i, cell in enumerate(cols[2]) if not _is_number(cell))
         raise InputError(path.name, row + 2, f"score is not a number: {cols[2][row]!r}") from None
     return positions[0], positions[1], scores
-
-
-def _affinity_columns(path: Path) -> tuple[str, ...]:
-    """The columns of an affinity file: ``score``, or ``affinity`` as the affinity command writes it."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            header = next(csv.reader(fh), [])
-    except (UnicodeDecodeError, csv.Error):
-        return AFFINITY_COLUMNS  # read_table names the problem
-    names = {h.strip() for h in header}
-    return TEXT_AFFINITY_COLUMNS if "affinity" in names and "score" not in names else AFFINITY_COLUMNS
 
 
 def read_profiles(path: str | os.PathLike, experts: bool = False) -> list[Profile]:

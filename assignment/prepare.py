@@ -66,9 +66,11 @@ def prepare(problem: Problem, options: Options) -> Prepared:
     for a, e, r in zip(pin_app, pin_exp, why, strict=True):
         if r is not None:
             reasons.append(_pin_reason(problem, a, e, f"not allowed ({r})", f"不可分配（{REASON_ZH[r]}）"))
-    cand_code = cand.app.astype(np.int64) * n_e + cand.expert
-    is_pinned = np.isin(cand_code, code)
-    pinned, free = cand.take(is_pinned), cand.take(~is_pinned)
+    if len(code):
+        is_pinned = np.isin(cand.app.astype(np.int64) * n_e + cand.expert, code)
+        pinned, free = cand.take(is_pinned), cand.take(~is_pinned)
+    else:  # no pins: the candidates themselves, not a copy (ten million pairs are 160 MB)
+        pinned, free = cand.take(np.zeros(0, dtype=np.int64)), cand
     pin_count = np.bincount(pin_app, minlength=problem.n_apps)
     for a in np.flatnonzero(pin_count > options.k):
         reasons.append(_pin_reason(problem, a, pin_exp[pin_app == a][0],

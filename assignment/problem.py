@@ -182,7 +182,10 @@ def index_pairs(source: str, app_col: Sequence[str], expert_col: Sequence[str], 
     result = []
     for col, ids, what in ((app_col, app_ids, "application"), (expert_col, expert_ids, "expert")):
         if isinstance(col, np.ndarray) and col.dtype.kind == "i":
-            result.append(col.astype(np.int32))
+            bad = np.flatnonzero((col < 0) | (col >= len(ids)))
+            if len(bad):
+                raise InputError(source, int(bad[0]) + 2, f"no {what} at position {col[bad[0]]}")
+            result.append(col.astype(np.int32, copy=False))
             continue
         lookup = {v: i for i, v in enumerate(ids)}
         pos = np.fromiter((lookup.get(v, -1) for v in col), dtype=np.int64, count=len(col))
@@ -191,6 +194,8 @@ def index_pairs(source: str, app_col: Sequence[str], expert_col: Sequence[str], 
             raise InputError(source, int(bad[0]) + 2, f"unknown {what} id {col[bad[0]]!r}")
         result.append(pos.astype(np.int32))
     code = result[0].astype(np.int64) * max(len(expert_ids), 1) + result[1]
+    if _increasing(code):  # the usual file, sorted by (application, expert): no pair twice
+        return result[0], result[1]
     order = np.argsort(code, kind="stable")
     dup = np.flatnonzero(code[order][1:] == code[order][:-1])
     if len(dup):
@@ -205,9 +210,18 @@ def pair_code(problem: Problem, app: np.ndarray, expert: np.ndarray) -> np.ndarr
     return app.astype(np.int64) * max(problem.n_experts, 1) + expert
 
 
+def _increasing(code: np.ndarray) -> bool:
+    return bool((code[1:] > code[:-1]).all())
+
+
 def sort_pairs(app: np.ndarray, expert: np.ndarray, score: np.ndarray, n_experts: int) -> Pairs:
     """Pairs sorted by (app, expert), as the solver expects."""
-    order = np.argsort(app.astype(np.int64) * max(n_experts, 1) + expert, kind="stable")
+    code = app.astype(np.int64) * max(n_experts, 1) + expert
+    if _increasing(code):  # already in order (a sorted file): no copy through a permutation
+        return Pairs(app.astype(np.int32, copy=False), expert.astype(np.int32, copy=False),
+                     score.astype(np.int64, copy=False))
+    order = np.argsort(code, kind="stable")
+    del code
     return Pairs(app[order].astype(np.int32), expert[order].astype(np.int32), score[order].astype(np.int64))
 
 
@@ -230,7 +244,9 @@ def build_problem(applications: Sequence[Application], experts: Sequence[Expert]
     """Build a :class:`Problem` from records, checking ids, duplicates and numbers.
 
     ``affinity`` is ``(app_ids, expert_ids, scores)`` with scores in [0, 1] (a score of 0 or a missing
-    pair means unqualified), or None to derive affinity from field overlap. ``conflicts`` is
+    pair means unqualified), or None to derive affinity from field overlap; an id column given as an
+    integer array holds positions in ``applications`` / ``experts`` instead (the columnar reader's and
+    :meth:`TextAffinity.positions`' form: no Python object per pair). ``conflicts`` is
     ``(app_ids, expert_ids, reasons)``. Raises :class:`InputError` naming the source and row.
     """
     src_apps, src_experts, src_aff, src_conf = sources
@@ -261,9 +277,13 @@ def build_problem(applications: Sequence[Application], experts: Sequence[Expert]
         if len(bad):
             raise InputError(src_aff, int(bad[0]) + 2, f"score must be a number in [0, 1], got {s_col[bad[0]]}")
         ai, ei = index_pairs(src_aff, a_col, e_col, ids)
-        s_int = np.rint(score * SCALE).astype(np.int64)
+        scaled = score * SCALE
+        s_int = np.rint(scaled, out=scaled).astype(np.int64)
+        del scaled
         keep = s_int > 0
-        aff = sort_pairs(ai[keep], ei[keep], s_int[keep], len(experts))
+        if not keep.all():  # a score of 0 is no candidate
+            ai, ei, s_int = ai[keep], ei[keep], s_int[keep]
+        aff = sort_pairs(ai, ei, s_int, len(experts))
     reasons: tuple[str, ...] = ()
     if conflicts is not None and len(conflicts[0]):
         ca, ce = index_pairs(src_conf, conflicts[0], conflicts[1], ids)

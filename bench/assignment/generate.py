@@ -1,4 +1,4 @@
-"""Generate benchmark instances (CSV folders of design.md) for the presets S, M, L, XL.
+"""Generate benchmark instances (CSV folders of design.md) for the presets S, M, L, XL, XL10.
 
     python bench/assignment/generate.py S bench/assignment/data/S [--seed 1]
 
@@ -50,6 +50,7 @@ PRESETS = {
     "M": Preset(1_000, 3_000, 5, 16, 4, None),
     "L": Preset(10_000, 15_000, 5, 40, 5, (100, 300)),
     "XL": Preset(50_000, 60_000, 3, 200, 5, (60, 120), national=True),
+    "XL10": Preset(50_000, 60_000, 3, 200, 5, (140, 260), national=True),  # ≈ 10 M pairs, 220 MB
 }
 
 

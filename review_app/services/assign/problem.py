@@ -123,6 +123,7 @@ def build_pool(
         if c.expert_id in expert_by_id
     ]
     text = _texts(session, applications, experts) if with_text else None
+    affinity = text.positions([a.code for a in applications], [e.code for e in experts]) if text else None
     problem = assignment.build_problem(
         [
             assignment.Application(
@@ -151,7 +152,7 @@ def build_pool(
             [expert_by_id[c.expert_id].code for c in conflicts],
             [c.reason or c.source.value for c in conflicts],
         ),
-        affinity=text.table() if text else None,
+        affinity=affinity,
     )
     return Pool(problem, {a.code: a for a in applications}, {e.code: e for e in experts}, text)
 
