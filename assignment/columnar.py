@@ -23,7 +23,7 @@ import numpy as np
 from .problem import InputError
 
 #: Bytes read per block (whole lines): the reader's own memory, whatever the file's size.
-BLOCK_BYTES = 1 << 25
+BLOCK_BYTES = 1 << 23
 #: Bytes that make a file not plain: quotes, padding, tabs, NUL, a carriage return that ends no line.
 _NOT_PLAIN = np.zeros(256, dtype=bool)
 _NOT_PLAIN[[ord('"'), ord(" "), ord("\t"), 0]] = True
@@ -225,7 +225,11 @@ def read_pair_columns(path: Path, columns: tuple[str, str, str], app_ids: list[s
     if not parts:
         raise NotPlain  # no data rows: the csv path says what it makes of that
     errors.raise_first(path.name, n_cells)
-    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
+    columns_out = []
+    for i in range(3):  # one column at a time, its blocks let go as it is joined
+        columns_out.append(np.concatenate([part[i] for part in parts]))
+        parts = [tuple(None if j == i else x for j, x in enumerate(part)) for part in parts]
+    return tuple(columns_out)
 
 
 def _block(raw: np.ndarray, before: int, n_cells: int, where: list[int], tables: tuple[_IdTable, _IdTable],

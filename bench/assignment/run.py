@@ -1,13 +1,16 @@
 """Benchmark: every solver mode and the independent exact reference, per preset, in the same run.
 
-    python bench/assignment/run.py S M L [XL]
+    python bench/assignment/run.py S M L [XL] [XL10] [--seed 2]
 
 Each run is a fresh process (``python -m assignment solve``, reading the CSV files), timed by the wall
-clock, its peak memory read from the kernel (ru_maxrss via wait4). Writes results/<preset>.csv.
+clock and by its CPU time (user + system: what a shared machine does not inflate as much), its peak memory
+read from the kernel (ru_maxrss via wait4), the load average noted. Writes results/<preset>.csv, or
+results/<preset>-seed<N>.csv for an instance generated with another seed than 1 (data/<preset>-seed<N>).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import os
@@ -35,8 +38,8 @@ MODES = {
 REFERENCE = {"plain": [], "org": ["--org-diverse"], "city": ["--avoid-same-city"]}
 
 
-def measured(cmd: list[str]) -> tuple[dict, float, float]:
-    """(parsed JSON stdout, wall seconds, peak MiB) of one child process."""
+def measured(cmd: list[str]) -> tuple[dict, float, float, float]:
+    """(parsed JSON stdout, wall seconds, peak MiB, CPU seconds) of one child process."""
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.PIPE)
@@ -47,54 +50,68 @@ def measured(cmd: list[str]) -> tuple[dict, float, float]:
         text = out.read().decode()
     if proc.returncode not in (0, 2):
         raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()}")
-    return json.loads(text), seconds, usage.ru_maxrss / 1024
+    return json.loads(text), seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def bench(name: str) -> list[dict]:
+def label(name: str, seed: int) -> str:
+    """The instance's folder and results name: the preset, and the seed when it is not 1."""
+    return name if seed == 1 else f"{name}-seed{seed}"
+
+
+def bench(name: str, seed: int = 1) -> list[dict]:
     preset = PRESETS[name]
-    data = HERE / "data" / name
+    data = HERE / "data" / label(name, seed)
     if not (data / "params.txt").exists():
         import numpy as np
-        generate(preset, data, np.random.default_rng(1))
+        generate(preset, data, np.random.default_rng(seed))
     rules = ["--k", str(preset.k), "--max-load", str(preset.max_load)]
     rows, references = [], {}
     for key, flags in REFERENCE.items():
-        ref, sec, mib = measured([sys.executable, str(HERE / "reference.py"), str(data), *rules, *flags])
+        ref, sec, mib, cpu = measured([sys.executable, str(HERE / "reference.py"), str(data), *rules, *flags])
         references[key] = ref["optimum"]
-        rows.append({"preset": name, "run": f"reference ({key})", "seconds": round(sec, 2),
-                     "peak_mib": round(mib), "objective": ref["optimum"] / 1e6})
+        rows.append({"preset": label(name, seed), "run": f"reference ({key})", "seconds": round(sec, 2),
+                     "cpu_seconds": round(cpu, 2), "peak_mib": round(mib), "objective": ref["optimum"] / 1e6,
+                     "load": round(os.getloadavg()[0], 1)})
+        print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
     for mode, (flags, ref_key) in MODES.items():
         with tempfile.TemporaryDirectory() as tmp:
-            summary, sec, mib = measured([sys.executable, "-m", "assignment", "solve", str(data), *rules,
-                                          "--out", str(Path(tmp) / "a.csv"), *flags])
+            summary, sec, mib, cpu = measured([sys.executable, "-m", "assignment", "solve", str(data), *rules,
+                                               "--out", str(Path(tmp) / "a.csv"), *flags])
         if summary["status"] == "INFEASIBLE":
-            rows.append({"preset": name, "run": mode, "status": "INFEASIBLE", "seconds": round(sec, 2)})
+            rows.append({"preset": label(name, seed), "run": mode, "status": "INFEASIBLE", "seconds": round(sec, 2)})
             continue
         if ref_key == "balance":
             low, high = summary["load_bounds"]
-            ref, _, _ = measured([sys.executable, str(HERE / "reference.py"), str(data), *rules,
+            ref, *_ = measured([sys.executable, str(HERE / "reference.py"), str(data), *rules,
                                   "--bounds", str(low), str(high)])
             references["balance"] = ref["optimum"]
         reference = references[ref_key]
         rows.append({
-            "preset": name, "run": mode, "status": summary["status"], "seconds": round(sec, 2),
-            "solve_seconds": summary["seconds"], "peak_mib": round(mib), "objective": summary["objective"],
+            "preset": label(name, seed), "run": mode, "status": summary["status"], "seconds": round(sec, 2),
+            "cpu_seconds": round(cpu, 2), "solve_seconds": summary["seconds"], "peak_mib": round(mib),
+            "objective": summary["objective"],
             "reference": reference / 1e6, "pct_of_optimum": round(100 * summary["objective"] * 1e6 / reference, 3),
             "worst_panel": summary["worst_panel"], "load_min": summary["load_min"],
             "load_max": summary["load_max"], "load_spread": summary["load_spread"],
             "method": summary.get("method", ""), "worst_bound": summary.get("worst_bound", ""),
+            "load": round(os.getloadavg()[0], 1),
         })
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
     return rows
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("presets", nargs="+", choices=sorted(PRESETS))
+    parser.add_argument("--seed", type=int, default=1, help="the generator's seed (1: the tuning instances)")
+    args = parser.parse_args()
     (HERE / "results").mkdir(exist_ok=True)
-    fields = ["preset", "run", "status", "seconds", "solve_seconds", "peak_mib", "objective", "reference",
-              "pct_of_optimum", "worst_panel", "load_min", "load_max", "load_spread", "method", "worst_bound"]
-    for name in sys.argv[1:]:
-        rows = bench(name)
-        with open(HERE / "results" / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
+    fields = ["preset", "run", "status", "seconds", "cpu_seconds", "solve_seconds", "peak_mib", "objective",
+              "reference", "pct_of_optimum", "worst_panel", "load_min", "load_max", "load_spread", "method",
+              "worst_bound", "load"]
+    for name in args.presets:
+        rows = bench(name, args.seed)
+        with open(HERE / "results" / f"{label(name, args.seed)}.csv", "w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=fields)
             writer.writeheader()
             writer.writerows(rows)

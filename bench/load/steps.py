@@ -1,5 +1,7 @@
 """The CPU cost of each step of the expert flow, one request at a time (no load, no HTTP): the Flask test
 client against a fresh copy of the demo database, median over 40 experts, with the number of SQL queries.
+Each step is timed by the process's CPU clock (what the request costs the machine, SQLite included; a busy
+machine inflates it far less than the wall clock) and by the wall clock.
 
     PYTHONPATH=. .venv/bin/python bench/load/steps.py                  # the table
     PYTHONPATH=. .venv/bin/python bench/load/steps.py --profile "open sheet"   # + cProfile of that step
@@ -10,6 +12,7 @@ second, whatever the server's settings.
 
 import argparse
 import cProfile
+import os
 import pstats
 import re
 import statistics
@@ -37,7 +40,9 @@ def token(html: str, name: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--experts", type=int, default=40)
-    parser.add_argument("--profile", choices=STEPS, help="print a cProfile of this step")
+    parser.add_argument("--profile", choices=STEPS, help="print a cProfile of this step (warm requests only)")
+    parser.add_argument("--sort", default="cumulative", help="the profile's order (cumulative, tottime, ...)")
+    parser.add_argument("--lines", type=int, default=40, help="the profile's length")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="review-steps-"))
@@ -47,17 +52,20 @@ def main() -> None:
     app = create_app({**settings, "LOGIN_RATE_LIMIT": "10000/minute"}, instance_path=str(work / "instance"))
     queries: list[str] = []
     event.listen(app.extensions["db_engine"], "before_cursor_execute", lambda *a: queries.append(a[2]))
-    timings: dict[str, list[tuple[float, int]]] = {step: [] for step in STEPS}
+    timings: dict[str, list[tuple[float, float, int]]] = {step: [] for step in STEPS}
     profile = cProfile.Profile()
+
+    warm_up = 5  # the first requests compile templates and fill caches: neither timed nor profiled
 
     def step(name: str, client, path: str, data: dict | None = None, expected: int = 200):
         queries.clear()
-        if name == args.profile:
+        profiled = name == args.profile and len(timings[name]) >= warm_up
+        if profiled:
             profile.enable()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         response = client.post(path, data=data) if data is not None else client.get(path)
-        timings[name].append((time.perf_counter() - started, len(queries)))
-        if name == args.profile:
+        timings[name].append((time.process_time() - cpu, time.perf_counter() - started, len(queries)))
+        if profiled:
             profile.disable()
         assert response.status_code == expected, (name, response.status_code)
         return response
@@ -74,16 +82,18 @@ def main() -> None:
         step("submit", client, f"{sheet}/submit", {"version": version + 1, "csrf_token": csrf}, 302)
         step("healthz", client, "/healthz")
 
-    print("| step | median ms | SQL queries |\n|---|---|---|")
+    print("| step | median CPU ms | median wall ms | SQL queries |\n|---|---|---|---|")
     medians = {}
     for name, values in timings.items():
-        warm = values[5:]  # the first requests compile templates and fill caches
-        medians[name] = statistics.median(t for t, _ in warm)
-        print(f"| {name} | {medians[name] * 1000:.1f} | {warm[-1][1]} |")
+        warm = values[warm_up:]
+        medians[name] = statistics.median(c for c, _, _ in warm)
+        wall = statistics.median(w for _, w, _ in warm)
+        print(f"| {name} | {medians[name] * 1000:.1f} | {wall * 1000:.1f} | {warm[-1][2]} |")
     flow = sum(medians[name] for name in STEPS[:-1])
-    print(f"\nflow of 5 requests: {flow * 1000:.1f} ms; two cores: at most {10 / flow:.0f} requests/s")
+    print(f"\nflow of 5 requests: {flow * 1000:.1f} ms of CPU; two cores: at most {10 / flow:.0f} requests/s"
+          f" (load average {os.getloadavg()[0]:.1f})")
     if args.profile:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(args.lines)
 
 
 if __name__ == "__main__":
