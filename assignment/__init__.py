@@ -18,16 +18,52 @@ A pure library (numpy, OR-Tools); the web app translates its rows into a :class:
 Affinities are quantised to integers (score × SCALE, SCALE = 10^6) so the flow optimum is exact.
 """
 
-from .affinity import Profile, TextAffinity, Weights, pair_affinities, text_affinity
-from .check import check
-from .diagnose import diagnose
-from .grouping import Item, ProposedGroup, propose_groups
-from .io import instance_files, load_instance, pairs_file, read_pairs, write_instance, write_pairs
-from .panels import Group, PanelOptions, PanelResult, check_panels, diagnose_panels, replace_member, solve_panels
-from .problem import SCALE, Application, Expert, InputError, Options, Problem, build_problem
-from .replace import Replacement, replace
-from .result import Diagnosis, Infeasible, Reason, Result, Violation
-from .solve import solve
+import sys
+import types
+from importlib import import_module
+
+#: Each public name and the module that defines it: loaded on first use (PEP 562), so that importing
+#: `assignment` costs nothing until one of its names is used (the `flask` commands start without numpy).
+_HOME = {
+    "Profile": "affinity",
+    "TextAffinity": "affinity",
+    "Weights": "affinity",
+    "pair_affinities": "affinity",
+    "text_affinity": "affinity",
+    "check": "check",
+    "diagnose": "diagnose",
+    "Item": "grouping",
+    "ProposedGroup": "grouping",
+    "propose_groups": "grouping",
+    "instance_files": "io",
+    "load_instance": "io",
+    "pairs_file": "io",
+    "read_pairs": "io",
+    "write_instance": "io",
+    "write_pairs": "io",
+    "Group": "panels",
+    "PanelOptions": "panels",
+    "PanelResult": "panels",
+    "check_panels": "panels",
+    "diagnose_panels": "panels",
+    "replace_member": "panels",
+    "solve_panels": "panels",
+    "SCALE": "problem",
+    "Application": "problem",
+    "Expert": "problem",
+    "InputError": "problem",
+    "Options": "problem",
+    "Problem": "problem",
+    "build_problem": "problem",
+    "Replacement": "replace",
+    "replace": "replace",
+    "Diagnosis": "result",
+    "Infeasible": "result",
+    "Reason": "result",
+    "Result": "result",
+    "Violation": "result",
+    "solve": "solve",
+}
 
 __all__ = [
     "SCALE", "Application", "Diagnosis", "Expert", "Group", "Item", "PanelOptions", "PanelResult", "ProposedGroup",
@@ -37,3 +73,30 @@ __all__ = [
     "diagnose", "instance_files", "load_instance", "pair_affinities", "pairs_file", "read_pairs", "replace",
     "solve", "text_affinity", "write_instance", "write_pairs",
 ]
+
+
+def __getattr__(name: str):
+    """Import the module that defines `name` (once: the value is kept in the package's namespace)."""
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{_HOME[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))
+
+
+class _Package(types.ModuleType):
+    """`check`, `diagnose`, `replace` and `solve` are each a module and the function it defines: importing
+    the module (`solve` imports `diagnose`) would set the package's name to the module, so the function is
+    kept instead, as the eager `from .check import check` of old did."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, types.ModuleType) and _HOME.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -19,3 +19,7 @@
 # Run assignment jobs in a process of their own (`flask --app review_app run-jobs`) instead of a thread
 # of the web worker that queued them:
 # JOB_RUNNER = "worker"
+
+# Several app servers (hosts) on one database: a folder they all mount, for uploads, archives and keys
+# (see the README's deployment section):
+# SHARED_DIR = "/srv/review/shared"

@@ -16,7 +16,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     """Build the app: configuration, database, logins, CSRF, translations, rate limits, blueprints, CLI.
 
     Configuration is read in this order, later winning: `config.Defaults`, `instance/config.py`,
-    the environment (DATABASE_URL, SECRET_KEY, UPLOAD_DIR, SMTP_URL, RATELIMIT_STORAGE_URI), then
+    the environment (`Defaults.ENVIRONMENT_KEYS`: DATABASE_URL, SECRET_KEY, SHARED_DIR, UPLOAD_DIR, …), then
     `test_config`. `instance_path` moves the instance folder (tests give each app its own).
     """
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
@@ -62,10 +62,15 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         database = instance / "review.db"
         _owner_only(database)
         app.config["DATABASE_URL"] = f"sqlite:///{database}"
+    shared = Path(app.config["SHARED_DIR"] or instance)  # what every app server on the database must share
+    shared.mkdir(parents=True, exist_ok=True)
+    app.config["SHARED_DIR"] = str(shared)
     if not app.config["UPLOAD_DIR"]:
-        app.config["UPLOAD_DIR"] = str(instance / "uploads")
+        app.config["UPLOAD_DIR"] = str(shared / "uploads")
+    if not app.config["ARCHIVE_DIR"]:
+        app.config["ARCHIVE_DIR"] = str(shared / "archives")
     if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = _instance_secret_key(instance)
+        app.config["SECRET_KEY"] = _instance_secret_key(shared)
     if app.config["JOB_RUNNER"] not in ("thread", "worker"):  # a typo would leave every job waiting
         raise ValueError(f'JOB_RUNNER must be "thread" or "worker", not {app.config["JOB_RUNNER"]!r}')
 

@@ -11,7 +11,12 @@ class Defaults:
     # None means "the SQLite file in the instance folder".
     DATABASE_URL: str | None = None
     SECRET_KEY: str | None = None
-    # None means "instance/uploads".
+    # Several app servers (each with its own instance folder) on one database: a folder every one of them
+    # reads and writes (NFS or the like). None means the instance folder. It holds what must be the same for
+    # all: uploads and archives (unless UPLOAD_DIR and ARCHIVE_DIR say otherwise), the archive signing key,
+    # and the generated secret key when no SECRET_KEY is set.
+    SHARED_DIR: str | None = None
+    # None means "SHARED_DIR/uploads" (normally instance/uploads).
     UPLOAD_DIR: str | None = None
     SMTP_URL: str | None = None
     # Bodies are limited before they are parsed: forms to 1 MB (1,000 multipart parts, 500 KB of text in
@@ -20,6 +25,12 @@ class Defaults:
     MAX_FORM_PARTS = 1000
     MAX_FORM_MEMORY_SIZE = 500_000
     UPLOAD_REQUEST_MAX_BYTES = 50 * 1024 * 1024
+    # The application import (申请 and 成员单位 sheets): rows per sheet, and how large a workbook may unpack
+    # (a zip bomb check; 100,000 member rows unpack to about 30 MB). Read in openpyxl's read-only mode.
+    IMPORT_MAX_ROWS = 100_000
+    IMPORT_MAX_UNPACKED_MB = 128
+    # The most applications a city may recommend in one round (the round's city quota is set up to this).
+    MAX_CITY_QUOTA = 2000
 
     SESSION_COOKIE_NAME = "review_session"
     SESSION_COOKIE_HTTPONLY = True
@@ -61,7 +72,7 @@ class Defaults:
     # events, never any younger than AUDIT_MIN_RETENTION_DAYS (6 months).
     AUDIT_RETENTION_DAYS: int | None = None
     AUDIT_MIN_RETENTION_DAYS = 183
-    # None means "instance/archives": where closing a round writes its archive (归档).
+    # None means "SHARED_DIR/archives" (normally instance/archives): where closing a round writes its archive (归档).
     ARCHIVE_DIR: str | None = None
 
     # Tests only (tests/test_review_app/test_crash.py): {audit action: seconds} to wait inside the
@@ -103,5 +114,5 @@ class Defaults:
                                         "2026-10-10")
 
     # Settings that only the environment may override, by name.
-    ENVIRONMENT_KEYS = ("DATABASE_URL", "SECRET_KEY", "UPLOAD_DIR", "SMTP_URL", "RATELIMIT_STORAGE_URI",
-                        "SMS_GATEWAY_URL", "SMS_GATEWAY_TOKEN")
+    ENVIRONMENT_KEYS = ("DATABASE_URL", "SECRET_KEY", "SHARED_DIR", "UPLOAD_DIR", "ARCHIVE_DIR", "SMTP_URL",
+                        "RATELIMIT_STORAGE_URI", "SMS_GATEWAY_URL", "SMS_GATEWAY_TOKEN", "JOB_RUNNER")

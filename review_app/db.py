@@ -1,12 +1,16 @@
 """The database engine, one session per request, and schema creation through Alembic."""
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -60,6 +64,7 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def alembic_config(connection: sa.Connection) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
@@ -68,11 +73,13 @@ def alembic_config(connection: sa.Connection) -> AlembicConfig:
 
 def upgrade(target_engine: sa.Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` (Alembic holds the schema; there is no create_all)."""
+    from alembic import command
     with target_engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
 
 
 def downgrade(target_engine: sa.Engine, revision: str) -> None:
+    from alembic import command
     with target_engine.begin() as connection:
         command.downgrade(alembic_config(connection), revision)
 

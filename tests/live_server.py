@@ -43,20 +43,26 @@ def write_instance(instance: Path, settings: dict) -> None:
     (instance / "config.py").write_text("\n".join(lines) + "\n")
 
 
-def environment(database_url: str, upload_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "UPLOAD_DIR")}
+def environment(database_url: str, upload_dir: Path, shared: Path | None = None) -> dict:
+    unset = ("DATABASE_URL", "SECRET_KEY", "UPLOAD_DIR", "SHARED_DIR", "ARCHIVE_DIR", "JOB_RUNNER")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(DATABASE_URL=database_url, UPLOAD_DIR=str(upload_dir), PYTHONPATH=str(ROOT))
+    if shared is not None:
+        env["SHARED_DIR"] = str(shared)
     return env
 
 
 class Server:
-    """gunicorn with `workers` processes of `threads` threads; `settings` go to instance/config.py."""
+    """gunicorn with `workers` processes of `threads` threads; `settings` go to instance/config.py. With
+    `shared`, the folder several servers share (SHARED_DIR: uploads, archives, keys), as on several hosts."""
 
-    def __init__(self, database_url: str, folder: Path, *, workers: int = 4, threads: int = 4, settings=None):
+    def __init__(self, database_url: str, folder: Path, *, workers: int = 4, threads: int = 4, settings=None,
+                 shared: Path | None = None):
         self.database_url = database_url
         self.folder = folder
         self.instance = folder / "instance"
-        self.uploads = folder / "uploads"
+        self.uploads = (shared or folder) / "uploads"
+        self.shared = shared
         self.workers, self.threads = workers, threads
         write_instance(self.instance, settings or {})
         self.process: subprocess.Popen | None = None
@@ -85,7 +91,7 @@ class Server:
                 f"review_app:create_app(instance_path={str(self.instance)!r})",
             ],
             cwd=ROOT,
-            env=environment(self.database_url, self.uploads),
+            env=environment(self.database_url, self.uploads, self.shared),
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so that a kill reaches the workers too
@@ -125,11 +131,33 @@ class Server:
         return subprocess.run(
             [str(FLASK), "--app", f"review_app:create_app(instance_path={str(self.instance)!r})", *args],
             cwd=ROOT,
-            env=environment(self.database_url, self.uploads),
+            env=environment(self.database_url, self.uploads, self.shared),
             capture_output=True,
             text=True,
             timeout=120,
         )
+
+
+class Worker:
+    """`flask run-jobs` beside a server (JOB_RUNNER = "worker"): the same database, instance and shared folder."""
+
+    def __init__(self, server: Server, poll: float = 0.2):
+        self.log = open(server.folder / f"worker-{id(self)}.log", "w")  # noqa: SIM115 (closed in stop)
+        app = f"review_app:create_app(instance_path={str(server.instance)!r})"
+        self.process = subprocess.Popen(
+            [str(FLASK), "--app", app, "run-jobs", "--poll", str(poll)],
+            cwd=ROOT,
+            env=environment(server.database_url, server.uploads, server.shared),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+        self.log.close()
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

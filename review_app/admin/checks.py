@@ -11,12 +11,12 @@ from ..access import current_actor, require_owner
 from ..db import get_session
 from ..hardening import db_int
 from ..models import Verdict
-from ..services.check import report, runner
+from ..services.check import bulk_override, report, runner
 from ..services.intake.rules import RULES
 from ..web import attempt
 from .blueprint import bp
 from .lookups import round_or_404
-from .round_forms import OverrideForm
+from .round_forms import BulkOverrideForm, OverrideForm
 
 
 def _filters() -> dict:
@@ -72,6 +72,24 @@ def override_check(result_id: int):
             flash(_("The verdict is changed and the reason recorded."), "success")
             return redirect(url_for("admin.round_check", round_id=row.application.round_id))
     return render_template("admin/override.html", row=row, form=form)
+
+
+@bp.route("/rounds/<int:round_id>/check/rules/<rule>/override", methods=["GET", "POST"])
+def override_rule(round_id: int, rule: str):
+    """Override several (or all) failing verdicts of one rule with one reason: one audit event each."""
+    found = bulk_override.failures(get_session(), round_id=round_id, rule=rule)
+    require_owner(found is not None)
+    form = BulkOverrideForm()
+    if form.validate_on_submit():
+        chosen = None if form.every_failing.data else form.results.data
+        changed = attempt(lambda s: bulk_override.override_many(
+            s, round_id=round_id, rule=rule, result_ids=chosen, verdict=Verdict(form.verdict.data),
+            reason=form.reason.data, by=current_actor(),
+        ))
+        if changed:
+            flash(_("%(n)d verdict(s) changed and the reason recorded for each.", n=changed.value), "success")
+            return redirect(url_for("admin.round_check", round_id=round_id, rule=rule))
+    return render_template("admin/override_rule.html", found=found, form=form)
 
 
 @bp.route("/rounds/<int:round_id>/check.csv")

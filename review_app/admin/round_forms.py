@@ -12,6 +12,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -50,7 +51,7 @@ class RoundSettingsForm(FlaskForm):
     )
     max_load = IntegerField(_l("Maximum load per expert"), validators=[InputRequired(), NumberRange(1, 200)])
     min_load = IntegerField(_l("Minimum load per expert"), validators=[InputRequired(), NumberRange(0, 200)])
-    city_quota = IntegerField(_l("City quota"), validators=[InputRequired(), NumberRange(1, 50)])
+    city_quota = IntegerField(_l("City quota"), validators=[InputRequired(), NumberRange(min=1)])  # ≤ MAX_CITY_QUOTA
     avoid_same_city = BooleanField(_l("Avoid experts from the applicant's city"))
     org_diverse = BooleanField(_l("At most one expert per organisation on a panel"))
     pledge_text = TextAreaField(_l("Expert pledge (评审承诺书)"), validators=[Length(max=5000)])
@@ -122,3 +123,14 @@ class OverrideForm(FlaskForm):
     verdict = SelectField(_l("New verdict"), choices=VERDICT_CHOICES)
     reason = TextAreaField(_l("Reason (kept in the audit log)"), validators=[DataRequired(), Length(min=4, max=2000)])
     submit = SubmitField(_l("Override the verdict"))
+
+
+class BulkOverrideForm(FlaskForm):
+    """The failing verdicts of one rule to override together (their result ids; the choices are the rule's
+    failing verdicts, set by the view), or every one failing now, with one verdict and one reason."""
+
+    results = SelectMultipleField(_l("Applications"), coerce=int, validate_choice=False)
+    every_failing = BooleanField(_l("All applications failing this rule"))
+    verdict = SelectField(_l("New verdict"), choices=VERDICT_CHOICES, default=Verdict.PASS.value)
+    reason = TextAreaField(_l("Reason (kept in the audit log)"), validators=[DataRequired(), Length(min=4, max=2000)])
+    submit = SubmitField(_l("Override the selected verdicts"))

@@ -115,7 +115,7 @@ def _write_archive(session, review_round) -> None:
     try:
         path = archive.write(
             session, review_round=review_round, store=storage.store_for(config), folder=folder, by=current_actor(),
-            key=archive_signing.instance_key(current_app.instance_path),
+            key=archive_signing.instance_key(current_app.config["SHARED_DIR"]),
         )
     except OSError as error:  # the round is closed; the archive can be made again with the button
         session.rollback()
@@ -133,7 +133,7 @@ def round_archive(round_id: int):
     store = storage.store_for(current_app.config)
     session = get_session()
     data = archive.build(session, review_round=review_round, store=store, by=current_actor(),
-                         key=archive_signing.instance_key(current_app.instance_path))
+                         key=archive_signing.instance_key(current_app.config["SHARED_DIR"]))
     session.commit()
     return Response(data, mimetype="application/zip",
                     headers={"Content-Disposition": f"attachment; filename=round-{round_id}-archive.zip"})

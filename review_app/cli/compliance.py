@@ -57,7 +57,7 @@ def archive_round(round_id: int, out: Path) -> None:
     session = get_session()
     review_round = round_by_id(round_id)
     data = archive.build(session, review_round=review_round, store=storage.store_for(current_app.config), by=None,
-                         key=archive_signing.instance_key(current_app.instance_path))
+                         key=archive_signing.instance_key(current_app.config["SHARED_DIR"]))
     try:
         out.write_bytes(data)
     except OSError as error:
@@ -79,7 +79,7 @@ def archive_verify(file: Path, public_key: Path | None) -> None:
         raise click.ClickException(f"{file}: no such file")
     try:
         key = (archive_signing.load_public(public_key) if public_key
-               else archive_signing.instance_public_key(current_app.instance_path))
+               else archive_signing.instance_public_key(current_app.config["SHARED_DIR"]))
     except archive_signing.SigningKeyError as error:
         raise click.ClickException(str(error)) from None
     result = archive_check.check(get_session(), str(file), public_key=key)

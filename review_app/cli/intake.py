@@ -83,7 +83,7 @@ def round_stage(round_id: int, to_stage: str) -> None:
                 store=storage.store_for(current_app.config),
                 folder=archive.folder_for(current_app.config, current_app.instance_path),
                 by=None,
-                key=archive_signing.instance_key(current_app.instance_path),
+                key=archive_signing.instance_key(current_app.config["SHARED_DIR"]),
             )
         except OSError as error:
             raise click.ClickException(

@@ -11,15 +11,14 @@ from sqlmodel import select as query
 from ..db import get_session
 from ..models import Application, RankingResult, RankingRun
 from ..services.results import approval, export, rank, selection
+from ..services.results.labels import AGGREGATION_METHOD, DEFAULT_METHOD
 from .common import as_cli, refusals, round_by_id
 
 
 @click.command("rank")
 @with_appcontext
 @click.option("--round", "round_id", type=int, required=True)
-@click.option(
-    "--method", type=click.Choice(sorted(rank.scoring.METHODS)), default=rank.scoring.DEFAULT_METHOD, show_default=True
-)
+@click.option("--method", type=click.Choice(sorted(AGGREGATION_METHOD)), default=DEFAULT_METHOD, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def rank_round(round_id: int, method: str, seed: int) -> None:
     """Aggregate the round's submitted sheets into a stored ranking; prints it as CSV."""

@@ -6,7 +6,6 @@ import io
 import random
 from datetime import timedelta
 
-from pypdf import PdfWriter
 from sqlmodel import Session, select
 
 from ..models import (
@@ -136,6 +135,7 @@ def _scores(session: Session, review_round: Round, applications: list[Applicatio
 
 def _objection(session: Session, review_round: Round, store: FolderStore) -> None:
     """One real-name objection by letter to the second listed application, with the letter as a PDF."""
+    from pypdf import PdfWriter
     target = session.exec(
         select(Application).where(Application.round_id == review_round.id, Application.code == "2026G002")
     ).one()

@@ -5,6 +5,7 @@ published)."""
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
@@ -207,8 +208,8 @@ def _settings_problems(session: Session, review_round: Round, v: dict, changes: 
         problems.append(_("The maximum load must be at least 1."))
     if not 0 <= v["min_load"] <= v["max_load"]:
         problems.append(_("The minimum load must be between 0 and the maximum load."))
-    if not 1 <= v["city_quota"] <= 50:
-        problems.append(_("The city quota must be between 1 and 50."))
+    if not 1 <= v["city_quota"] <= current_app.config["MAX_CITY_QUOTA"]:
+        problems.append(_("The city quota must be between 1 and %(n)d.", n=current_app.config["MAX_CITY_QUOTA"]))
     deadlines = [v["city_deadline"], v["check_deadline"], v["scoring_deadline"]]
     known = [d for d in deadlines if d is not None]
     if known != sorted(known):

@@ -72,6 +72,7 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
             "admin.job",
             "admin.job_status",
             "admin.override_check",
+            "admin.override_rule",
             "admin.panels",
             "admin.panels_city_notice",
             "admin.panels_group_field",
@@ -355,6 +356,7 @@ def world(app, session):
                              "admin.grades_export", "city.grades_file")
         },
         "admin.publicity_file": {"which": "publicity", "fmt": "pdf"},
+        "admin.override_rule": {"rule": "R1"},
         **{
             endpoint: {"round_id": objection.round_id, "objection_id": objection.id, "file_id": objection_file.id}
             for endpoint in ("admin.objection_page", "admin.objection_handle", "admin.objection_answer",

@@ -4,6 +4,8 @@ proposed from the 技术领域 and the texts (assignment.propose_groups), then e
 Groups change only while no panel of the round is published: the panels and score sheets are made of them.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -11,7 +13,6 @@ from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 import assignment
-from assignment.text import Document
 
 from ...models import (
     Application,
@@ -124,6 +125,7 @@ def _clear(session: Session, round_id: int) -> None:
 def propose(session: Session, *, review_round: Round, by: User | None) -> int:
     """Replace the round's groups by the proposal: one 技术领域 per group, a large field split by text
     (assignment.propose_groups); returns the number of groups."""
+    from assignment.text import Document
     _check_editable(session, review_round)
     settings = settings_for(session, review_round.id)
     if settings is None or not settings.enabled:

@@ -6,10 +6,11 @@ recusals), so publishing (proposals.publish: one score sheet per pair), progress
 mode's. The instance is frozen as for the online solve.
 """
 
+from __future__ import annotations
+
 import json
 from dataclasses import dataclass
 
-import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
 from sqlmodel import Session, select
@@ -104,6 +105,7 @@ def _solve_job(session: Session, job, report) -> dict:
 def propose(session: Session, *, review_round: Round, seed: int | None, by: User | None,
             store: FolderStore) -> AssignmentRun:
     """Solve the panels and keep them as a proposal (or an infeasible run with its diagnosis)."""
+    import numpy as np
     _ready(session, review_round)
     pool = build_pool(session, review_round)
     rows, groups = _groups(session, review_round, pool)

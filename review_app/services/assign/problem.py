@@ -6,6 +6,8 @@ names what the centre knows. This module and `proposals` are the only translator
 the `assignment` library; the instance's file format is the library's (`assignment.instance_files`).
 """
 
+from __future__ import annotations
+
 import io
 import json
 import zipfile
@@ -36,9 +38,12 @@ from ..platform.storage import FolderStore
 
 #: Where the instance's files sit inside the frozen zip and the round archive.
 INSTANCE_FOLDER = "assignment/instance"
-#: The blend of field match and text similarity (assignment.Weights; the defaults were chosen on the tuning
-#: part of bench/affinity's labelled set).
-TEXT_WEIGHTS = assignment.Weights()
+
+
+def text_weights() -> assignment.Weights:
+    """The blend of field match and text similarity: the library's defaults, chosen on the tuning part of
+    bench/affinity's labelled set."""
+    return assignment.Weights()
 
 
 class AssignError(ServiceError):
@@ -89,7 +94,7 @@ def _texts(session: Session, applications: list[Application], experts: list[Expe
     ]
     has_text = any(p.keywords or p.text.strip() for p in expert_profiles) and any(
         a.keywords or a.abstract.strip() or a.id in documents for a in applications)
-    return assignment.text_affinity(app_profiles, expert_profiles, TEXT_WEIGHTS) if has_text else None
+    return assignment.text_affinity(app_profiles, expert_profiles, text_weights()) if has_text else None
 
 
 def build_pool(

@@ -5,15 +5,14 @@ The solver's result is stored as a proposal the centre previews; publishing make
 built in `problem`; the instance it saw is frozen in the upload store the caller passes in.
 """
 
+from __future__ import annotations
+
 import json
 from dataclasses import dataclass, field
 
-import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 from sqlmodel import Session, select
 
 import assignment
@@ -65,6 +64,7 @@ def propose(
 ) -> AssignmentRun:
     """Solve and store the result as a proposal, or as an infeasible run carrying the diagnosis; the instance
     solved is frozen in `store` (the upload store)."""
+    import numpy as np
     pool = build_pool(session, review_round)
     options = options_for(session, review_round, pool, choices)
     rng = np.random.default_rng(choices.seed) if choices.seed is not None else None
@@ -220,6 +220,9 @@ def preview(session: Session, *, run: AssignmentRun, by_affinity: bool = False) 
 
 def _components(pairs: list[tuple[int, int]]) -> int:
     """Connected parts of the bipartite graph: leniencies are only comparable within one part."""
+    import numpy as np
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
     if not pairs:
         return 0
     apps, app = np.unique([a for a, _ in pairs], return_inverse=True)

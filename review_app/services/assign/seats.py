@@ -1,7 +1,8 @@
 """Seats on published panels and the admin's hand on the next solve: pins and forbids, the replacement
 list (recusals, inactive experts) and the replacement of one expert that moves nobody else."""
 
-import numpy as np
+from __future__ import annotations
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, select
@@ -105,6 +106,7 @@ def replacement_list(session: Session, *, round_id: int) -> list[tuple[Assignmen
 
 def replace(session: Session, *, seat: Assignment, by: User | None, seed: int | None = None) -> Assignment:
     """Give the seat to the best eligible expert; every other pair of the round stays as it is."""
+    import numpy as np
     if seat.state not in (AssignmentState.RECUSED, AssignmentState.ACTIVE):
         raise AssignError(_("This seat has been replaced already."))
     if panel_recusals.is_panel_seat(session, seat):

@@ -5,7 +5,6 @@ final list and how each entry got there), each as PDF and as Excel, with the res
 import io
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from sqlmodel import Session
 
 from ...models import Round
@@ -83,6 +82,7 @@ def decision_xlsx(session: Session, *, review_round: Round) -> bytes:
 
 
 def _workbook(title: str, lines: list[str], header: list[str], rows: list[list]) -> bytes:
+    from openpyxl import Workbook
     workbook = Workbook()
     table_sheet(workbook, _("List"), header, rows, first=True)
     table_sheet(workbook, _("About"), [title], [[line] for line in lines])

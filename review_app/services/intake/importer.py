@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
@@ -49,7 +50,6 @@ CSV_MARKS = (
 PROVINCE_SHORT = {"江苏": "江苏省", "上海": "上海市", "浙江": "浙江省", "安徽": "安徽省"}
 STANDING_ALIASES = {"good": notice.CREDIT_GOOD, "bad": notice.CREDIT_BAD}
 IMPORT_STAGES = (RoundStage.DRAFT, RoundStage.INTAKE, RoundStage.FORMAL_CHECK)
-MAX_ROWS = 5000
 
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
@@ -102,7 +102,9 @@ def read_files(files: list[tuple[str, bytes]], problems: list[RowProblem]) -> di
 
 def _read_file(filename: str, data: bytes, problems: list[RowProblem]) -> list[Table]:
     """A workbook's 申请 and 成员单位 sheets, or the one sheet of a CSV file, told by its header row."""
-    kind, grids = tables.read_grids(filename, data, SHEET_TITLES, problems, label=filename, required=APPLICATION_SHEET)
+    max_rows, max_mb = current_app.config["IMPORT_MAX_ROWS"], current_app.config["IMPORT_MAX_UNPACKED_MB"]
+    kind, grids = tables.read_grids(filename, data, SHEET_TITLES, problems, label=filename, required=APPLICATION_SHEET,
+                                    max_unpacked_bytes=max_mb * 1024 * 1024)
     labels = {name: name for name in grids}
     if kind == tables.CSV and grids:
         grid = grids[""]
@@ -114,7 +116,7 @@ def _read_file(filename: str, data: bytes, problems: list[RowProblem]) -> list[T
             return []
         grids, labels = {name: grid}, {name: f"{name}（{filename}）"}
     found = (
-        tables.table(name, labels[name], grids[name], columns, problems, MAX_ROWS)
+        tables.table(name, labels[name], grids[name], columns, problems, max_rows)
         for name, columns in SHEETS.items()
         if name in grids
     )

@@ -19,10 +19,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from sqlmodel import Session, select
 
 from ...models import (
@@ -114,6 +110,10 @@ def open_rows(session: Session, *, group: PanelGroup, expert: Expert | None = No
 def export_workbook(session: Session, *, group: PanelGroup, key: bytes, expert: Expert | None = None,
                     by: User | None = None) -> bytes:
     """The group's (or one member's) open score sheets as a signed workbook (audited)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
     review_round = session.get(Round, group.round_id)
     criteria = criteria_of(session, review_round.id)
     rows = open_rows(session, group=group, expert=expert)
@@ -187,6 +187,8 @@ def _cell_text(value) -> str:
 
 def _read(session: Session, review_round: Round, name: str, data: bytes, key: bytes, problems: list[str]) -> _Parsed:
     """Check one file and read its filled rows; every problem is appended to `problems` (prefixed by the file)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
     parsed = _Parsed(name)
 
     def bad(message: str) -> None:

@@ -5,7 +5,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import numpy as np
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
@@ -58,6 +57,7 @@ def draw_order(session: Session, *, group: PanelGroup, seed: int | None, by: Use
     """Draw the order of defence by lot: a permutation of the group's applications (by code) from
     numpy's generator seeded with `seed` (drawn at random when None, and recorded either way), so anyone can
     replay the lot. Returns the application codes in order."""
+    import numpy as np
     seed = secrets.randbelow(2**31) if seed is None else seed
     places = session.exec(
         select(PanelApplication, Application.code)

@@ -4,13 +4,16 @@ with `%PDF-` and `%%EOF` in comments) is refused, and so is a PDF with active co
 `/Launch` of a program, embedded files, rich media. Reviewers open these files; they must be documents.
 """
 
+from __future__ import annotations
+
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 ACTIVE_KEYS = frozenset({"/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia", "/AA"})
 ACTIVE_ACTIONS = frozenset(
@@ -38,6 +41,8 @@ def cjk_font() -> str | None:
 def pdf_problem(data: bytes) -> str | None:
     """Why `data` is not a PDF that may be kept, judged by its content (the name and the browser's type
     prove nothing); None when it is a readable PDF without active content."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
     if not data:
         return _("The file is empty.")
     if not data.startswith(b"%PDF-"):
@@ -62,6 +67,7 @@ def pdf_problem(data: bytes) -> str | None:
 
 def _active_content(reader: PdfReader) -> str | None:
     """The first active-content key found by walking every object reachable from the trailer."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
     seen: set[tuple[int, int]] = set()
     stack = [reader.trailer]
     walked = 0
@@ -92,6 +98,8 @@ def _active_content(reader: PdfReader) -> str | None:
 def first_pages_text(data: bytes, *, pages: int = 3, limit: int = 3_000) -> str:
     """The text of a PDF's first `pages` pages (at most `limit` characters), for matching experts to what
     an application is about; empty when the PDF has no text layer (a scan) or its text cannot be read."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         parts, size = [], 0

@@ -86,13 +86,20 @@ def decode_csv(data: bytes) -> str:
 
 
 def read_grids(
-    filename: str, data: bytes, titles: Mapping[str, str], problems: list[RowProblem], *, label: str, required: str
+    filename: str,
+    data: bytes,
+    titles: Mapping[str, str],
+    problems: list[RowProblem],
+    *,
+    label: str,
+    required: str,
+    max_unpacked_bytes: int = workbooks.MAX_UNPACKED_BYTES,
 ) -> tuple[str, dict[str, list[tuple]]]:
     """The file's kind (WORKBOOK or CSV) and its grids of cells: a workbook's sheets whose titles are in
     `titles` (lower-case title → the sheet's name; the sheet `required` must be there), or a CSV file's
     one grid under "". Problems with the file as a whole are named `label`."""
     if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        grids = _workbook_grids(data, titles, problems, label)
+        grids = _workbook_grids(data, titles, problems, label, max_unpacked_bytes)
         if grids is not None and required not in grids:
             problems.append(RowProblem(label, 0, "", _("the workbook has no sheet named %(name)s", name=required)))
         return WORKBOOK, grids or {}
@@ -102,10 +109,12 @@ def read_grids(
     return "", {}
 
 
-def _workbook_grids(data: bytes, titles: Mapping[str, str], problems: list[RowProblem], label: str) -> dict | None:
+def _workbook_grids(
+    data: bytes, titles: Mapping[str, str], problems: list[RowProblem], label: str, max_unpacked_bytes: int
+) -> dict | None:
     from openpyxl import load_workbook
 
-    problem = workbooks.xlsx_problem(data)
+    problem = workbooks.xlsx_problem(data, max_unpacked_bytes)
     if problem:
         problems.append(RowProblem(label, 0, "", problem))
         return None

@@ -13,16 +13,17 @@ MAX_UNPACKED_BYTES = 16 * 1024 * 1024  # 10,000 experts unpack to 6.3 MB and par
 MAX_MEMBERS = 2000
 
 
-def xlsx_problem(data: bytes) -> str | None:
-    """Why `data` must not be opened as a workbook, or None when it may be."""
+def xlsx_problem(data: bytes, max_unpacked_bytes: int = MAX_UNPACKED_BYTES) -> str | None:
+    """Why `data` must not be opened as a workbook, or None when it may be (a larger `max_unpacked_bytes`
+    for the imports that read in openpyxl's read-only mode, row by row)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         return _("the file cannot be read as an Excel workbook (.xlsx)")
-    if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+    if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > max_unpacked_bytes:
         return _(
             "the workbook would unpack to more than %(mb)d MB; it is refused (it may be a zip bomb)",
-            mb=MAX_UNPACKED_BYTES // (1024 * 1024),
+            mb=max_unpacked_bytes // (1024 * 1024),
         )
     return None

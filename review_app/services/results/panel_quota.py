@@ -9,8 +9,6 @@ quality. Then the centre may select by a quota per panel instead of one cut-off 
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 from sqlmodel import Session, select
 
 from ...models import Assignment, AssignmentState, PanelApplication, PanelGroup, RankingRun, User
@@ -42,6 +40,8 @@ class Comparison:
 
 def comparison(session: Session, *, round_id: int) -> Comparison | None:
     """How the published panels of a panel round link through shared experts; None for an online round."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
     run = panel_runs.published_run(session, round_id)
     if run is None:
         return None

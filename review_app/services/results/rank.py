@@ -5,9 +5,10 @@ Ranking itself (bias correction, intervals, flags, the composition of a score) s
 A sheet counts once it is submitted and its seat on the panel is still active (a replaced expert's sheet
 does not)."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 
-import numpy as np
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
@@ -64,6 +65,7 @@ def _counted_sheets(session: Session, review_round: Round) -> list[ScoreSheet]:
 def score_table(session: Session, review_round: Round, sheets: list[ScoreSheet] | None = None) -> scoring.ScoreTable:
     """Every submitted sheet of the round's active panels (or `sheets`): totals, criterion points,
     推荐/不推荐. Application and expert ids are database ids as strings."""
+    import numpy as np
     criteria = criteria_of(session, review_round.id)
     sheets = _counted_sheets(session, review_round) if sheets is None else sheets
     position = {c.id: i for i, c in enumerate(criteria)}
@@ -83,11 +85,12 @@ def score_table(session: Session, review_round: Round, sheets: list[ScoreSheet] 
 
 
 def aggregate(
-    session: Session, *, review_round: Round, method: str = scoring.DEFAULT_METHOD, seed: int = 0, by: User | None
+    session: Session, *, review_round: Round, method: str | None = None, seed: int = 0, by: User | None
 ) -> RankingRun:
-    """Rank the round's submitted sheets with `method` and store the result as a new ranking run
-    (refused once the round's ranking is approved)."""
+    """Rank the round's submitted sheets with `method` (None: the library's default) and store the result
+    as a new ranking run (refused once the round's ranking is approved)."""
     approval.ensure_open(session, review_round=review_round)
+    method = method or scoring.DEFAULT_METHOD
     if method not in scoring.METHODS:
         raise RankError(_("Unknown aggregation method %(method)s.", method=method))
     sheets = _counted_sheets(session, review_round)

@@ -6,9 +6,10 @@ What a run keeps: each application's line (score, interval, flags, the compositi
 and group of the reviewer graph), each expert's leniency and spread, each sheet's total, clipped total,
 adjusted score and share, and each application's criterion means."""
 
+from __future__ import annotations
+
 import math
 
-import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
@@ -57,6 +58,7 @@ def store(
     criterion_ids: list[int],
 ) -> None:
     """Write everything `ranking` computed for `run` (already flushed, so it has its id)."""
+    import numpy as np
     table = ranking.table
     sheet_of = {(str(s.application_id), str(s.expert_id)): s for s in sheets}
     order = {app_id: i for i, app_id in enumerate(ranking.app_ids)}

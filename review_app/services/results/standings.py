@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from scoring.composition import CORRECTION
-
 from ...models import (
     Application,
     Criterion,
@@ -181,6 +179,7 @@ def application_result(
 ) -> ApplicationResult | None:
     """Why the application has its place, as the run stored it: every sheet it counted, each expert's
     leniency, the adjusted scores and their shares, the shrinkage, and the per-criterion means."""
+    from scoring.composition import CORRECTION
     result = session.exec(
         select(RankingResult).where(
             RankingResult.ranking_run_id == run.id, RankingResult.application_id == application_id

@@ -1,12 +1,12 @@
 """The office workbook of a ranking: the ranking with per-criterion means, every individual score, the
 panels and the formal check, one sheet each."""
 
+from __future__ import annotations
+
 import io
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
 
 from ....models import Application, Assignment, AssignmentRun, Expert, Organisation, RankingRun, RunStatus
@@ -16,9 +16,14 @@ from ...rounds import criteria_of
 from ..labels import ASSIGNMENT_STATE
 from .report import ranking_cells, ranking_header, ranking_report, submitted_sheets
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
 
 def table_sheet(workbook: Workbook, title: str, header: list[str], rows: list[list], first: bool = False):
     """A sheet of `workbook` (its first with `first`): a bold header, the rows neutralised, panes frozen."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
     sheet = workbook.active if first else workbook.create_sheet()
     sheet.title = title
     sheet.append(header)
@@ -90,6 +95,7 @@ def assignment_list(session: Session, *, round_id: int) -> tuple[list[str], list
 def ranking_xlsx(session: Session, *, run: RankingRun) -> bytes:
     """The office workbook: ranking with per-criterion means, every individual score, the panels and the
     formal check."""
+    from openpyxl import Workbook
     report = ranking_report(session, run=run)
     workbook = Workbook()
     table_sheet(workbook, _("Ranking"), ranking_header(report), [ranking_cells(r) for r in report.rows], first=True)
