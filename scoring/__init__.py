@@ -16,31 +16,24 @@ Pure numpy; no Flask, no database. The web app calls::
 The command line is ``python -m scoring rank SCORES.csv --method M --out ranking.csv``.
 """
 
-from importlib import import_module
-
-#: Each public name and the module that defines it: loaded on first use (PEP 562), so that importing
-#: `scoring` costs nothing until one of its names is used (the `flask` commands start without numpy).
-_HOME = {
-    "Composition": "composition",
-    "SheetPart": "composition",
-    "ScoreInputError": "data",
-    "ScoreTable": "data",
-    "FlagOptions": "flags",
-    "read_scores": "io",
-    "write_csv": "io",
-    "GroupRow": "linkage",
-    "DEFAULT_METHOD": "ranking",
-    "METHODS": "ranking",
-    "AppRow": "ranking",
-    "ExpertRow": "ranking",
-    "Explanation": "ranking",
-    "Ranking": "ranking",
-    "ReviewLine": "ranking",
-    "criterion_scores": "ranking",
-    "make_scorer": "ranking",
-    "rank": "ranking",
-    "rank_scores": "ranking",
-}
+from .composition import Composition, SheetPart
+from .data import ScoreInputError, ScoreTable
+from .flags import FlagOptions
+from .io import read_scores, write_csv
+from .linkage import GroupRow
+from .ranking import (
+    DEFAULT_METHOD,
+    METHODS,
+    AppRow,
+    ExpertRow,
+    Explanation,
+    Ranking,
+    ReviewLine,
+    criterion_scores,
+    make_scorer,
+    rank,
+    rank_scores,
+)
 
 __all__ = [
     "DEFAULT_METHOD",
@@ -63,16 +56,3 @@ __all__ = [
     "read_scores",
     "write_csv",
 ]
-
-
-def __getattr__(name: str):
-    """Import the module that defines `name` (once: the value is kept in the package's namespace)."""
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{_HOME[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOME))

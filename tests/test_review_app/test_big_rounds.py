@@ -14,6 +14,7 @@ from tests.test_review_app.test_intake import app_row, do_import, member_row, wo
 
 @pytest.fixture
 def rnd(app, session):
+    """A new-consortium round in city intake, committed (the pages read it in their own session)."""
     with app.test_request_context():
         review_round = make_round(session)
     session.commit()

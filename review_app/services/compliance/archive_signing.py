@@ -1,6 +1,7 @@
-"""The installation's archive signing key: an Ed25519 key pair kept in the instance folder (SHARED_DIR when
-several app servers share one database), made on first use. The private key (`archive_signing_key.pem`, mode 0600) signs each round archive's manifest; the public
-key (`archive_signing_key.pub.pem`) checks it, here or wherever a copy of it is kept (the supervision
+"""The installation's archive signing key: an Ed25519 key pair kept in SHARED_DIR (the instance folder
+unless several app servers share one database), made on first use. The private key
+(`archive_signing_key.pem`, mode 0600) signs each round archive's manifest; the public key
+(`archive_signing_key.pub.pem`) checks it, here or wherever a copy of it is kept (the supervision
 office's own copy is what makes a signature worth more than the archive it came with).
 
 Whoever holds the private key can sign a forged archive: its custody (file permissions, backups kept apart,

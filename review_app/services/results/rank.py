@@ -8,11 +8,10 @@ does not)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from sqlmodel import Session, select
-
-import scoring
 
 from ...models import (
     Application,
@@ -30,6 +29,9 @@ from ..compliance import audit
 from ..errors import ServiceError
 from ..rounds import criteria_of
 from . import approval, record
+
+if TYPE_CHECKING:
+    import scoring
 
 COMPARISON_METHOD = "trimmed"  # the usual practice, shown beside the calibrated ranking
 
@@ -66,6 +68,8 @@ def score_table(session: Session, review_round: Round, sheets: list[ScoreSheet] 
     """Every submitted sheet of the round's active panels (or `sheets`): totals, criterion points,
     推荐/不推荐. Application and expert ids are database ids as strings."""
     import numpy as np
+
+    import scoring
     criteria = criteria_of(session, review_round.id)
     sheets = _counted_sheets(session, review_round) if sheets is None else sheets
     position = {c.id: i for i, c in enumerate(criteria)}
@@ -89,6 +93,7 @@ def aggregate(
 ) -> RankingRun:
     """Rank the round's submitted sheets with `method` (None: the library's default) and store the result
     as a new ranking run (refused once the round's ranking is approved)."""
+    import scoring
     approval.ensure_open(session, review_round=review_round)
     method = method or scoring.DEFAULT_METHOD
     if method not in scoring.METHODS:

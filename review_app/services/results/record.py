@@ -9,11 +9,10 @@ adjusted score and share, and each application's criterion means."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
-
-import scoring
 
 from ...models import (
     Application,
@@ -25,6 +24,9 @@ from ...models import (
     RankingSheet,
     ScoreSheet,
 )
+
+if TYPE_CHECKING:
+    import scoring
 
 # The only columns of a stored run that may change after it is written: the selection (see selection.py).
 SELECTION_COLUMNS = frozenset({"selected", "selection_reason"})
@@ -59,6 +61,8 @@ def store(
 ) -> None:
     """Write everything `ranking` computed for `run` (already flushed, so it has its id)."""
     import numpy as np
+
+    import scoring
     table = ranking.table
     sheet_of = {(str(s.application_id), str(s.expert_id)): s for s in sheets}
     order = {app_id: i for i, app_id in enumerate(ranking.app_ids)}
