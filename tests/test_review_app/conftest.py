@@ -21,6 +21,15 @@ def scoring(app, session, users):
 
 
 @pytest.fixture
+def intake_round(app, session):
+    """A new-consortium round open for city intake (quota 5), committed."""
+    with app.test_request_context():
+        review_round = make_round(session)
+    session.commit()
+    return review_round
+
+
+@pytest.fixture
 def draft(app, session, users):
     """A draft application of 南京市 (nanjing1's city) in a round open for intake."""
     with app.test_request_context():
