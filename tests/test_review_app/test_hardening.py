@@ -223,11 +223,10 @@ def test_hostile_workbooks_are_refused_and_nothing_is_stored(app, session, auth,
     assert session.execute(sa.text("SELECT COUNT(*) FROM experts")).scalar() == experts_before
 
 
-def test_the_application_import_refuses_a_bomb(app, session, auth, users, monkeypatch):
+def test_the_application_import_refuses_a_bomb(app, session, auth, users):
     from review_app.services.intake import importer
-    from review_app.services.platform import workbooks
 
-    monkeypatch.setattr(workbooks, "MAX_UNPACKED_BYTES", 4 * 1024 * 1024)
+    app.config["IMPORT_MAX_UNPACKED_MB"] = 4  # the application import's own bound (IMPORT_MAX_UNPACKED_MB)
     problems = []
     with app.test_request_context():
         assert importer.read_files([("申报.xlsx", _bomb(8))], problems) == {}

@@ -55,15 +55,39 @@ def record(
     The head row is updated first: that takes the write lock (SQLite) or the row lock
     (PostgreSQL), so concurrent writers append one after another and the chain never forks.
     """
+    entry = {"action": action, "by": by, "actor": actor, "target": target, "round_id": round_id, "details": details}
+    return record_many(session, [entry])[0]
+
+
+def record_many(session: Session, entries: list[dict]) -> list[AuditEvent]:
+    """Append several events, in order, each as `record` would (an entry holds `record`'s keyword arguments),
+    with one update of the head: for the changes that touch thousands of objects at once."""
+    if not entries:
+        return []
+    address = client_address.get()
+    # Core statements on the head (no AuditHead object is kept in the session: nothing to synchronise).
+    head_update = sa.update(AuditHead).where(AuditHead.id == 1).execution_options(synchronize_session=False)
+    session.execute(head_update.values(seq=AuditHead.seq + len(entries)))
+    head = session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)).one()
+    seq, previous = head.seq - len(entries) + 1, head.last_hash
+    events = []
+    for entry in entries:
+        event = _event(seq, previous, address, **entry)
+        events.append(event)
+        seq, previous = seq + 1, event.hash
+    session.add_all(events)
+    session.execute(head_update.values(last_hash=previous))
+    return events
+
+
+def _event(seq: int, previous: str, address: str, *, action: str, by: User | None = None, actor: str | None = None,
+           target: object | None = None, round_id: int | None = None, details: dict | None = None) -> AuditEvent:
     actor = actor if actor is not None else (by.username if by else "")
     details = details or {}
-    address = client_address.get()
     if address == CLI:
         actor, details = _cli_marks(actor, details)
-    session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
-    head = session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)).one()
     event = AuditEvent(
-        seq=head.seq,
+        seq=seq,
         actor_id=by.id if by else None,
         actor=actor[:64],
         action=action,
@@ -72,14 +96,11 @@ def record(
         round_id=round_id,
         details=json.dumps(details, ensure_ascii=False, sort_keys=True, default=str),
         ip=address,
-        prev_hash=head.last_hash,
+        prev_hash=previous,
         hash="",
     )
     event.hash = event_hash(event)
-    session.add(event)
-    session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(last_hash=event.hash))
     return event
-
 
 
 def event_hash(event: AuditEvent) -> str:

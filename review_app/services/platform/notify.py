@@ -97,6 +97,19 @@ def _dedup_key(to: Recipient, kind: str, round_id: int | None, subject: str, bod
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for `post_many`: `post`'s arguments."""
+
+    to: Recipient
+    kind: str
+    subject: str
+    body: str
+    round_id: int | None = None
+    stored_body: str | None = None
+    once_key: str | None = None
+
+
 def post(
     session: Session,
     *,
@@ -111,28 +124,66 @@ def post(
     """Record the message and deliver it on each of the recipient's channels, unless the same message went
     to them within the de-duplication window (or, with `once_key`, ever). `stored_body` replaces the body
     in the database (an activation link is sent, never stored)."""
-    key = _dedup_key(to, kind, round_id, subject, body)
-    earlier = session.exec(
-        select(Notification).where(
-            Notification.once_key == once_key if once_key else Notification.dedup_key == key,
-            True if once_key else Notification.created_at >= utcnow() - dedup_window(),
-        ).order_by(Notification.id.desc())
-    ).first()
-    if earlier is not None:
-        return Sent(earlier, duplicate=True)
-    message = Notification(
-        user_id=to.user.id if to.user else None,
-        email=to.email,
-        phone=to.phone,
-        kind=kind,
-        round_id=round_id,
-        subject=subject[:200],
-        body=stored_body if stored_body is not None else body,
-        dedup_key=key,
-        once_key=once_key,
-    )
-    session.add(message)
+    return post_many(session, [Outgoing(to, kind, subject, body, round_id, stored_body, once_key)])[0]
+
+
+def post_many(session: Session, outgoing: list[Outgoing]) -> list[Sent]:
+    """`post` for many messages at once, in order, with one look for earlier ones and one flush (thousands
+    of activation links): each goes unless the same message went within the window (or its once-only key
+    was used), in the database or earlier in the list."""
+    keys = [_dedup_key(o.to, o.kind, o.round_id, o.subject, o.body) for o in outgoing]
+    earlier = _earlier(session, keys, [o.once_key for o in outgoing if o.once_key])
+    results: list[Sent] = []
+    created: list[tuple[Notification, Outgoing]] = []
+    for message, key in zip(outgoing, keys, strict=True):
+        found = earlier.get(("once", message.once_key) if message.once_key else ("key", key))
+        if found is not None:
+            results.append(Sent(found, duplicate=True))
+            continue
+        row = Notification(
+            user_id=message.to.user.id if message.to.user else None,
+            email=message.to.email,
+            phone=message.to.phone,
+            kind=message.kind,
+            round_id=message.round_id,
+            subject=message.subject[:200],
+            body=message.stored_body if message.stored_body is not None else message.body,
+            dedup_key=key,
+            once_key=message.once_key,
+        )
+        earlier[("once", message.once_key) if message.once_key else ("key", key)] = row
+        created.append((row, message))
+        results.append(Sent(row))
+    session.add_all(row for row, _message in created)
     session.flush()  # a concurrent twin with the same once_key fails here, before anything is sent
+    for row, message in created:
+        deliveries = _deliveries(row, message.to)
+        for delivery in deliveries:
+            _deliver(delivery, subject=message.subject, body=message.body, name=message.to.name)
+            if delivery.channel == Channel.EMAIL and delivery.status == DeliveryStatus.SENT:
+                row.sent_at = delivery.sent_at
+        session.add_all(deliveries)
+        row.status = overall_status(deliveries)
+    return results
+
+
+def _earlier(session: Session, keys: list[str], once_keys: list[str]) -> dict[tuple[str, str], Notification]:
+    """The newest earlier message for each de-duplication key (within the window) and once-only key."""
+    found: dict[tuple[str, str], Notification] = {}
+    since = utcnow() - dedup_window()
+    for kind, column, values, window in (("key", Notification.dedup_key, keys, True),
+                                         ("once", Notification.once_key, once_keys, False)):
+        for start in range(0, len(values), 500):
+            query = select(Notification).where(column.in_(values[start : start + 500]))
+            if window:
+                query = query.where(Notification.created_at >= since)
+            for row in session.exec(query.order_by(Notification.id)):  # the newest last, so it wins
+                found[(kind, getattr(row, column.key))] = row
+    return found
+
+
+def _deliveries(message: Notification, to: Recipient) -> list[NotificationDelivery]:
+    """One delivery per channel the recipient has an address for (SMS only with a gateway)."""
     deliveries = []
     if to.user is not None:
         deliveries.append(NotificationDelivery(notification_id=message.id, channel=Channel.IN_APP,
@@ -142,13 +193,7 @@ def post(
         deliveries.append(NotificationDelivery(notification_id=message.id, channel=Channel.EMAIL, address=to.email))
     if to.phone and channels.setting("SMS_GATEWAY_URL"):
         deliveries.append(NotificationDelivery(notification_id=message.id, channel=Channel.SMS, address=to.phone))
-    for delivery in deliveries:
-        _deliver(delivery, subject=subject, body=body, name=to.name)
-        session.add(delivery)
-        if delivery.channel == Channel.EMAIL and delivery.status == DeliveryStatus.SENT:
-            message.sent_at = delivery.sent_at
-    message.status = overall_status(deliveries)
-    return Sent(message)
+    return deliveries
 
 
 def _deliver(delivery: NotificationDelivery, *, subject: str, body: str, name: str) -> None:

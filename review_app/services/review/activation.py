@@ -59,49 +59,70 @@ def issue_activation(session: Session, *, expert: Expert, by: User, link_for: Ca
             _("%(code)s has already activated the account; a link would reset its password and is not issued.",
               code=expert.code)
         )
-    if user is None:
-        username = expert.code.lower()
-        if session.exec(select(User).where(User.username == username)).first():
-            raise ActivationError(_("The username %(name)s is taken by another account.", name=username))
-        user = User(username=username, role=Role.EXPERT, display_name=expert.name, expert_id=expert.id)
-        session.add(user)
-        session.flush()
-        audit.record(
-            session,
-            action="user.create",
-            by=by,
-            target=user,
-            details={"username": username, "role": Role.EXPERT, "expert": expert.code},
-        )
+    return _issue(session, [(expert, user)], by=by, link_for=link_for)[0]
+
+
+def _issue(
+    session: Session, pairs: list[tuple[Expert, User | None]], *, by: User, link_for: Callable[[str], str]
+) -> list[Activation]:
+    """New links for experts whose account (None: not created yet) has no password, a few statements for
+    all of them: the missing accounts, the earlier links ended, the new ones, their messages, the audit."""
+    missing = [expert for expert, user in pairs if user is None]
+    for chunk in _chunks([expert.code.lower() for expert in missing]):
+        taken = session.exec(select(User.username).where(User.username.in_(chunk))).first()
+        if taken:
+            raise ActivationError(_("The username %(name)s is taken by another account.", name=taken))
+    created = {
+        expert.id: User(username=expert.code.lower(), role=Role.EXPERT, display_name=expert.name, expert_id=expert.id)
+        for expert in missing
+    }
+    session.add_all(created.values())
+    session.flush()
+    audit.record_many(session, [
+        {"action": "user.create", "by": by, "target": user,
+         "details": {"username": user.username, "role": Role.EXPERT, "expert": expert.code}}
+        for expert, user in ((e, created[e.id]) for e in missing)
+    ])
+    pairs = [(expert, user or created[expert.id]) for expert, user in pairs]
     now = utcnow()
-    for old in session.exec(
-        select(UserToken).where(
-            UserToken.user_id == user.id, UserToken.purpose == ACTIVATION, UserToken.used_at.is_(None)
+    for chunk in _chunks([user.id for _expert, user in pairs]):
+        session.execute(
+            sa.update(UserToken)
+            .where(UserToken.user_id.in_(chunk), UserToken.purpose == ACTIVATION, UserToken.used_at.is_(None),
+                   UserToken.expires_at > now)
+            .values(expires_at=now)
+            .execution_options(synchronize_session="fetch")
         )
-    ):
-        if old.expires_at > now:
-            old.expires_at = now
-    token = secrets.token_urlsafe(32)
     expires_at = now + timedelta(days=activation_days())
-    session.add(UserToken(user_id=user.id, purpose=ACTIVATION, token_hash=_hash(token), expires_at=expires_at))
-    link = link_for(token)
-    message = notify.send(
-        session,
-        user=user,
-        email=expert.email,
-        kind=ACTIVATION,
-        subject=_("Your account for the Jiangsu innovation consortium review"),
-        body=_activation_body(expert, user, link, expires_at),
-        stored_body=_activation_body(expert, user, _("(the link is not stored)"), expires_at),
-    )
-    audit.record(
-        session,
-        action="user.activation_link",
-        by=by,
-        target=user,
-        details={"expert": expert.code, "expires_at": expires_at.isoformat(), "mailed": bool(message.sent_at)},
-    )
-    return Activation(expert, user, link, expires_at, mailed=message.sent_at is not None)
+    tokens = [secrets.token_urlsafe(32) for _pair in pairs]
+    session.add_all(UserToken(user_id=user.id, purpose=ACTIVATION, token_hash=_hash(token), expires_at=expires_at)
+                    for (_expert, user), token in zip(pairs, tokens, strict=True))
+    links = [link_for(token) for token in tokens]
+    subject = _("Your account for the Jiangsu innovation consortium review")
+    sent = notify.post_many(session, [
+        notify.Outgoing(
+            notify.recipient(session, user=user, email=expert.email),
+            kind=ACTIVATION,
+            subject=subject,
+            body=_activation_body(expert, user, link, expires_at),
+            stored_body=_activation_body(expert, user, _("(the link is not stored)"), expires_at),
+        )
+        for (expert, user), link in zip(pairs, links, strict=True)
+    ])
+    audit.record_many(session, [
+        {"action": "user.activation_link", "by": by, "target": user,
+         "details": {"expert": expert.code, "expires_at": expires_at.isoformat(), "mailed": bool(s.message.sent_at)}}
+        for (expert, user), s in zip(pairs, sent, strict=True)
+    ])
+    return [
+        Activation(expert, user, link, expires_at, mailed=s.message.sent_at is not None)
+        for (expert, user), link, s in zip(pairs, links, sent, strict=True)
+    ]
+
+
+def _chunks(values: list, size: int = 500) -> list[list]:
+    """`values` in lists of `size`: an IN list stays well within the databases' parameter limits."""
+    return [values[start : start + size] for start in range(0, len(values), size)]
 
 
 def _activation_body(expert: Expert, user: User, link: str, expires_at: datetime) -> str:
@@ -116,14 +137,15 @@ def _activation_body(expert: Expert, user: User, link: str, expires_at: datetime
 
 
 def issue_missing_activations(session: Session, *, by: User, link_for: Callable[[str], str]) -> list[Activation]:
-    """A new link for every active expert whose account is not activated yet (to export as a table)."""
-    experts = session.exec(
-        select(Expert)
+    """A new link for every active expert whose account is not activated yet (to export as a table), in
+    one pass for all of them (3,000 experts: a few seconds, not a minute)."""
+    pairs = session.execute(
+        select(Expert, User)
         .join(User, User.expert_id == Expert.id, isouter=True)
         .where(Expert.is_active, User.password_hash.is_(None))
         .order_by(Expert.code)
     ).all()
-    return [issue_activation(session, expert=e, by=by, link_for=link_for) for e in experts]
+    return _issue(session, [(expert, user) for expert, user in pairs], by=by, link_for=link_for)
 
 
 def _valid_token(session: Session, token: str) -> UserToken | None:

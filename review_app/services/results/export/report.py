@@ -5,6 +5,7 @@ per-criterion mean points, the columns the Excel and CSV files show it in, and e
 from dataclasses import dataclass
 from decimal import Decimal
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
@@ -120,7 +121,7 @@ def ranking_cells(row: RankingRow) -> list:
 
 @dataclass(frozen=True)
 class SubmittedSheet:
-    sheet: ScoreSheet
+    sheet: sa.Row  # the sheet's id, total, recommend, submitted_at and comment (columns, not the ORM object)
     application_code: str
     expert_code: str
     points: dict[int, Decimal]  # by criterion id; a criterion left empty is absent
@@ -128,16 +129,22 @@ class SubmittedSheet:
 
 def submitted_sheets(session: Session, *, round_id: int) -> list[SubmittedSheet]:
     """Every submitted sheet of the round (a replaced expert's too) with its points, by application code
-    and expert code."""
-    rows = session.exec(
-        select(ScoreSheet, Application.code, Expert.code)
+    and expert code. Read as plain columns in two queries: 50,000 sheets and their 250,000 points are
+    rows to write out, not objects to track."""
+    submitted = sa.and_(ScoreSheet.round_id == round_id, ScoreSheet.status == SheetStatus.SUBMITTED)
+    rows = session.execute(
+        select(ScoreSheet.id, ScoreSheet.total, ScoreSheet.recommend, ScoreSheet.submitted_at, ScoreSheet.comment,
+               Application.code, Expert.code)
         .join(Application, Application.id == ScoreSheet.application_id)
         .join(Expert, Expert.id == ScoreSheet.expert_id)
-        .where(ScoreSheet.round_id == round_id, ScoreSheet.status == SheetStatus.SUBMITTED)
+        .where(submitted)
         .order_by(Application.code, Expert.code)
     ).all()
-    points: dict[int, dict[int, Decimal]] = {sheet.id: {} for sheet, _code, _expert in rows}
-    if points:
-        for item in session.exec(select(ScoreItem).where(ScoreItem.sheet_id.in_(list(points)))):
-            points[item.sheet_id][item.criterion_id] = item.points
-    return [SubmittedSheet(sheet, code, expert, points[sheet.id]) for sheet, code, expert in rows]
+    points: dict[int, dict[int, Decimal]] = {row[0]: {} for row in rows}
+    for sheet_id, criterion_id, value in session.execute(
+        select(ScoreItem.sheet_id, ScoreItem.criterion_id, ScoreItem.points)
+        .join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id)
+        .where(submitted)
+    ):
+        points[sheet_id][criterion_id] = value
+    return [SubmittedSheet(row, row[5], row[6], points[row[0]]) for row in rows]
