@@ -4,7 +4,6 @@ The tables are the ranking exports' (`xlsx.table_sheet`, `pdf.table_pdf`); every
 import io
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from sqlmodel import Session
 
 from ....models import Round, User
@@ -61,6 +60,7 @@ def _subtitle(grade_list: grades.GradeList) -> list[str]:
 
 
 def grades_xlsx(grade_list: grades.GradeList) -> bytes:
+    from openpyxl import Workbook
     workbook = Workbook()
     sheet = table_sheet(workbook, _("Grades"), _header(), _rows(grade_list), first=True)
     sheet.insert_rows(1, amount=4)  # the title, two lines under it, a blank row
