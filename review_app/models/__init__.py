@@ -8,6 +8,7 @@ from .applications import (
     AttachmentKind,
     CheckResult,
     Consortium,
+    ConsortiumMember,
     Verdict,
 )
 from .audit import AuditEvent, AuditHead
@@ -66,6 +67,7 @@ __all__ = [
     "ConflictSource",
     "Consortium",
     "ConsortiumGrade",
+    "ConsortiumMember",
     "CreditListEntry",
     "CreditStanding",
     "Criterion",

@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from ._base import enum_type, utcnow
@@ -18,16 +19,33 @@ class ApplicationStatus(StrEnum):
 
 
 class Consortium(SQLModel, table=True):
-    """An existing innovation consortium, which files an annual self-evaluation."""
+    """A registered innovation consortium (联合体), which files an annual self-evaluation: imported by the
+    centre, entered on its page, or founded by an application selected in a new-consortium round
+    (`application_id`). Its lead unit's name is kept as the registry records it; `lead_org_id` is the
+    unit's entry in the centre's register (its identity, by credit code)."""
 
     __tablename__ = "consortia"
 
     id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)  # 联合体编号
     name: str = Field(max_length=200)
     city_id: int = Field(foreign_key="cities.id", index=True)
     lead_org_id: int = Field(foreign_key="organisations.id")
+    lead_name: str = Field(default="", max_length=200)  # 牵头单位名称 as the registry records it
     field: str = Field(max_length=64)
-    established_year: int
+    established_year: int  # 认定年度
+    # The application it came from (None: imported or entered). Applications point to consortia too (an
+    # annual report's consortium_id), so this key is added after both tables (use_alter), named.
+    application_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("applications.id", use_alter=True, name="fk_consortia_application_id"),
+            index=True,
+            nullable=True,
+        ),
+    )
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Application(SQLModel, table=True):
@@ -68,14 +86,9 @@ class Application(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class ApplicationMember(SQLModel, table=True):
-    """A member unit of one application, with its facts as that application declared them."""
+class MemberUnit(SQLModel):
+    """A member unit's columns as declared (the applications' and the registry's member tables)."""
 
-    __tablename__ = "application_members"
-    __table_args__ = (UniqueConstraint("application_id", "org_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    application_id: int = Field(foreign_key="applications.id", index=True)
     org_id: int = Field(foreign_key="organisations.id", index=True)  # the unit's register entry
     unit_type: str = Field(max_length=32)  # 单位类型
     position: int = 0
@@ -86,6 +99,26 @@ class ApplicationMember(SQLModel, table=True):
     credit_standing: CreditStanding = Field(default=CreditStanding.GOOD, sa_type=enum_type(CreditStanding))
     is_legal_person: bool | None = None  # 独立法人 as declared (None: not declared, e.g. an older import)
     qualification: str = ""  # a service body's qualification: CMA/CNAS number, or its service capability
+
+
+class ApplicationMember(MemberUnit, table=True):
+    """A member unit of one application, with its facts as that application declared them."""
+
+    __tablename__ = "application_members"
+    __table_args__ = (UniqueConstraint("application_id", "org_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="applications.id", index=True)
+
+
+class ConsortiumMember(MemberUnit, table=True):
+    """A member unit of a registered consortium (成员单位), as the registry records it."""
+
+    __tablename__ = "consortium_members"
+    __table_args__ = (UniqueConstraint("consortium_id", "org_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consortium_id: int = Field(foreign_key="consortia.id", index=True)
 
 
 class AttachmentKind(StrEnum):

@@ -224,7 +224,8 @@ def test_annual_reports_are_uploaded_and_submitted_by_the_consortiums_city(app, 
     lead = make_unit(session, "已建联合体牵头集团有限公司")
     session.add(
         Consortium(
-            name="江苏省某创新联合体", city_id=city_id, lead_org_id=lead.id, field="新材料", established_year=2024
+            code="LHT2024001", name="江苏省某创新联合体", city_id=city_id, lead_org_id=lead.id, field="新材料",
+            established_year=2024,
         )
     )
     with app.test_request_context():

@@ -88,7 +88,8 @@ def annual_report(app, session):
     with app.test_request_context():
         annual = make_round(session, name="年度自评", kind="annual_evaluation")
         report = make_city_application(session, annual, code="Y1", status="draft")
-    consortium = Consortium(name="既有联合体", city_id=report.city_id, lead_org_id=report.lead_org_id, field="集成电路",
+    consortium = Consortium(code="LHT2024001", name="既有联合体", city_id=report.city_id,
+                            lead_org_id=report.lead_org_id, field="集成电路",
                             established_year=2024)
     session.add(consortium)
     session.flush()

@@ -1,8 +1,9 @@
 """The final decision: once the notice period is over and every objection is answered, the centre records
 the decision's document number (文号) and date; the final list is copied into the decision as it stands,
 the round moves to its last stage (decided) and nothing of it changes any more; in a new-consortium round
-each application on the list becomes a consortium of the registry (its lead unit, city, field and the
-decision's year), which later annual evaluations find. The cities are told."""
+each application on the list becomes a consortium of the registry (its name, lead unit, members, city,
+field, a new 联合体编号 and the decision's year as its recognition year; `registry.consortia.found`), which
+later annual evaluations find. The cities are told."""
 
 from datetime import date
 
@@ -10,8 +11,6 @@ from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from ...models import (
-    Application,
-    Consortium,
     Decision,
     DecisionEntry,
     Objection,
@@ -22,6 +21,7 @@ from ...models import (
     User,
 )
 from ..compliance import audit
+from ..registry import consortia
 from . import final_list, notices, publicity, workdays
 from .publicity import DecisionError
 
@@ -93,7 +93,7 @@ def record(
         application = entry.application
         consortium = None
         if review_round.kind == RoundKind.NEW_CONSORTIUM:
-            consortium = _found_consortium(session, application, year=decided_on.year)
+            consortium = consortia.found(session, application=application, year=decided_on.year, by=by)
             founded += 1
         session.add(DecisionEntry(
             decision_id=decision.id, position=position, application_id=application.id, code=application.code,
@@ -116,12 +116,3 @@ def record(
     notices.decision_recorded(session, review_round=review_round, decision=decision, entries=entries)
     return decision
 
-
-def _found_consortium(session: Session, application: Application, *, year: int) -> Consortium:
-    """The consortium a selected application founds; the application points to it."""
-    consortium = Consortium(name=application.title, city_id=application.city_id, lead_org_id=application.lead_org_id,
-                            field=application.field, established_year=year)
-    session.add(consortium)
-    session.flush()
-    application.consortium_id = consortium.id
-    return consortium

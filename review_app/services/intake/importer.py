@@ -175,9 +175,10 @@ def _number(
     return value.quantize(Decimal(places))
 
 
-def _required_and_lengths(sheet: Table, row: int, values: dict, problems: list[RowProblem]) -> bool:
+def required_and_lengths(sheet: Table, row: int, values: dict, problems: list[RowProblem]) -> bool:
+    """False (with the problems) when a required cell of the row is empty or a cell is too long."""
     ok = True
-    for column in SHEETS[sheet.name]:
+    for column in sheet.columns:
         value = values[column.key]
         if column.required and not value:
             problems.append(RowProblem(sheet.label, row, column.header, _("a required cell is empty")))
@@ -190,7 +191,7 @@ def _required_and_lengths(sheet: Table, row: int, values: dict, problems: list[R
     return ok
 
 
-def _one_of(
+def one_of(
     value: str, allowed: tuple[str, ...], sheet: Table, row: int, header: str, problems: list[RowProblem]
 ) -> bool:
     if value and value not in allowed:
@@ -206,16 +207,21 @@ def _one_of(
     return True
 
 
+def city_name(text: str) -> str:
+    """A 设区市 as written: 苏州 is 苏州市."""
+    return text if text in notice.CITIES or not text or text.endswith("市") else text + "市"
+
+
 def parse_applications(
     sheet: Table, problems: list[RowProblem], tech_fields: tuple[str, ...] = fields.DEFAULT_FIELDS
 ) -> list[ParsedApplication]:
     parsed, seen = [], {}
     for row, v in sheet.rows:
-        ok = _required_and_lengths(sheet, row, v, problems)
-        ok &= _one_of(v["field"], tech_fields, sheet, row, "技术领域", problems)
-        city = v["city"] if v["city"] in notice.CITIES or not v["city"] else v["city"] + "市"
-        ok &= _one_of(city, notice.CITIES, sheet, row, "所属设区市", problems)
-        ok &= _one_of(v["lead_kind"], notice.LEAD_KINDS, sheet, row, "牵头单位类型", problems)
+        ok = required_and_lengths(sheet, row, v, problems)
+        ok &= one_of(v["field"], tech_fields, sheet, row, "技术领域", problems)
+        city = city_name(v["city"])
+        ok &= one_of(city, notice.CITIES, sheet, row, "所属设区市", problems)
+        ok &= one_of(v["lead_kind"], notice.LEAD_KINDS, sheet, row, "牵头单位类型", problems)
         clauses = notice.split_clauses(v["clauses"])
         unknown = [c for c in clauses if c not in notice.AGREEMENT_CLAUSES]
         if unknown:
@@ -269,28 +275,42 @@ def parse_applications(
     return parsed
 
 
+@dataclass(frozen=True)
+class MemberKey:
+    """What a 成员单位 sheet's rows belong to: the column naming it, and the reasons for an unknown key and
+    for a lead unit listed among its own members."""
+
+    header: str
+    unknown: str  # with %(code)s
+    lead_member: str
+
+
+APPLICATION_KEY = MemberKey(
+    "申报编号",
+    _l("no application %(code)s in this round"),
+    _l("the lead unit cannot also be a member of its application"),
+)
+
+
 def parse_members(
-    sheet: Table, problems: list[RowProblem], known_codes: set[str], leads: dict[str, str]
+    sheet: Table, problems: list[RowProblem], known_codes: set[str], leads: dict[str, str],
+    key: MemberKey = APPLICATION_KEY,
 ) -> list[ParsedMember]:
+    """The sheet's member rows that can be read (the others are problems): keyed by `key.header`, each
+    naming a known key (`known_codes`), not the lead unit of its key (`leads`), once per key."""
     parsed, seen = [], {}
     for row, v in sheet.rows:
-        ok = _required_and_lengths(sheet, row, v, problems)
+        ok = required_and_lengths(sheet, row, v, problems)
         standing = STANDING_ALIASES.get(v["standing"].lower(), v["standing"])
-        ok &= _one_of(v["unit_type"], notice.UNIT_TYPES, sheet, row, "单位类型", problems)
-        ok &= _one_of(standing, notice.CREDIT_STANDINGS, sheet, row, "信用状况", problems)
-        ok &= _one_of(v["legal"], tuple(notice.LEGAL_ANSWERS), sheet, row, "是否独立法人", problems)
+        ok &= one_of(v["unit_type"], notice.UNIT_TYPES, sheet, row, "单位类型", problems)
+        ok &= one_of(standing, notice.CREDIT_STANDINGS, sheet, row, "信用状况", problems)
+        ok &= one_of(v["legal"], tuple(notice.LEGAL_ANSWERS), sheet, row, "是否独立法人", problems)
         code, credit_code = v["code"], normalise_code(v["credit_code"])
         if code and code not in known_codes:
-            problems.append(
-                RowProblem(sheet.label, row, "申报编号", _("no application %(code)s in this round", code=code))
-            )
+            problems.append(RowProblem(sheet.label, row, key.header, str(key.unknown) % {"code": code}))
             ok = False
         if credit_code and leads.get(code) == credit_code:
-            problems.append(
-                RowProblem(
-                    sheet.label, row, "统一社会信用代码", _("the lead unit cannot also be a member of its application")
-                )
-            )
+            problems.append(RowProblem(sheet.label, row, "统一社会信用代码", str(key.lead_member)))
             ok = False
         if credit_code and (code, credit_code) in seen:
             problems.append(

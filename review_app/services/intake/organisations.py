@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from ...models import Application, ApplicationMember, CreditStanding, Organisation
+from ...models import Application, ApplicationMember, Consortium, ConsortiumMember, CreditStanding, Organisation
+from ...models.applications import MemberUnit
 from . import notice
 
 STANDING = {notice.CREDIT_GOOD: CreditStanding.GOOD, notice.CREDIT_BAD: CreditStanding.BAD}
@@ -93,8 +94,8 @@ def declared_lead(application: Application) -> Declared:
     )
 
 
-def declared_member(member: ApplicationMember) -> Declared:
-    """A member unit as its application declared it."""
+def declared_member(member: MemberUnit) -> Declared:
+    """A member unit as its application (or the registry) declared it."""
     return Declared(
         credit_code=member.credit_code,
         name=member.name,
@@ -137,9 +138,12 @@ class Register:
     def __init__(self, session: Session):
         self.session = session
         self.created = 0
+        self._known: dict[str, Organisation] = {}  # entries looked up or made in this session, by credit code
 
     def entry(self, unit: Declared) -> Organisation:
-        org = self.session.exec(select(Organisation).where(Organisation.credit_code == unit.credit_code)).first()
+        org = self._known.get(unit.credit_code)
+        if org is None:
+            org = self.session.exec(select(Organisation).where(Organisation.credit_code == unit.credit_code)).first()
         if org is None:
             org = Organisation(
                 credit_code=unit.credit_code,
@@ -151,6 +155,7 @@ class Register:
             self.session.add(org)
             self.session.flush()
             self.created += 1
+        self._known[unit.credit_code] = org
         return org
 
 
@@ -177,10 +182,22 @@ def set_members(
     """Make the application's members exactly `members` as declared, in this order. Returns each
     declared member's outcome in order ("new", "updated" or "unchanged"), then "removed" once per
     member dropped."""
-    current = {
-        m.credit_code: m
-        for m in session.exec(select(ApplicationMember).where(ApplicationMember.application_id == application.id))
-    }
+    return _set_units(session, ApplicationMember, "application_id", application.id, members, register)
+
+
+def set_consortium_members(
+    session: Session, *, consortium: Consortium, members: list[Declared], register: Register
+) -> list[str]:
+    """Make a registered consortium's members exactly `members`, as `set_members` does for an application."""
+    return _set_units(session, ConsortiumMember, "consortium_id", consortium.id, members, register)
+
+
+def _set_units(
+    session: Session, model: type[MemberUnit], owner_key: str, owner_id: int, members: list[Declared],
+    register: Register,
+) -> list[str]:
+    owner = getattr(model, owner_key)
+    current = {m.credit_code: m for m in session.exec(select(model).where(owner == owner_id))}
     wanted = {unit.credit_code for unit in members}
     removed = [member for code, member in current.items() if code not in wanted]
     for member in removed:
@@ -203,9 +220,7 @@ def set_members(
         member = current.get(unit.credit_code)
         if member is None:
             org = register.entry(unit)
-            session.add(
-                ApplicationMember(application_id=application.id, org_id=org.id, credit_code=unit.credit_code, **values)
-            )
+            session.add(model(**{owner_key: owner_id}, org_id=org.id, credit_code=unit.credit_code, **values))
             outcomes.append("new")
         elif any(getattr(member, k) != v for k, v in values.items()):
             for k, v in values.items():

@@ -47,17 +47,22 @@ def template_workbook(tech_fields: tuple[str, ...] = fields.DEFAULT_FIELDS) -> b
     written), and a sheet of instructions."""
     dropdowns = {
         APPLICATION_SHEET: {"技术领域": tech_fields, "所属设区市": notice.CITIES, "牵头单位类型": notice.LEAD_KINDS},
-        MEMBER_SHEET: {
-            "单位类型": notice.UNIT_TYPES,
-            "信用状况": notice.CREDIT_STANDINGS,
-            "所在省份": notice.PROVINCES_HINT,
-            "是否独立法人": tuple(notice.LEGAL_ANSWERS),
-        },
+        MEMBER_SHEET: member_dropdowns(),
     }
     text_columns = {"申报编号", "牵头单位统一社会信用代码", "统一社会信用代码"}
     return sheet_templates.template_workbook(
         SHEETS, dropdowns, text_columns, _help_lines(tech_fields), open_columns={"所在省份": "，也可填写其他省份"}
     )
+
+
+def member_dropdowns() -> dict[str, tuple[str, ...]]:
+    """The 成员单位 sheet's dropdowns (the registry's template has the same sheet)."""
+    return {
+        "单位类型": notice.UNIT_TYPES,
+        "信用状况": notice.CREDIT_STANDINGS,
+        "所在省份": notice.PROVINCES_HINT,
+        "是否独立法人": tuple(notice.LEGAL_ANSWERS),
+    }
 
 
 def _help_lines(tech_fields: tuple[str, ...]) -> list[str]:

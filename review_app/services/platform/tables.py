@@ -64,6 +64,7 @@ class Table:
     label: str  # how problems name it (the sheet, or a CSV file and its sheet)
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (spreadsheet row, text by key)
     absent: frozenset[str] = frozenset()  # keys of the columns the header row left out (may_be_absent)
+    columns: tuple[Column, ...] = ()  # the import's columns the sheet was read under
 
 
 # Files into grids of cells -----------------------------------------------------------------------
@@ -187,7 +188,7 @@ def table(
             problems.append(RowProblem(label, 1, column.header, _("the column is missing from the header row")))
     if any(c.key not in index and not c.may_be_absent for c in columns):
         return None
-    result = Table(name, label, absent=frozenset(c.key for c in columns if c.key not in index))
+    result = Table(name, label, absent=frozenset(c.key for c in columns if c.key not in index), columns=columns)
     for number, raw in enumerate(grid[1:], start=2):
         values = {c.key: "" for c in columns}  # a short row, or a column left out, reads as empty cells
         values.update((key, cell_text(raw[i])) for key, i in index.items() if i < len(raw))
