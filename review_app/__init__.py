@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from .admin.routes import bp as admin_bp
     from .audit.routes import bp as audit_bp
     from .auth.routes import bp as auth_bp
+    from .city import consortia as _city_consortia  # noqa: F401 (registers the city's registry views)
     from .city.routes import bp as city_bp
     from .expert.routes import bp as expert_bp
     from .notifications.routes import bp as notifications_bp

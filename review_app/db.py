@@ -74,14 +74,35 @@ def alembic_config(connection: sa.Connection) -> AlembicConfig:
 def upgrade(target_engine: sa.Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` (Alembic holds the schema; there is no create_all)."""
     from alembic import command
-    with target_engine.begin() as connection:
-        command.upgrade(alembic_config(connection), revision)
+
+    _migrate(target_engine, command.upgrade, revision)
 
 
 def downgrade(target_engine: sa.Engine, revision: str) -> None:
     from alembic import command
-    with target_engine.begin() as connection:
-        command.downgrade(alembic_config(connection), revision)
+
+    _migrate(target_engine, command.downgrade, revision)
+
+
+def _migrate(target_engine: sa.Engine, step, revision: str) -> None:
+    """Run an Alembic command in one transaction. SQLite alters a table by copying it and dropping the old
+    one, which its foreign keys refuse while other rows point to it (consortia, with the annual reports
+    bound to them): they are off during the migration, outside its transaction as SQLite requires, and
+    checked before they are on again."""
+    with target_engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                step(alembic_config(connection), revision)
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()):
+                    raise RuntimeError(f"the migration leaves rows pointing nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def current_revision(target_engine: sa.Engine) -> str | None:

@@ -191,6 +191,11 @@ AUDIT_AREAS = {
         "recommendations.order": _l("City's order of recommendations set"),
         "recommendations.summary": _l("City's stamped summary uploaded"),
     }),
+    "registry": (_l("Consortium registry"), {
+        "consortium.create": _l("Consortium registered"),
+        "consortium.update": _l("Consortium changed"),
+        "consortia.import": _l("Consortium registry imported"),
+    }),
     "experts": (_l("Expert pool"), {
         "expert.create": _l("Expert added"),
         "expert.update": _l("Expert changed"),

@@ -19,6 +19,7 @@ from . import (  # noqa: F401
     paper,
     pool,
     progress,
+    registry,
     results,
     rounds,
     sheets,

@@ -84,6 +84,32 @@ class MemberRow(Form):
         if not self.is_blank() and field.data not in notice.LEGAL_ANSWERS:
             raise ValidationError(_l("Declare whether the unit is an independent legal person."))
 
+    def to_input(self) -> MemberInput:
+        return MemberInput(
+            name=self.name.data.strip(),
+            credit_code=self.credit_code.data,
+            unit_type=self.unit_type.data,
+            province=(self.province.data or "").strip(),
+            city=(self.city.data or "").strip(),
+            credit_standing=self.credit_standing.data,
+            is_legal_person=notice.LEGAL_ANSWERS.get(self.is_legal_person.data),
+            qualification=(self.qualification.data or "").strip(),
+        )
+
+
+def member_rows_changed(form, remove: int | None) -> bool:
+    """Add a member row (the form's add_member button) or remove row `remove`, without saving (works without
+    JavaScript); True when the rows changed, so the form is shown again."""
+    if form.add_member.data:
+        form.members.append_entry()
+        return True
+    if remove is not None and 0 <= remove < len(form.members.entries):
+        form.members.entries.pop(remove)
+        if not form.members.entries:
+            form.members.append_entry()
+        return True
+    return False
+
 
 class ApplicationForm(FlaskForm):
     title = StringField(_l("Consortium name"), validators=[DataRequired(), Length(max=200)])
@@ -168,16 +194,7 @@ class ApplicationForm(FlaskForm):
             keywords=self.keywords.data or "",
             abstract=self.abstract.data or "",
             members=[
-                MemberInput(
-                    name=row.form.name.data.strip(),
-                    credit_code=row.form.credit_code.data,
-                    unit_type=row.form.unit_type.data,
-                    province=(row.form.province.data or "").strip(),
-                    city=(row.form.city.data or "").strip(),
-                    credit_standing=row.form.credit_standing.data,
-                    is_legal_person=notice.LEGAL_ANSWERS.get(row.form.is_legal_person.data),
-                    qualification=(row.form.qualification.data or "").strip(),
-                )
+                row.form.to_input()
                 for row in self.members
                 if not row.form.is_blank()
             ],

@@ -23,7 +23,7 @@ from ..services.platform import storage
 from ..services.results import grades, publication
 from ..services.results.export import grades as grade_files
 from ..web import attempt
-from .forms import ApplicationForm, OpinionForm
+from .forms import ApplicationForm, OpinionForm, member_rows_changed
 
 bp = Blueprint("city", __name__, url_prefix="/city", template_folder="templates")
 guard(bp, roles={Role.CITY})
@@ -56,17 +56,7 @@ def dashboard():
 
 
 def _rows_changed(form: ApplicationForm) -> bool:
-    """Add or remove a member row without saving (works without JavaScript)."""
-    if form.add_member.data:
-        form.members.append_entry()
-        return True
-    remove = request.form.get("remove_member", type=int)
-    if remove is not None and 0 <= remove < len(form.members.entries):
-        form.members.entries.pop(remove)
-        if not form.members.entries:
-            form.members.append_entry()
-        return True
-    return False
+    return member_rows_changed(form, request.form.get("remove_member", type=int))
 
 
 @bp.route("/rounds/<int:round_id>/applications/new", methods=["GET", "POST"])

@@ -149,6 +149,10 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
             "admin.objection_file",
             "admin.decision_record",
             "admin.notifications",
+            # the consortium registry (issue 22)
+            "admin.consortia_list",
+            "admin.consortia_template",
+            "admin.consortium",
         )
     },
     # every account's own notification centre
@@ -157,6 +161,9 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
     # forms holding unmasked contact details: the admin's only
     "admin.edit_expert": (ADMIN, ADMIN),
     "admin.new_expert": (ADMIN, ADMIN),
+    # forms that only change the registry (issue 22): the auditor reads the consortium's page instead
+    "admin.consortium_edit": (ADMIN, ADMIN),
+    "admin.consortium_new": (ADMIN, ADMIN),
     # the audit trail: read-only, for the auditor and the admin
     "audit.dashboard": (ADMIN_AUDITOR, NOBODY),
     "audit.events": (ADMIN_AUDITOR, NOBODY),
@@ -186,6 +193,9 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
     "city.results_csv": (NOBODY, NOBODY),
     "city.grades_file": (NOBODY, NOBODY),  # the demo's annual round asked for has no published grades
     "city.publicity_pdf": (CITIES, NOBODY),  # public: the matrix asks for the demo round under notice
+    # the registry: each city reads its own consortia (issue 22)
+    "city.consortia": (CITIES, NOBODY),
+    "city.consortium": (CITY_OWN, NOBODY),
     # experts: their own sheets only
     "expert.dashboard": (EXPERTS, NOBODY),
     "expert.my_data": (EXPERTS, EXPERTS),  # each expert keeps their own expertise

@@ -167,3 +167,12 @@ def test_a_unit_in_the_register_keeps_its_entry(app, session):
     consortium = session.exec(select(Consortium)).one()
     assert consortium.lead_org_id == org.id and consortium.lead_name == "牵头企业1有限公司"
     assert session.get(Organisation, org.id).name == "登记名"
+
+
+def test_the_template_command_writes_the_workbook(runner, tmp_path):
+    out = tmp_path / "模板.xlsx"
+    result = runner.invoke(args=["consortia-template", "--out", str(out)])
+    assert result.exit_code == 0 and load_workbook(out).sheetnames[:2] == ["联合体", "成员单位"]
+    refused = runner.invoke(args=["consortia-template", "--out", str(tmp_path / "no" / "such" / "x.xlsx")])
+    assert refused.exit_code == 1 and refused.output.strip().startswith("Error: cannot write")
+    assert len(refused.output.strip().splitlines()) == 1

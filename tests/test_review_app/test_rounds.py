@@ -117,13 +117,12 @@ def test_an_annual_round_opens_one_report_per_existing_consortium(app, session, 
     lead = make_unit(session, "已建联合体牵头公司", city="苏州市")
     other = make_unit(session, "另一牵头研究院", kind="重大科技平台", city="无锡市")
     city_ids = dict(session.exec(select(City.name, City.id)).all())
-    for name, city, org, field in (
-        ("江苏省某某创新联合体", "苏州市", lead, "集成电路"),
-        ("江苏省另一创新联合体", "无锡市", other, "新材料"),
+    for code, name, city, org, field in (
+        ("LHT2024001", "江苏省某某创新联合体", "苏州市", lead, "集成电路"),
+        ("LHT2024002", "江苏省另一创新联合体", "无锡市", other, "新材料"),
     ):
-        session.add(
-            Consortium(name=name, city_id=city_ids[city], lead_org_id=org.id, field=field, established_year=2024)
-        )
+        session.add(Consortium(code=code, name=name, city_id=city_ids[city], lead_org_id=org.id, field=field,
+                               established_year=2024))
     with app.test_request_context():
         annual = make_round(session, name="2026年度自评", kind="annual_evaluation", stage="draft")
         rounds.advance(session, review_round=annual, to_stage=RoundStage.INTAKE, by=users["admin"])

@@ -86,6 +86,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("consortium_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_consortium_members_org_id"))
+        batch_op.drop_index(batch_op.f("ix_consortium_members_credit_code"))
+        batch_op.drop_index(batch_op.f("ix_consortium_members_consortium_id"))
+    op.drop_table("consortium_members")
     with op.batch_alter_table("consortia", schema=None) as batch_op:
         batch_op.drop_constraint("fk_consortia_application_id", type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_consortia_code"))
@@ -94,8 +99,3 @@ def downgrade() -> None:
         batch_op.drop_column("application_id")
         batch_op.drop_column("lead_name")
         batch_op.drop_column("code")
-    with op.batch_alter_table("consortium_members", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_consortium_members_org_id"))
-        batch_op.drop_index(batch_op.f("ix_consortium_members_credit_code"))
-        batch_op.drop_index(batch_op.f("ix_consortium_members_consortium_id"))
-    op.drop_table("consortium_members")

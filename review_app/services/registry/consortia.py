@@ -306,10 +306,11 @@ def listing(
     return ListPage([ListRow(c, city, n) for c, city, n in found_rows], total, page, pages)
 
 
-def choices(session: Session) -> tuple[list[str], list[int]]:
-    """The fields and recognition years the registry holds (the list's filters)."""
-    used_fields = session.exec(select(Consortium.field).distinct().order_by(Consortium.field)).all()
-    years = session.exec(select(Consortium.established_year).distinct().order_by(
+def choices(session: Session, *, city_id: int | None = None) -> tuple[list[str], list[int]]:
+    """The fields and recognition years the registry (or a city's part of it) holds: the list's filters."""
+    where = [Consortium.city_id == city_id] if city_id is not None else []
+    used_fields = session.exec(select(Consortium.field).where(*where).distinct().order_by(Consortium.field)).all()
+    years = session.exec(select(Consortium.established_year).where(*where).distinct().order_by(
         Consortium.established_year.desc())).all()
     return list(used_fields), list(years)
 
@@ -320,3 +321,26 @@ def of_city(session: Session, *, consortium_id: int, city_id: int | None) -> Con
     if consortium is None or (city_id is not None and consortium.city_id != city_id):
         return None
     return consortium
+
+
+def cities(session: Session) -> list[City]:
+    """The 13 cities, in the notice's order (the list's city filter)."""
+    order = {name: n for n, name in enumerate(notice.CITIES)}
+    return sorted(session.exec(select(City)).all(), key=lambda c: order.get(c.name, len(order)))
+
+
+@dataclass(frozen=True)
+class ConsortiumPage:
+    consortium: Consortium
+    city: str
+    lead_credit_code: str
+    members: list[ConsortiumMember]
+    application: Application | None  # the application it came from
+
+
+def page(session: Session, consortium: Consortium) -> ConsortiumPage:
+    """What the consortium's page shows besides its history."""
+    city = session.get(City, consortium.city_id)
+    origin = session.get(Application, consortium.application_id) if consortium.application_id else None
+    return ConsortiumPage(consortium, city.name if city else "", _lead_code(session, consortium),
+                          members_of(session, consortium.id), origin)
