@@ -29,10 +29,12 @@ from tests.factories import make_expert, make_org
 def make_consortia(session: Session, cities: list[str], *, field: str = "集成电路") -> list[Consortium]:
     """One consortium per entry of `cities`, named 联合体1, 联合体2 … in that order."""
     made = []
+    registered = len(session.exec(select(Consortium.id)).all())  # codes are unique across calls
     for n, city in enumerate(cities, start=1):
         city_row = session.exec(select(City).where(City.name == city)).one()
         lead = make_org(session, f"联合体{n}牵头企业有限公司", city=city)
         consortium = Consortium(
+            code=f"LHT2024{registered + n:03d}",
             name=f"江苏省联合体{n}创新联合体",
             city_id=city_row.id,
             lead_org_id=lead.id,
