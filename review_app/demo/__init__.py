@@ -35,7 +35,7 @@ from ..services.intake import credit_codes
 from ..services.intake.organisations import lead_from_register, member_from_register
 from ..services.platform import passwords
 from ..services.platform.storage import FolderStore
-from . import entry, intake, materials, open_call, publicity, texts
+from . import annual_grades, entry, intake, materials, open_call, publicity, texts
 from . import experts as showcase
 from .data import (
     BRAND_CHARS,
@@ -79,6 +79,8 @@ def seed(session: Session, store: FolderStore) -> list[tuple[str, str, str]]:
     entry.second_batch(session, store)  # a city's order, stamped summary and a send-back (issue 16)
     session.commit()
     publicity.seed(session, store)  # a small round under public notice, one objection received
+    session.commit()
+    annual_grades.seed(session, store)  # the 2024 and 2025 annual evaluations, graded and published (issue 22)
     session.commit()
     return _logins(session)
 

@@ -11,19 +11,12 @@ from sqlmodel import Session, select
 from ..models import (
     Application,
     ApplicationStatus,
-    Assignment,
-    AssignmentRun,
     City,
-    Criterion,
     Expert,
     Organisation,
     Round,
     RoundKind,
     RoundStage,
-    RunStatus,
-    ScoreItem,
-    ScoreSheet,
-    SheetStatus,
     User,
 )
 from ..models._base import utcnow
@@ -35,6 +28,7 @@ from ..services.platform.storage import FolderStore
 from ..services.results import rank, selection
 from . import materials
 from .experts import accept_pledges
+from .scoring import score_everything
 
 PUBLICITY_ROUND_NAME = "2026年度江苏省创新联合体（首批·公示）"
 PUBLICITY_SEED = 20261130
@@ -107,30 +101,9 @@ def _applications(session: Session, review_round: Round, rng: random.Random) -> 
 def _scores(session: Session, review_round: Round, applications: list[Application], experts: list[Expert],
             rng: random.Random) -> None:
     """Every expert scores every application: better the earlier it is listed, with some noise."""
-    run = AssignmentRun(round_id=review_round.id, status=RunStatus.PUBLISHED, seed=PUBLICITY_SEED,
-                        published_at=utcnow() - timedelta(days=30))
-    session.add(run)
-    session.flush()
-    criteria = list(session.exec(select(Criterion).where(Criterion.round_id == review_round.id)))
-    for position, application in enumerate(applications):
-        for expert in experts:
-            seat = Assignment(run_id=run.id, round_id=review_round.id, application_id=application.id,
-                              expert_id=expert.id)
-            session.add(seat)
-            session.flush()
-            sheet = ScoreSheet(assignment_id=seat.id, round_id=review_round.id, application_id=application.id,
-                               expert_id=expert.id, status=SheetStatus.SUBMITTED, recommend=position < SELECTED,
-                               submitted_at=utcnow() - timedelta(days=8), saved_at=utcnow() - timedelta(days=8))
-            session.add(sheet)
-            session.flush()
-            total = 0
-            for criterion in criteria:
-                share = max(0.45, 0.93 - 0.05 * position + rng.uniform(-0.04, 0.04))
-                points = round(criterion.max_points * share)
-                session.add(ScoreItem(sheet_id=sheet.id, criterion_id=criterion.id, points=points))
-                total += points
-            sheet.total = total
-    session.flush()
+    position = {a.id: n for n, a in enumerate(applications)}
+    score_everything(session, review_round, applications, experts, rng, when=utcnow(),
+                     share=lambda a: 0.93 - 0.05 * position[a.id], recommend=lambda a: position[a.id] < SELECTED)
 
 
 def _objection(session: Session, review_round: Round, store: FolderStore) -> None:

@@ -87,3 +87,22 @@ def test_a_city_login_has_its_whole_quota_left_in_the_open_round(auth, client):
     page = client.get("/city/").text
     assert open_call.OPEN_ROUND_NAME in page and demo.DEMO_ROUND_NAME in page
     assert "还可推荐 5 项" in page
+
+
+@pytest.mark.demo
+def test_last_years_annual_round_has_published_grades_and_this_years_is_open(session, auth, client):
+    from review_app.demo import annual_grades, intake
+    from review_app.services.results import grade_changes, grades
+
+    last = session.exec(select(Round).where(Round.name == annual_grades.ROUND_NAME.format(year=2025))).one()
+    listed = grades.grade_list(session, review_round=last)
+    assert listed.published and len(listed.lines) >= 5
+    assert {line.grade for line in listed.lines} >= {"excellent", "fail"}
+    changes = grade_changes.round_changes(session, grade_list=listed)
+    assert any(c.repeat_fail for c in changes) and any(c.trend == "fell" for c in changes)
+    assert any(c.trend == "improved" for c in changes)
+    this = session.exec(select(Round).where(Round.name == intake.ANNUAL_ROUND_NAME)).one()
+    assert this.stage == RoundStage.INTAKE and this.year == 2026
+    auth.login("admin", password=demo.DEMO_PASSWORD)
+    page = client.get(f"/admin/rounds/{last.id}/grades").text
+    assert "第二次不合格" in page and "等级已于" in page

@@ -44,7 +44,9 @@ def test_the_workbook_has_the_ranking_every_score_and_the_panels(session, ranked
 
 
 def test_formula_cells_are_neutralised(session, ranked):
-    sheet = session.exec(select(ScoreSheet).where(ScoreSheet.status == SheetStatus.SUBMITTED)).first()
+    sheet = session.exec(
+        select(ScoreSheet).where(ScoreSheet.round_id == ranked.round_id, ScoreSheet.status == SheetStatus.SUBMITTED)
+    ).first()
     sheet.comment = '=HYPERLINK("http://evil.example","点击")'
     session.commit()
     workbook = load_workbook(io.BytesIO(export.ranking_xlsx(session, run=ranked)))
