@@ -98,7 +98,12 @@ def test_seed_demo_builds_a_round_in_scoring_and_is_idempotent(runner, session):
     statuses = dict(session.exec(select(ScoreSheet.status, func.count()).group_by(ScoreSheet.status)).all())
     assert set(statuses) == {SheetStatus.UNTOUCHED, SheetStatus.DRAFT, SheetStatus.SUBMITTED}
     small = len(demo.publicity.APPLICATIONS)  # the small round under public notice (issue 17)
-    assert sum(statuses.values()) == (65 + small) * 5
+    earlier = [demo.annual_grades.ROUND_NAME.format(year=year) for year in demo.annual_grades.YEARS]
+    graded = session.exec(  # the annual evaluations of earlier years, graded (issue 22)
+        select(func.count()).select_from(ScoreSheet).join(Round, Round.id == ScoreSheet.round_id)
+        .where(Round.name.in_(earlier))
+    ).one()
+    assert graded > 0 and sum(statuses.values()) == (65 + small) * 5 + graded
     assert runner.invoke(args=["audit-verify"]).exit_code == 0
 
 
