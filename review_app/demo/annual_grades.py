@@ -41,7 +41,7 @@ STORIES = ({2024: 0.52, 2025: 0.50}, {2024: 0.84, 2025: 0.55}, {2024: 0.82, 2025
 
 def seed(session: Session, store: FolderStore) -> list[Round]:
     """Make the graded annual rounds of the earlier years once (they need the registry and the experts)."""
-    consortia = list(session.exec(select(Consortium).order_by(Consortium.id)))
+    consortia = list(session.exec(select(Consortium).order_by(Consortium.code)))
     experts = list(session.exec(select(Expert).order_by(Expert.code).offset(20).limit(5)))
     if not consortia or len(experts) < 5:
         return []
