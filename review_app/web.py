@@ -133,6 +133,7 @@ def init_app(app: Flask) -> None:
             **labels.as_template_globals(),
         }
 
+    app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["plain_number"] = plain_text
     app.jinja_env.filters["points"] = format_points
@@ -184,3 +185,15 @@ def set_language():
     if language in current_app.config["LANGUAGES"]:
         session["lang"] = language
     return redirect(local_target(request.form.get("next")) or url_for("index"))
+
+
+def page_number(param: str = "page") -> int:
+    """The page of a long list the query string asks for (from 1; a missing or malformed number is 1)."""
+    text = request.args.get(param, "")
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 6 else 1
+
+
+def page_url(number: int, param: str = "page") -> str:
+    """This page's URL showing page `number` of its list: its other parameters (filters, search) kept."""
+    args = {k: v for k, v in request.args.items() if k != param}
+    return url_for(request.endpoint, **(request.view_args or {}), **args, **({param: number} if number > 1 else {}))

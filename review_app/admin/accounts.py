@@ -6,15 +6,20 @@ from flask_babel import gettext as _
 
 from ..access import current_actor, require_owner
 from ..db import get_session
-from ..models import User
+from ..models import Role, User
 from ..services.accounts import identity
 from ..services.compliance import privacy
+from ..web import page_number
 from .blueprint import bp
 
 
 @bp.route("/accounts")
 def accounts():
-    return render_template("admin/accounts.html", users=identity.account_list(get_session()))
+    text = request.args.get("q", "").strip()[:64]
+    role = request.args.get("role", "")
+    role = Role(role) if role in set(Role) else None
+    users = identity.account_list(get_session(), text=text, role=role, number=page_number())
+    return render_template("admin/accounts.html", users=users, text=text, role=role)
 
 
 def _user(user_id: int) -> User:

@@ -9,7 +9,7 @@ from ..db import get_session
 from ..models import Assignment, AssignmentPin, AssignmentRun, JobStatus, PinKind
 from ..services.assign import panel_runs, problem, proposals, seats
 from ..services.platform import jobs
-from ..web import attempt
+from ..web import attempt, page_number
 from .assignment_forms import PinForm, RunForm
 from .blueprint import bp
 from .lookups import round_or_404
@@ -81,11 +81,13 @@ def assignment_preview(round_id: int, run_id: int):
     review_round = round_or_404(round_id)
     run = _run_or_404(round_id, run_id)
     by_affinity = request.args.get("sort") == "affinity"
+    text = request.args.get("q", "").strip()[:64]
     return render_template(
         "admin/assignment_run.html",
         round=review_round,
-        preview=proposals.preview(get_session(), run=run, by_affinity=by_affinity),
+        preview=proposals.preview(get_session(), run=run, by_affinity=by_affinity, text=text, number=page_number()),
         by_affinity=by_affinity,
+        text=text,
     )
 
 

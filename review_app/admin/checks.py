@@ -13,7 +13,7 @@ from ..hardening import db_int
 from ..models import Verdict
 from ..services.check import bulk_override, report, runner
 from ..services.intake.rules import RULES
-from ..web import attempt
+from ..web import attempt, page_number
 from .blueprint import bp
 from .lookups import round_or_404
 from .round_forms import BulkOverrideForm, OverrideForm
@@ -26,13 +26,14 @@ def _filters() -> dict:
         "rule": rule if rule in RULES else None,
         "verdict": Verdict(verdict) if verdict in set(Verdict) else None,
         "city_id": request.args.get("city", type=db_int),
+        "text": request.args.get("q", "").strip()[:100],
     }
 
 
 @bp.route("/rounds/<int:round_id>/check")
 def round_check(round_id: int):
     filters = _filters()
-    board = runner.board(get_session(), round_id=round_id, **filters)
+    board = runner.board(get_session(), round_id=round_id, number=page_number(), **filters)
     require_owner(board is not None)
     return render_template("admin/check.html", board=board, filters=filters, rules=RULES)
 

@@ -11,7 +11,7 @@ from ..db import get_session
 from ..hardening import db_int, takes_files
 from ..services.intake import attachments, centre, fields, importer, template
 from ..services.platform import storage
-from ..web import attempt
+from ..web import attempt, page_number
 from . import entry
 from .blueprint import bp
 from .lookups import round_or_404
@@ -23,9 +23,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.route("/rounds/<int:round_id>/applications")
 def round_applications(round_id: int):
     city = request.args.get("city", type=db_int)
-    listing = centre.round_listing(get_session(), round_id=round_id, city_id=city)
+    text = request.args.get("q", "").strip()[:64]
+    listing = centre.round_listing(get_session(), round_id=round_id, city_id=city, text=text, number=page_number())
     require_owner(listing is not None)
-    return render_template("admin/applications.html", listing=listing, city=city)
+    return render_template("admin/applications.html", listing=listing, city=city, text=text)
 
 
 @bp.route("/applications/<int:application_id>")

@@ -15,7 +15,7 @@ from ..services.platform.localtime import local_time
 from ..services.review import pool, pool_import
 from ..services.review.activation import issue_activation, issue_missing_activations
 from ..services.review.conflicts import all_conflicts, conflicts_of_application, record_conflict
-from ..web import EmptyForm, attempt
+from ..web import EmptyForm, attempt, page_number
 from .blueprint import bp
 from .pool_forms import ActiveForm, ConflictForm, ExpertForm, ImportExpertsForm
 
@@ -32,8 +32,8 @@ def experts():
     query = request.args.get("q", "")
     show = request.args.get("show", "active")
     session = get_session()
-    rows = pool.pool(session, query=query, show=show)
-    privacy.record_identity_view(session, by=current_actor(), what="expert pool", count=len(rows))
+    rows = pool.pool(session, query=query, show=show, number=page_number())
+    privacy.record_identity_view(session, by=current_actor(), what="expert pool", count=len(rows.items))
     session.commit()
     return render_template("admin/experts.html", rows=rows, query=query, show=show, import_form=ImportExpertsForm())
 

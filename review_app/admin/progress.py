@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from ..access import current_actor
 from ..db import get_session
 from ..services.compliance import audit
-from ..services.review import oversight, progress
+from ..services.review import oversight, progress, progress_pages
+from ..web import page_number
 from .blueprint import bp
 from .lookups import round_or_404
 
@@ -15,9 +16,10 @@ from .lookups import round_or_404
 @bp.route("/rounds/<int:round_id>/progress")
 def round_progress(round_id: int):
     review_round = round_or_404(round_id)
-    return render_template(
-        "admin/progress.html", progress=progress.round_progress(get_session(), review_round=review_round)
-    )
+    board = progress_pages.progress_page(get_session(), review_round=review_round,
+                                         experts_page=page_number("experts_page"),
+                                         applications_page=page_number("applications_page"))
+    return render_template("admin/progress.html", progress=board)
 
 
 @bp.route("/rounds/<int:round_id>/progress/remind", methods=["POST"])

@@ -2,7 +2,7 @@
 export (the approved ranking by default). Registered on the console's blueprint (admin.blueprint.bp); the
 auditor reads all of it."""
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,7 @@ from ..access import current_actor, require_owner
 from ..db import get_session
 from ..models import RankingResult, RankingRun, Role
 from ..services.results import approval, export, panel_quota, rank, selection, standings
-from ..web import attempt
+from ..web import attempt, page_number
 from .blueprint import bp
 from .lookups import round_or_404
 from .results_forms import AggregateForm, CutoffForm, ReopenForm, SelectForm
@@ -26,11 +26,17 @@ MIMETYPES = {
 def results_page(round_id: int):
     review_round = round_or_404(round_id)
     session = get_session()
-    data = standings.page(session, review_round=review_round)
+    filters = standings.Filters(
+        text=request.args.get("q", "").strip()[:64],
+        selected=request.args.get("selected") == "1",
+        flagged=request.args.get("flagged") == "1",
+    )
+    data = standings.page(session, review_round=review_round, filters=filters, number=page_number())
     cutoff = CutoffForm(cutoff=data.run.cutoff if data.run else None)
     return render_template(
         "admin/results.html",
         page=data,
+        filters=filters,
         lock=approval.lock_state(session, review_round=review_round),
         aggregate_form=AggregateForm(),
         cutoff_form=cutoff,

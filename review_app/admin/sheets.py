@@ -8,8 +8,8 @@ from ..access import current_actor, require_owner
 from ..db import get_session
 from ..services.platform.localtime import to_utc
 from ..services.results import approval
-from ..services.review import oversight, progress
-from ..web import attempt
+from ..services.review import oversight, progress, progress_pages
+from ..web import attempt, page_number
 from .blueprint import bp
 from .lookups import round_or_404
 from .pool_forms import DeadlineForm, ReopenForm
@@ -22,11 +22,14 @@ def round_sheets(round_id: int):
     status = request.args.get("status", "")
     status = status if status in STATUS_FILTERS else ""
     session, review_round = get_session(), round_or_404(round_id)
-    board = progress.round_progress(session, review_round=review_round, status=status)
+    text = request.args.get("q", "").strip()[:64]
+    board = progress_pages.sheets_page(session, review_round=review_round, status=status, text=text,
+                                       number=page_number())
     return render_template(
         "admin/sheets.html",
         board=board,
         status=status,
+        text=text,
         filters=STATUS_FILTERS,
         deadline_form=DeadlineForm(),
         results_locked=approval.lock_state(session, review_round=review_round).locked,

@@ -11,11 +11,10 @@ from ..labels import AUDIT_AREAS
 from ..models import Role
 from ..services import dashboard as overview
 from ..services.compliance import audit_review
+from ..web import page_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
 guard(bp, roles={Role.AUDITOR, Role.ADMIN})
-
-PAGE_SIZE = 50
 
 
 @bp.route("/")
@@ -52,12 +51,11 @@ def _query() -> audit_review.EventQuery:
 def events():
     session = get_session()
     query = _query()
-    before = request.args.get("before", type=db_int)
-    rows = audit_review.search(session, query, before=before, limit=PAGE_SIZE)
-    args = {k: v for k, v in request.args.items() if k != "before"}
-    return render_template("audit/events.html", rows=audit_review.describe(session, rows), count=len(rows),
-                           last_seq=rows[-1].seq if rows else None, query=query, args=args, page_size=PAGE_SIZE,
-                           rounds=audit_review.round_choices(session), action=request.args.get("action", ""))
+    found = audit_review.search(session, query, number=page_number())
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("audit/events.html", rows=audit_review.describe(session, found.items), page=found,
+                           query=query, args=args, rounds=audit_review.round_choices(session),
+                           action=request.args.get("action", ""))
 
 
 @bp.route("/events/<int:seq>")

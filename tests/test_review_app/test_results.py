@@ -40,9 +40,12 @@ def test_aggregate_shows_the_ranking_beside_the_trimmed_mean(client, auth, users
         select(RankingResult).where(RankingResult.ranking_run_id == runs[0].id, RankingResult.rank == 1)
     ).first()
     assert f'/applications/{first.application_id}"' in page
-    assert page.count('<svg class="interval"') == len(
-        session.exec(select(RankingResult).where(RankingResult.ranking_run_id == runs[0].id)).all()
-    )
+    ranked = len(session.exec(select(RankingResult).where(RankingResult.ranking_run_id == runs[0].id)).all())
+    # One page of 50, then the rest on page 2; the counts are the whole run's.
+    assert ranked > 50 and page.count('<svg class="interval"') == 50
+    assert f"第 1–50 条，共 {ranked} 条" in page
+    second = client.get(f"/admin/rounds/{demo_round.id}/results?page=2").text
+    assert second.count('<svg class="interval"') == ranked - 50 and f"第 51–{ranked} 条，共 {ranked} 条" in second
 
 
 def test_an_application_page_explains_its_place(client, auth, users, session, demo_round):
@@ -125,9 +128,9 @@ def test_the_command_line_and_the_page_give_the_same_ranking(client, auth, users
     import re
 
     auth.login("admin1")
-    page = _aggregate(auth, demo_round.id).text
-    table = page[page.index('<table class="table ranking">') :]
-    page_codes = re.findall(r"<tr class=\"[^\"]*\">\s*<td>\d+</td><td>(\w+)</td>", table)
+    pages = [_aggregate(auth, demo_round.id).text, client.get(f"/admin/rounds/{demo_round.id}/results?page=2").text]
+    tables = [page[page.index('<table class="table ranking">') :] for page in pages]  # 50 a page
+    page_codes = [c for t in tables for c in re.findall(r"<tr class=\"[^\"]*\">\s*<td>\d+</td><td>(\w+)</td>", t)]
     result = runner.invoke(args=["rank", "--round", str(demo_round.id), "--method", "calibrated", "--seed", "0"])
     cli_codes = [row["code"] for row in csv.DictReader(io.StringIO(result.output))]
     first = session.exec(_runs_of(demo_round).where(RankingRun.method == "calibrated").order_by(RankingRun.id)).first()

@@ -18,10 +18,10 @@ from flask import current_app
 from markupsafe import Markup
 from sqlmodel import Session, select
 
-from ...models import User, UserToken
+from ...models import Role, User, UserToken
 from ...models._base import utcnow
 from ..compliance import audit
-from ..platform import sealing
+from ..platform import paging, sealing
 
 ISSUER = "江苏省创新联合体评审"
 RECOVERY_PURPOSE = "recovery"
@@ -224,6 +224,17 @@ class AccountRow:
         self.locked = locked(user, now)
 
 
-def account_list(session: Session) -> list[AccountRow]:
+ACCOUNTS_PAGE_SIZE = 100
+
+
+def account_list(session: Session, *, text: str = "", role: Role | None = None, number: int = 1) -> paging.Page:
+    """Page `number` of the accounts (AccountRow items) by role and user name; `text` matches the user
+    name or the display name, `role` keeps one role."""
+    query = select(User).order_by(User.role, User.username)
+    if text:
+        query = query.where(sa.or_(User.username.like(f"%{text}%"), User.display_name.like(f"%{text}%")))
+    if role is not None:
+        query = query.where(User.role == role)
     now = utcnow()
-    return [AccountRow(u, now) for u in session.exec(select(User).order_by(User.role, User.username))]
+    found = paging.paginate(session, query, number=number, size=ACCOUNTS_PAGE_SIZE)
+    return found.map(lambda users: [AccountRow(u, now) for u in users])

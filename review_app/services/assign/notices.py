@@ -19,21 +19,25 @@ def assignment_published(session: Session, *, run: AssignmentRun) -> int:
             select(Assignment.expert_id).where(Assignment.run_id == run.id, Assignment.state == AssignmentState.ACTIVE)
         )
     )
-    sent = 0
-    for expert in session.exec(select(Expert).where(Expert.id.in_(list(seats))).order_by(Expert.code)):
-        sent += notify.tell(
-            session,
-            [notify.expert_recipient(session, expert)],
-            kind="assigned",
-            round_id=review_round.id,
-            subject=_("Your review assignment for %(round)s", round=review_round.name),
-            body=_(
+    experts = list(session.exec(select(Expert).where(Expert.id.in_(list(seats))).order_by(Expert.code)))
+    recipients = notify.expert_recipients(session, experts)
+    subject = _("Your review assignment for %(round)s", round=review_round.name)
+    when = local_time(review_round.scoring_deadline) or "—"
+    sent = notify.post_many(session, [
+        notify.Outgoing(
+            recipients[expert.id],
+            "assigned",
+            subject,
+            _(
                 "Dear %(name)s, %(n)d application(s) of %(round)s are assigned to you for review. Please log in, "
                 "accept the pledge, declare any conflict of interest and score them by %(when)s.",
                 name=expert.name,
                 n=seats[expert.id],
                 round=review_round.name,
-                when=local_time(review_round.scoring_deadline) or "—",
+                when=when,
             ),
+            review_round.id,
         )
-    return sent
+        for expert in experts
+    ])
+    return sum(not s.duplicate for s in sent)

@@ -32,7 +32,7 @@ from ...models import (
 from ...models._base import utcnow
 from .. import rounds
 from ..compliance import audit
-from ..platform import jobs
+from ..platform import jobs, paging
 from ..platform.storage import FolderStore, store_for
 from . import notices
 from .problem import AssignError, RunChoices, build_pool, freeze_instance, options_for
@@ -142,15 +142,14 @@ def publish(session: Session, *, run: AssignmentRun, by: User | None) -> int:
     if claimed != 1:
         raise AssignError(_("This proposal cannot be published: another assignment of the round is published."))
     session.refresh(run)
-    pairs = list(session.exec(select(Assignment).where(Assignment.run_id == run.id)))
-    for pair in pairs:
-        session.add(
-            ScoreSheet(
-                assignment_id=pair.id,
-                round_id=run.round_id,
-                application_id=pair.application_id,
-                expert_id=pair.expert_id,
-            )
+    pairs = session.execute(
+        select(Assignment.id, Assignment.application_id, Assignment.expert_id).where(Assignment.run_id == run.id)
+    ).all()
+    if pairs:  # in bulk: a national round publishes 50,000 sheets
+        session.execute(
+            sa.insert(ScoreSheet),
+            [{"assignment_id": pair_id, "round_id": run.round_id, "application_id": application_id,
+              "expert_id": expert_id} for pair_id, application_id, expert_id in pairs],
         )
     session.execute(
         sa.update(AssignmentRun)
@@ -176,7 +175,7 @@ class Preview:
 
     run: AssignmentRun
     summary: dict
-    panels: list[tuple[Application, list[tuple[Expert, Assignment]]]]
+    panels: paging.Page  # of (Application, [(Expert, Assignment)]): one page of the panels, by code
     loads: dict[int, int]  # load -> number of experts with it
     single_review_share: float  # experts who score one application only: their leniency cannot be calibrated
     components: int  # connected parts of the expert–application graph
@@ -184,37 +183,55 @@ class Preview:
     worst_panel: float = field(default=0.0)
 
 
-def preview(session: Session, *, run: AssignmentRun, by_affinity: bool = False) -> Preview:
-    """The run's panels (each panel's experts by code, or best affinity first when `by_affinity`), its loads
-    and what they mean for calibrating leniency."""
-    rows = session.exec(
-        select(Assignment, Application, Expert)
-        .join(Application, Application.id == Assignment.application_id)
-        .join(Expert, Expert.id == Assignment.expert_id)
-        .where(Assignment.run_id == run.id, Assignment.state == AssignmentState.ACTIVE)
-        .order_by(Application.code, Expert.code)
+PANELS_PAGE_SIZE = 50
+
+
+def preview(session: Session, *, run: AssignmentRun, by_affinity: bool = False, text: str = "",
+            number: int = 1) -> Preview:
+    """The run's loads and what they mean for calibrating leniency (over every seat), and page `number` of
+    its panels (`text`: in the application no. or name), each panel's experts by code, or best affinity
+    first when `by_affinity`."""
+    active = sa.and_(Assignment.run_id == run.id, Assignment.state == AssignmentState.ACTIVE)
+    seats = session.execute(
+        select(Assignment.application_id, Assignment.expert_id, Assignment.affinity).where(active)
     ).all()
-    panels: dict[int, tuple[Application, list]] = {}
     load: dict[int, int] = {}
-    for pair, application, expert in rows:
-        panels.setdefault(application.id, (application, []))[1].append((expert, pair))
-        load[expert.id] = load.get(expert.id, 0) + 1
-    if by_affinity:
-        for _application, members in panels.values():
-            members.sort(key=lambda member: -member[1].affinity)  # stable: ties stay by code
+    strength: dict[int, float] = {}
+    for application_id, expert_id, affinity in seats:
+        load[expert_id] = load.get(expert_id, 0) + 1
+        strength[application_id] = strength.get(application_id, 0.0) + affinity
     histogram: dict[int, int] = {}
     for n in load.values():
         histogram[n] = histogram.get(n, 0) + 1
-    summary = json.loads(run.summary_json or "{}")
+    applications = (
+        select(Application)
+        .where(Application.id.in_(select(Assignment.application_id).where(active)))
+        .order_by(Application.code)
+    )
+    if text:
+        like = f"%{text}%"
+        applications = applications.where(sa.or_(Application.code.like(like), Application.title.like(like)))
+    page = paging.paginate(session, applications, number=number, size=PANELS_PAGE_SIZE)
+    panels: dict[int, tuple[Application, list]] = {a.id: (a, []) for a in page.items}
+    for pair, expert in session.exec(
+        select(Assignment, Expert)
+        .join(Expert, Expert.id == Assignment.expert_id)
+        .where(active, Assignment.application_id.in_(list(panels)))
+        .order_by(Expert.code)
+    ):
+        panels[pair.application_id][1].append((expert, pair))
+    if by_affinity:
+        for _application, members in panels.values():
+            members.sort(key=lambda member: -member[1].affinity)  # stable: ties stay by code
     return Preview(
         run=run,
-        summary=summary,
-        panels=list(panels.values()),
+        summary=json.loads(run.summary_json or "{}"),
+        panels=page.map(lambda _apps: list(panels.values())),
         loads=dict(sorted(histogram.items())),
         single_review_share=(histogram.get(1, 0) / len(load)) if load else 0.0,
-        components=_components([(p.application_id, p.expert_id) for p, _, _ in rows]),
-        mean_load=(len(rows) / len(load)) if load else 0.0,
-        worst_panel=min((sum(p.affinity for _, p in members) for _, members in panels.values()), default=0.0),
+        components=_components([(a, e) for a, e, _f in seats]),
+        mean_load=(len(seats) / len(load)) if load else 0.0,
+        worst_panel=min(strength.values(), default=0.0),
     )
 
 

@@ -4,23 +4,27 @@ moves on to the assignment): which of its applications passed, and why any faile
 from collections import defaultdict
 
 from flask_babel import gettext as _
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from ...models import Round, Verdict
+from ...models import Application, CheckResult, Round
 from ..intake.rules import RULE_TITLES
 from ..platform import notify
-from .runner import table
+from .runner import failed_lines
 
 
 def results_to_cities(session: Session, *, review_round: Round) -> int:
     """One message per city bureau with applications in the round; returns how many were sent."""
     failures: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     applications: dict[int, dict[str, str]] = defaultdict(dict)
-    for row in table(session, round_id=review_round.id):
-        applications[row.application.city_id][row.application.code] = row.application.title
-        if row.effective == Verdict.FAIL:
-            reason = row.result.override_reason or row.result.message or str(RULE_TITLES.get(row.result.rule, ""))
-            failures[row.application.city_id][row.application.code].append(f"{row.result.rule} {reason}")
+    checked = select(Application.id).join(CheckResult, CheckResult.application_id == Application.id)
+    for city_id, code, title in session.execute(
+        select(Application.city_id, Application.code, Application.title)
+        .where(Application.round_id == review_round.id, Application.id.in_(checked))
+    ):
+        applications[city_id][code] = title
+    for city_id, code, rule, override_reason, message in session.execute(failed_lines(review_round.id)):
+        reason = override_reason or message or str(RULE_TITLES.get(rule, ""))
+        failures[city_id][code].append(f"{rule} {reason}")
     sent = 0
     for city_id, codes in sorted(applications.items()):
         failed = failures.get(city_id, {})

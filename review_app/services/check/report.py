@@ -7,7 +7,7 @@ from sqlmodel import Session
 from ...models import User, Verdict
 from ..compliance import audit
 from ..platform.csvfiles import csv_bytes
-from .runner import table
+from .runner import verdict_lines
 
 # The words of the report (design.md): fixed, whatever the reader's language.
 VERDICT_TEXT = {Verdict.PASS: "通过", Verdict.FAIL: "不通过", Verdict.WARN: "提示"}
@@ -18,15 +18,12 @@ def report_rows(session: Session, *, round_id: int) -> list[tuple[str, str, str,
     """The report of design.md: one row per application and rule, the effective verdict, and the
     reason (with the override's reason after it when an admin overrode the verdict)."""
     rows = []
-    for row in table(session, round_id=round_id):
-        result = row.result
-        message = result.message
-        if result.override_verdict is not None:
+    for code, rule, verdict, override, message, reason in session.execute(verdict_lines(round_id)):
+        if override is not None:
             message = (
-                f"{message}（人工改判：原结果{VERDICT_TEXT[result.verdict]}，改为{VERDICT_TEXT[result.override_verdict]}；"
-                f"理由：{result.override_reason}）"
+                f"{message}（人工改判：原结果{VERDICT_TEXT[verdict]}，改为{VERDICT_TEXT[override]}；理由：{reason}）"
             )
-        rows.append((row.application.code, result.rule, VERDICT_TEXT[row.effective], message))
+        rows.append((code, rule, VERDICT_TEXT[override or verdict], message))
     return rows
 
 

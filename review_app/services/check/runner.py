@@ -6,7 +6,6 @@ An admin may override one verdict with a written reason; the computed verdict st
 ever dropped: a failing application keeps its row and its reasons.
 """
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,11 +19,13 @@ from ...models._base import utcnow
 from ..compliance import audit
 from ..errors import ServiceError
 from ..intake import rules
+from ..platform import paging
 
 # The check may run (and verdicts be overridden) until scoring begins; after that it is frozen.
 CHECKABLE_STAGES = (RoundStage.INTAKE, RoundStage.FORMAL_CHECK, RoundStage.ASSIGNMENT)
 REPORT_LOCALE = "zh_CN"
 MIN_REASON_LENGTH = 4
+PAGE_SIZE = 100  # verdicts per page of the check's table (15 rules: about 7 applications)
 
 
 class CheckError(ServiceError):
@@ -65,25 +66,8 @@ def run_check(session: Session, *, review_round: Round, by: User | None, allow_f
     dossiers, facts = rules.load(session, review_round)
     with force_locale(REPORT_LOCALE):
         findings = {d.application.id: rules.evaluate(d, facts) for d in dossiers}
-    app_ids = list(session.exec(select(Application.id).where(Application.round_id == review_round.id)))
-    existing = {
-        (r.application_id, r.rule): r
-        for r in session.exec(select(CheckResult).where(CheckResult.application_id.in_(app_ids)))
-    }
     now = utcnow()
-    cleared = 0
-    for app_id, app_findings in findings.items():
-        for finding in app_findings:
-            result = existing.pop((app_id, finding.rule), None)
-            if result is None:
-                result = CheckResult(application_id=app_id, rule=finding.rule, verdict=finding.verdict)
-                session.add(result)
-            elif result.override_verdict is not None and result.verdict != finding.verdict:
-                result.override_verdict, result.override_reason, result.overridden_by_id = None, None, None
-                cleared += 1
-            result.verdict, result.message, result.checked_at = finding.verdict, finding.message, now
-    for stale in existing.values():
-        session.delete(stale)
+    cleared = _store(session, review_round, findings, now)
     summary = CheckSummary(
         applications=len(findings),
         failed=sum(any(f.verdict == Verdict.FAIL for f in fs) for fs in findings.values()),
@@ -132,19 +116,63 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _store(session: Session, review_round: Round, findings: dict[int, list], now) -> int:
+    """Write the verdicts in bulk (a national round has 150,000): new ones inserted, changed ones updated
+    (an override cleared where the verdict it overrode changed), every one's time set, stale ones removed;
+    returns how many overrides were cleared."""
+    round_apps = select(Application.id).where(Application.round_id == review_round.id)
+    existing = {
+        (app_id, rule): (result_id, verdict, override, message)
+        for result_id, app_id, rule, verdict, override, message in session.execute(
+            select(CheckResult.id, CheckResult.application_id, CheckResult.rule, CheckResult.verdict,
+                   CheckResult.override_verdict, CheckResult.message)
+            .where(CheckResult.application_id.in_(round_apps))
+        )
+    }
+    inserts, updates, cleared = [], [], 0
+    for app_id, app_findings in findings.items():
+        for finding in app_findings:
+            found = existing.pop((app_id, finding.rule), None)
+            if found is None:
+                inserts.append({"application_id": app_id, "rule": finding.rule, "verdict": finding.verdict,
+                                "message": str(finding.message), "checked_at": now})
+                continue
+            result_id, verdict, override, message = found
+            change = {}
+            if override is not None and verdict != finding.verdict:
+                change.update(override_verdict=None, override_reason=None, overridden_by_id=None)
+                cleared += 1
+            if verdict != finding.verdict or message != finding.message:
+                change.update(verdict=finding.verdict, message=str(finding.message))
+            if change:
+                updates.append({"id": result_id, **change})
+    session.flush()
+    stale = [result_id for result_id, *_rest in existing.values()]
+    for start in range(0, len(stale), 1000):
+        session.execute(sa.delete(CheckResult).where(CheckResult.id.in_(stale[start : start + 1000])))
+    if updates:
+        session.execute(sa.update(CheckResult), updates)
+    session.execute(sa.update(CheckResult).where(CheckResult.application_id.in_(round_apps)).values(checked_at=now)
+                    .execution_options(synchronize_session=False))
+    for start in range(0, len(inserts), 10_000):
+        session.execute(sa.insert(CheckResult), inserts[start : start + 10_000])
+    for loaded in [o for o in session.identity_map.values() if isinstance(o, CheckResult)]:
+        session.expire(loaded)  # written around the session: read again when next used
+    return cleared
+
+
 # Reading and overriding ------------------------------------------------------------------------
 
 
-def table(
-    session: Session,
+def _table_query(
     *,
     round_id: int,
     rule: str | None = None,
     verdict: Verdict | None = None,
     city_id: int | None = None,
     application_id: int | None = None,
-) -> list[TableRow]:
-    """The verdicts of a round, by application code then rule; filters use the effective verdict."""
+    text: str = "",
+):
     query = (
         select(CheckResult, Application, City.name)
         .join(Application, Application.id == CheckResult.application_id)
@@ -159,30 +187,85 @@ def table(
     if application_id:
         query = query.where(Application.id == application_id)
     if verdict:
-        effective = sa.func.coalesce(CheckResult.override_verdict, CheckResult.verdict)
-        query = query.where(effective == verdict.value)
+        query = query.where(_EFFECTIVE == verdict.value)
+    if text:
+        needle = f"%{text}%"
+        query = query.where(sa.or_(Application.code.like(needle), Application.title.like(needle)))
+    return query
+
+
+_EFFECTIVE = sa.func.coalesce(CheckResult.override_verdict, CheckResult.verdict)
+
+
+def verdict_lines(round_id: int):
+    """The report's select: (code, rule, verdict, override, message, override reason) by code then rule,
+    plain columns (a national round has 150,000 of them: no objects)."""
+    return (
+        select(Application.code, CheckResult.rule, CheckResult.verdict, CheckResult.override_verdict,
+               CheckResult.message, CheckResult.override_reason)
+        .join(Application, Application.id == CheckResult.application_id)
+        .where(Application.round_id == round_id)
+        .order_by(Application.code, sa.func.length(CheckResult.rule), CheckResult.rule)
+    )
+
+
+def table(
+    session: Session,
+    *,
+    round_id: int,
+    rule: str | None = None,
+    verdict: Verdict | None = None,
+    city_id: int | None = None,
+    application_id: int | None = None,
+) -> list[TableRow]:
+    """The verdicts of a round, by application code then rule; filters use the effective verdict."""
+    query = _table_query(round_id=round_id, rule=rule, verdict=verdict, city_id=city_id, application_id=application_id)
     return [TableRow(result, application, city) for result, application, city in session.exec(query)]
 
 
 def counts(session: Session, *, round_id: int) -> dict[str, int]:
-    """How many applications pass, carry a warning, or fail (their worst effective verdict)."""
-    worst: dict[int, Verdict] = {}
-    order = {Verdict.PASS: 0, Verdict.WARN: 1, Verdict.FAIL: 2}
-    for row in table(session, round_id=round_id):
-        current = worst.get(row.application.id, Verdict.PASS)
-        worst[row.application.id] = max(current, row.effective, key=order.__getitem__)
-    tally = Counter(worst.values())
+    """How many applications pass, carry a warning, or fail (their worst effective verdict), counted in
+    the database."""
+    severity = sa.case((_EFFECTIVE == Verdict.FAIL.value, 2), (_EFFECTIVE == Verdict.WARN.value, 1), else_=0)
+    worst = (
+        select(sa.func.max(severity).label("worst"))
+        .select_from(CheckResult)
+        .join(Application, Application.id == CheckResult.application_id)
+        .where(Application.round_id == round_id)
+        .group_by(CheckResult.application_id)
+        .subquery()
+    )
+    tally = dict(session.execute(select(worst.c.worst, sa.func.count()).group_by(worst.c.worst)).all())
     return {
-        "checked": len(worst),
-        "pass": tally[Verdict.PASS],
-        "warn": tally[Verdict.WARN],
-        "fail": tally[Verdict.FAIL],
+        "checked": sum(tally.values()),
+        "pass": tally.get(0, 0),
+        "warn": tally.get(1, 0),
+        "fail": tally.get(2, 0),
     }
+
+
+def failed_lines(round_id: int):
+    """The select of every effective 不通过 of the round: (city id, code, rule, override reason, message),
+    by code then rule (plain columns: no objects)."""
+    return (
+        select(Application.city_id, Application.code, CheckResult.rule, CheckResult.override_reason,
+               CheckResult.message)
+        .join(Application, Application.id == CheckResult.application_id)
+        .where(Application.round_id == round_id, _EFFECTIVE == Verdict.FAIL.value)
+        .order_by(Application.code, sa.func.length(CheckResult.rule), CheckResult.rule)
+    )
 
 
 def failing_application_ids(session: Session, *, round_id: int) -> set[int]:
     """Applications with at least one effective 不通过: the assignment leaves them out."""
-    return {r.application.id for r in table(session, round_id=round_id, verdict=Verdict.FAIL)}
+    return set(
+        session.execute(
+            select(CheckResult.application_id)
+            .join(Application, Application.id == CheckResult.application_id)
+            .where(Application.round_id == round_id, _EFFECTIVE == Verdict.FAIL.value)
+            .distinct()
+        ).scalars()
+    )
 
 
 def override(session: Session, *, result_id: int, verdict: Verdict, reason: str, by: User) -> CheckResult:
@@ -227,7 +310,7 @@ class Board:
     """The admin's check page: the filtered table, the counts and whether the check is up to date."""
 
     round: Round
-    rows: list[TableRow]
+    rows: paging.Page  # of TableRow
     counts: dict[str, int]
     current: bool
     checkable: bool
@@ -241,13 +324,19 @@ def board(
     rule: str | None = None,
     verdict: Verdict | None = None,
     city_id: int | None = None,
+    text: str = "",
+    number: int = 1,
 ) -> Board | None:
+    """Page `number` of the verdicts the filters (and the search `text`: application no. or name) keep."""
     review_round = session.get(Round, round_id)
     if review_round is None:
         return None
+    query = _table_query(round_id=round_id, rule=rule, verdict=verdict, city_id=city_id, text=text)
     return Board(
         round=review_round,
-        rows=table(session, round_id=round_id, rule=rule, verdict=verdict, city_id=city_id),
+        rows=paging.paginate(session, query, number=number, size=PAGE_SIZE).map(
+            lambda rows: [TableRow(result, application, city) for result, application, city in rows]
+        ),
         counts=counts(session, round_id=round_id),
         current=is_current(session, review_round=review_round),
         checkable=review_round.stage in CHECKABLE_STAGES,

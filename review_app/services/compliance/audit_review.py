@@ -35,6 +35,7 @@ from ...models import (
     ScoreSheet,
     User,
 )
+from ..platform import paging
 from ..platform.csvfiles import csv_bytes
 from . import audit
 
@@ -96,12 +97,10 @@ def _filtered(session: Session, query, q: EventQuery):
     return query
 
 
-def search(session: Session, q: EventQuery, *, before: int | None = None, limit: int = 50) -> list[AuditEvent]:
-    """The newest matching events first, below seq `before`."""
-    query = _filtered(session, select(AuditEvent), q).order_by(AuditEvent.seq.desc()).limit(limit)
-    if before:
-        query = query.where(AuditEvent.seq < before)
-    return list(session.exec(query))
+def search(session: Session, q: EventQuery, *, number: int = 1, size: int = paging.PAGE_SIZE) -> paging.Page:
+    """Page `number` of the matching events, newest first, with how many match in all."""
+    return paging.paginate(session, _filtered(session, select(AuditEvent), q).order_by(AuditEvent.seq.desc()),
+                           number=number, size=size)
 
 
 def round_choices(session: Session) -> list[tuple[int, str]]:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ...models import Application, CheckResult, City, Round
+from ..platform import paging
 from .applications import ApplicationView, view
 
 
@@ -21,12 +22,17 @@ class ListingRow:
 @dataclass(frozen=True)
 class RoundListing:
     round: Round
-    rows: list[ListingRow]
+    rows: paging.Page  # of ListingRow
     cities: list[City]
 
 
-def round_listing(session: Session, *, round_id: int, city_id: int | None = None) -> RoundListing | None:
-    """Every application of the round (failing ones too), with its city, lead and check outcome."""
+PAGE_SIZE = 100
+
+
+def round_listing(session: Session, *, round_id: int, city_id: int | None = None, text: str = "",
+                  number: int = 1) -> RoundListing | None:
+    """Page `number` of the round's applications (failing ones too), with its city, lead and check outcome;
+    `text` matches the application no., name or lead unit."""
     review_round = session.get(Round, round_id)
     if review_round is None:
         return None
@@ -38,7 +44,12 @@ def round_listing(session: Session, *, round_id: int, city_id: int | None = None
     )
     if city_id:
         query = query.where(Application.city_id == city_id)
-    found = list(session.exec(query))
+    if text:
+        like = f"%{text}%"
+        query = query.where(sa.or_(Application.code.like(like), Application.title.like(like),
+                                   Application.lead_name.like(like)))
+    page = paging.paginate(session, query, number=number, size=PAGE_SIZE)
+    found = page.items
     effective = sa.func.coalesce(CheckResult.override_verdict, CheckResult.verdict)
     verdicts: dict[int, set[str]] = {}
     for app_id, verdict in session.execute(
@@ -52,7 +63,8 @@ def round_listing(session: Session, *, round_id: int, city_id: int | None = None
         seen = verdicts.get(application.id)
         worst = None if not seen else next(v for v in ("fail", "warn", "pass") if v in seen)
         rows.append(ListingRow(application, city, lead, worst))
-    return RoundListing(review_round, rows, list(session.exec(select(City).order_by(City.code))))
+    cities = list(session.exec(select(City).order_by(City.code)))
+    return RoundListing(review_round, page.map(lambda _found: rows), cities)
 
 
 def view_by_id(session: Session, *, application_id: int) -> ApplicationView | None:

@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from ...models import Application, ApplicationStatus, City, Round, RoundKind, RoundStage, User
+from ...models import Application, ApplicationMember, ApplicationStatus, City, Round, RoundKind, RoundStage, User
 from ...models._base import utcnow
 from ..compliance import audit
 from ..platform import tables
@@ -372,6 +372,20 @@ def import_files(
     return _apply(session, review_round, existing, parsed_apps, parsed_members, files, by)
 
 
+def _lead(p: ParsedApplication) -> Declared:
+    return Declared.lead(credit_code=p.lead_code, name=p.lead_name, lead_kind=p.lead_kind, city=p.city)
+
+
+def _stored_members(session: Session, application_ids: list[int]) -> dict[int, list[ApplicationMember]]:
+    """The stored members of these applications, by application id (a thousand applications a query)."""
+    found: dict[int, list[ApplicationMember]] = defaultdict(list)
+    for start in range(0, len(application_ids), 1000):
+        chunk = application_ids[start : start + 1000]
+        for member in session.exec(select(ApplicationMember).where(ApplicationMember.application_id.in_(chunk))):
+            found[member.application_id].append(member)
+    return found
+
+
 def _apply(
     session: Session,
     review_round: Round,
@@ -383,6 +397,7 @@ def _apply(
 ) -> ImportResult:
     cities = {c.name: c for c in session.exec(select(City))}
     register = Register(session)
+    register.preload([_lead(p) for p in parsed_apps] + [Declared.member(m) for m in parsed_members or ()])
     now = utcnow()
     touched: dict[str, Application] = {}
     outcomes: dict[str, str] = {}  # by application code
@@ -400,7 +415,7 @@ def _apply(
             "status": ApplicationStatus.SUBMITTED,
         }
         values.update({k: v for k, v in (("keywords", p.keywords), ("abstract", p.abstract)) if v is not None})
-        lead = Declared.lead(credit_code=p.lead_code, name=p.lead_name, lead_kind=p.lead_kind, city=p.city)
+        lead = _lead(p)
         application = existing.get(p.code)
         if application is None:
             application = Application(round_id=review_round.id, code=p.code, submitted_at=now, **values)
@@ -422,11 +437,14 @@ def _apply(
         by_code: dict[str, list[ParsedMember]] = defaultdict(list)
         for m in parsed_members:
             by_code[m.code].append(m)
-        for code in sorted(set(by_code) | set(touched)):
+        codes = sorted(set(by_code) | set(touched))
+        stored = _stored_members(session, [existing[c].id for c in codes if c in existing])
+        for code in codes:
             application = touched.get(code) or existing[code]
             listed = by_code.get(code, [])
             declared = [Declared.member(m) for m in listed]
-            member_outcomes = set_members(session, application=application, members=declared, register=register)
+            member_outcomes = set_members(session, application=application, members=declared, register=register,
+                                          current=stored.get(application.id, []), flush=False)
             rows += [
                 RowOutcome(MEMBER_SHEET, m.row, code, m.credit_code, {"new": NEW, "updated": UPDATED}.get(o, UNCHANGED))
                 for m, o in zip(listed, member_outcomes, strict=False)

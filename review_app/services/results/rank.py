@@ -41,11 +41,15 @@ class RankError(ServiceError):
 
 
 def sheet_points(session: Session, sheet_ids: list[int]) -> dict[tuple[int, int], float]:
-    """Points by (sheet id, criterion id)."""
-    return {
-        (item.sheet_id, item.criterion_id): float(item.points)
-        for item in session.exec(select(ScoreItem).where(ScoreItem.sheet_id.in_(sheet_ids)))
-    }
+    """Points by (sheet id, criterion id), read 5,000 sheets a query."""
+    points = {}
+    for start in range(0, len(sheet_ids), 5000):
+        for sheet_id, criterion_id, value in session.execute(
+            select(ScoreItem.sheet_id, ScoreItem.criterion_id, ScoreItem.points)
+            .where(ScoreItem.sheet_id.in_(sheet_ids[start : start + 5000]))
+        ):
+            points[(sheet_id, criterion_id)] = float(value)
+    return points
 
 
 def _counted(query, round_id: int):

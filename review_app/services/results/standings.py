@@ -4,21 +4,27 @@ here), and per application how its score is composed from its sheets."""
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ...models import (
     Application,
     Criterion,
     Expert,
+    RankingExpert,
     RankingResult,
     RankingRun,
+    RankingSheet,
     Round,
     ScoreSheet,
 )
+from ..platform import paging
 from ..rounds import criteria_of
 from . import rank, record, selection
 
 BIN_WIDTH = 10  # points; the last bin, 90–100, also holds 100
+PAGE_SIZE = 50  # applications per page of the ranking
+MAX_BARS = 320  # the leniency chart is 320 units wide: one bar per unit at most
 
 
 @dataclass(frozen=True)
@@ -43,14 +49,25 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Tally:
+    """Counts over the whole run (the table shows one page of it)."""
+
+    ranked: int = 0
+    flagged: int = 0
+    selected: int = 0
+
+
+@dataclass(frozen=True)
 class ResultsPage:
     round: Round
     run: RankingRun | None
     comparison: RankingRun | None
-    rows: list[ResultRow]
-    unranked: list[Application]  # submitted for review but without any submitted sheet yet
+    rows: paging.Page  # of ResultRow: the page of the ranking the filters keep
+    tally: Tally
+    unranked: list[Application]  # submitted for review but without any submitted sheet yet (the first 100)
+    unranked_count: int
     total_bins: list[Bin]  # the totals of the sheets the run counted
-    leniencies: list[tuple[str, float]]  # (expert code, points) for the leniency chart
+    leniencies: list[tuple[str, float]]  # (expert code, points) for the leniency chart, at most MAX_BARS
     parts: list[Part]  # more than one: some applications cannot be compared through shared experts
 
 
@@ -81,64 +98,121 @@ def _runs(session: Session, review_round: Round) -> tuple[RankingRun | None, Ran
     return main, comparison
 
 
-def page(session: Session, *, review_round: Round) -> ResultsPage:
-    """The newest ranking of the round (not the comparison), with the comparison beside it."""
+@dataclass(frozen=True)
+class Filters:
+    """What the ranking table keeps: `text` in the application no. or name, only the selected, only the
+    flagged."""
+
+    text: str = ""
+    selected: bool = False
+    flagged: bool = False
+
+
+def _ranked_rows(session: Session, run: RankingRun, comparison: RankingRun | None, filters: Filters,
+                 number: int) -> paging.Page:
+    query = (
+        select(RankingResult, Application)
+        .join(Application, Application.id == RankingResult.application_id)
+        .where(RankingResult.ranking_run_id == run.id)
+        .order_by(RankingResult.rank, Application.code)
+    )
+    if filters.text:
+        like = f"%{filters.text}%"
+        query = query.where(sa.or_(Application.code.like(like), Application.title.like(like)))
+    if filters.selected:
+        query = query.where(RankingResult.selected)
+    if filters.flagged:
+        query = query.where(RankingResult.flags != "")
+    found = paging.paginate(session, query, number=number, size=PAGE_SIZE)
+    beside = {}
+    if comparison is not None and found.items:
+        beside = {
+            r.application_id: r
+            for r in session.exec(select(RankingResult).where(
+                RankingResult.ranking_run_id == comparison.id,
+                RankingResult.application_id.in_([a.id for _r, a in found.items]),
+            ))
+        }
+    return found.map(lambda rows: [ResultRow(rank.RankedApplication(r, a), beside.get(a.id)) for r, a in rows])
+
+
+def _tally(session: Session, run: RankingRun) -> Tally:
+    ranked, flagged, selected = session.execute(
+        select(
+            sa.func.count(),
+            sa.func.sum(sa.case((RankingResult.flags != "", 1), else_=0)),
+            sa.func.sum(sa.case((RankingResult.selected, 1), else_=0)),
+        ).where(RankingResult.ranking_run_id == run.id)
+    ).one()
+    return Tally(ranked, int(flagged or 0), int(selected or 0))
+
+
+def page(session: Session, *, review_round: Round, filters: Filters = Filters(), number: int = 1) -> ResultsPage:
+    """The newest ranking of the round (not the comparison), page `number` of it with the comparison
+    beside it, and the counts, charts and parts of the whole run."""
     main, comparison = _runs(session, review_round)
-    rows: list[ResultRow] = []
+    rows, tally = paging.Page([], 1, PAGE_SIZE, 0), Tally()
     if main is not None:
-        beside = {}
-        if comparison is not None:
-            beside = {
-                r.application_id: r
-                for r in session.exec(select(RankingResult).where(RankingResult.ranking_run_id == comparison.id))
-            }
-        rows = [ResultRow(r, beside.get(r.application.id)) for r in rank.results(session, run=main)]
-    ranked_ids = {row.ranked.application.id for row in rows}
-    reviewed = session.exec(
+        rows, tally = _ranked_rows(session, main, comparison, filters, number), _tally(session, main)
+    ranked = select(RankingResult.application_id).where(RankingResult.ranking_run_id == (main.id if main else -1))
+    unranked = (
         select(Application)
-        .where(Application.id.in_(select(ScoreSheet.application_id).where(ScoreSheet.round_id == review_round.id)))
+        .where(
+            Application.id.in_(select(ScoreSheet.application_id).where(ScoreSheet.round_id == review_round.id)),
+            Application.id.not_in(ranked),
+        )
         .order_by(Application.code)
-    ).all()
-    totals = [s.total for s in record.sheets(session, run=main)] if main else []
+    )
+    unranked_count = session.execute(
+        select(sa.func.count()).select_from(unranked.order_by(None).subquery())
+    ).scalar_one()
+    totals = (
+        list(session.exec(select(RankingSheet.total).where(RankingSheet.ranking_run_id == main.id))) if main else []
+    )
     return ResultsPage(
         review_round,
         main,
         comparison,
         rows,
-        [a for a in reviewed if a.id not in ranked_ids],
+        tally,
+        list(session.exec(unranked.limit(100))),
+        unranked_count,
         bin_totals(totals),
         _leniencies(session, main),
-        parts([row.ranked for row in rows]),
+        parts(session, main) if main else [],
     )
 
 
-def parts(ranked: list[rank.RankedApplication]) -> list[Part]:
+def parts(session: Session, run: RankingRun) -> list[Part]:
     """The connected parts of the stored run, each with its applications' codes and fields (one part, or a
     run stored before parts were, gives one element or none)."""
-    by_part: dict[int, list[Application]] = {}
-    for r in ranked:
-        if r.result.graph_part is not None:
-            by_part.setdefault(r.result.graph_part, []).append(r.application)
+    by_part: dict[int, list[tuple[str, str]]] = {}
+    for part, code, field in session.execute(
+        select(RankingResult.graph_part, Application.code, Application.field)
+        .join(Application, Application.id == RankingResult.application_id)
+        .where(RankingResult.ranking_run_id == run.id, RankingResult.graph_part.is_not(None))
+    ):
+        by_part.setdefault(part, []).append((code, field))
     return [
-        Part(
-            tuple(sorted(a.code for a in apps)),
-            tuple(sorted({a.field for a in apps})),
-        )
+        Part(tuple(sorted(code for code, _f in apps)), tuple(sorted({field for _c, field in apps})))
         for _, apps in sorted(by_part.items())
     ]
 
 
 def _leniencies(session: Session, run: RankingRun | None) -> list[tuple[str, float]]:
+    """The experts' leniencies in order, for the chart: every expert, or MAX_BARS of them evenly spaced
+    along the order (the lowest and the highest always) when there are more bars than the chart can draw."""
     if run is None:
         return []
-    stored = record.experts(session, run=run)
-    if not stored:
-        return []
-    codes = dict(session.exec(select(Expert.id, Expert.code).where(Expert.id.in_(list(stored)))).all())
-    return sorted(
-        ((codes[e.expert_id], e.leniency) for e in stored.values() if e.leniency is not None),
-        key=lambda pair: pair[1],
-    )
+    found = session.execute(
+        select(Expert.code, RankingExpert.leniency)
+        .join(Expert, Expert.id == RankingExpert.expert_id)
+        .where(RankingExpert.ranking_run_id == run.id, RankingExpert.leniency.is_not(None))
+        .order_by(RankingExpert.leniency, Expert.code)
+    ).all()
+    if len(found) > MAX_BARS:
+        found = [found[round(i * (len(found) - 1) / (MAX_BARS - 1))] for i in range(MAX_BARS)]
+    return [(code, value) for code, value in found]
 
 
 @dataclass(frozen=True)
@@ -189,7 +263,7 @@ def application_result(
         return None
     criteria = criteria_of(session, run.round_id)
     stored = record.sheets(session, run=run, application_id=application_id)
-    experts = record.experts(session, run=run)
+    experts = record.experts(session, run=run, expert_ids=[s.expert_id for s in stored])
     sheets = {s.id: s for s in session.exec(select(ScoreSheet).where(ScoreSheet.id.in_([s.sheet_id for s in stored])))}
     points = rank.sheet_points(session, list(sheets))
     reviews = []

@@ -21,6 +21,7 @@ from ..errors import ServiceError
 from ..intake import credit_codes
 from ..intake import fields as tech_fields
 from ..intake.organisations import Declared, Register
+from ..platform import paging
 from ..platform.notify import EMAIL_PATTERN, PHONE_PATTERN
 from ..platform.tables import Column, cell_text, list_text
 from .activation import ACTIVATION
@@ -50,6 +51,7 @@ COLUMNS = tuple(
 )
 TEXT_COLUMNS = {"研究方向": "research_areas", "代表性成果": "achievements", "关键词": "keywords"}
 FIELD_SEPARATORS = re.compile(r"[;；、,，]")
+PAGE_SIZE = 100  # experts per page of the pool
 
 
 class PoolError(ServiceError):
@@ -158,9 +160,15 @@ def _credit_problem(code: str, problem: str) -> str:
     return reasons[problem]
 
 
-def write_expert(session: Session, expert: Expert, row: ExpertData) -> bool:
-    """Write the row's values on the expert; True when something changed."""
-    org = Register(session).entry(Declared(credit_code=row.org_credit_code, name=row.org_name, city=row.city))
+def employer(row: ExpertData) -> Declared:
+    """The expert's employer as the row declares it (for the centre's register)."""
+    return Declared(credit_code=row.org_credit_code, name=row.org_name, city=row.city)
+
+
+def write_expert(session: Session, expert: Expert, row: ExpertData, register: Register | None = None) -> bool:
+    """Write the row's values on the expert; True when something changed (`register`: the import's, with
+    every employer of its file looked up at once)."""
+    org = (register or Register(session)).entry(employer(row))
     values = {
         "code": row.code,
         "name": row.name,
@@ -196,8 +204,9 @@ class PoolRow:
         return self.account is not None and self.account.password_hash is not None
 
 
-def pool(session: Session, *, query: str = "", show: str = "active") -> list[PoolRow]:
-    """The pool for the centre, by code; `query` matches code, name, employer or field."""
+def pool(session: Session, *, query: str = "", show: str = "active", number: int = 1) -> paging.Page:
+    """Page `number` of the pool for the centre (PoolRow items), by code, with the true total; `query`
+    matches code, name, employer or field."""
     statement = (
         select(Expert, Organisation, User)
         .join(Organisation, Organisation.id == Expert.org_id, isouter=True)
@@ -216,8 +225,11 @@ def pool(session: Session, *, query: str = "", show: str = "active") -> list[Poo
                 Expert.code.ilike(like), Expert.name.like(like), Organisation.name.like(like), Expert.fields.like(like)
             )
         )
-    counts = dict(session.execute(select(Conflict.expert_id, sa.func.count()).group_by(Conflict.expert_id)).all())
-    return [PoolRow(e, o, u, counts.get(e.id, 0)) for e, o, u in session.exec(statement.limit(2000)).all()]
+    found = paging.paginate(session, statement, number=number, size=PAGE_SIZE)
+    ids = [e.id for e, _o, _u in found.items]
+    counts = dict(session.execute(select(Conflict.expert_id, sa.func.count())
+                                  .where(Conflict.expert_id.in_(ids)).group_by(Conflict.expert_id)).all())
+    return found.map(lambda rows: [PoolRow(e, o, u, counts.get(e.id, 0)) for e, o, u in rows])
 
 
 def expert_by_code(session: Session, code: str) -> Expert | None:

@@ -15,8 +15,9 @@ from sqlmodel import Session, select
 from ...models import Expert, User
 from ..compliance import audit
 from ..intake import fields as tech_fields
+from ..intake.organisations import Register
 from ..platform.tables import ImportRejected, RowProblem, read_table
-from .pool import COLUMNS, ExpertData, check_row, write_expert
+from .pool import COLUMNS, ExpertData, check_row, employer, write_expert
 
 SHEET = "专家库"
 MAX_ROWS = 20_000
@@ -69,14 +70,16 @@ def import_experts(session: Session, *, filename: str, data: bytes, by: User | N
 
     created, updated, unchanged = [], [], []
     existing = {e.code: e for e in session.exec(select(Expert).where(Expert.code.in_(list(seen))))}
+    register = Register(session)
+    register.preload([employer(row) for row in rows])
     for row in rows:
         expert = existing.get(row.code)
         if expert is None:
             expert = Expert(code=row.code, name=row.name)
             session.add(expert)
             created.append(row.code)
-            write_expert(session, expert, row)
-        elif write_expert(session, expert, row):
+            write_expert(session, expert, row, register)
+        elif write_expert(session, expert, row, register):
             updated.append(row.code)
         else:
             unchanged.append(row.code)
