@@ -19,11 +19,12 @@ from .lookups import round_or_404
 def assignment(round_id: int):
     session = get_session()
     review_round = round_or_404(round_id)
+    diagnosis, fields = problem.console_checks(session, review_round=review_round)
     return render_template(
         "admin/assignment.html",
         round=review_round,
-        diagnosis=problem.diagnose(session, review_round=review_round),
-        fields=problem.field_capacity(session, review_round=review_round),
+        diagnosis=diagnosis,
+        fields=fields,
         runs=proposals.runs(session, round_id=round_id),
         pins=seats.pins(session, round_id=round_id),
         replacements=seats.replacement_list(session, round_id=round_id),

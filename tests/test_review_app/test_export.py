@@ -141,3 +141,21 @@ def test_the_panels_sheet_and_my_data_count_the_published_assignment_only(client
     auth.login(expert_user.username, DEMO_PASSWORD)
     page = client.get("/expert/my-data").text
     assert f"<dt>分配的评审</dt><dd>{own}</dd>" in page
+
+
+def test_the_workbook_is_written_row_by_row_with_its_header_bold_and_frozen(session, ranked):
+    """Written in openpyxl's write-only mode (a national round's 50,000 score rows never sit in memory as
+    cells), the workbook still opens with its bold header row and frozen panes on every sheet."""
+    workbook = load_workbook(io.BytesIO(export.ranking_xlsx(session, run=ranked)))
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2" and sheet["A1"].font.b and sheet.max_row > 1, sheet.title
+
+
+def test_every_line_of_the_ranking_pdf_is_in_it_whatever_its_length(session, ranked):
+    """The 65 applications are laid out in parts of 40 rows, each part with its header: every code is in
+    the file once, in rank order, and the header is repeated."""
+    text = _pdf_text(export.ranking_pdf(session, run=ranked))
+    codes = [r.application.code for r in rank.results(session, run=ranked)]
+    places = [text.index(code) for code in codes]
+    assert places == sorted(places) and all(text.count(code) == 1 for code in codes)
+    assert text.count("申报编号") >= 2

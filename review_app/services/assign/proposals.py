@@ -104,18 +104,21 @@ def propose(
     session.flush()
     pinned = set(options.pins)
     affinities = assignment.pair_affinities(pool.problem, result.pairs)
-    for (code, expert_code), affinity in zip(result.pairs, affinities, strict=True):
-        session.add(
-            Assignment(
-                run_id=run.id,
-                round_id=review_round.id,
-                application_id=pool.applications[code].id,
-                expert_id=pool.experts[expert_code].id,
-                affinity=affinity,
-                shared_terms=pool.shared_terms(code, expert_code),
-                pinned=(code, expert_code) in pinned,
-            )
-        )
+    seats = [
+        {
+            "run_id": run.id,
+            "round_id": review_round.id,
+            "application_id": pool.applications[code].id,
+            "expert_id": pool.experts[expert_code].id,
+            "affinity": float(affinity),
+            "shared_terms": pool.shared_terms(code, expert_code),
+            "pinned": (code, expert_code) in pinned,
+            "created_at": run.finished_at,
+        }
+        for (code, expert_code), affinity in zip(result.pairs, affinities, strict=True)
+    ]
+    for start in range(0, len(seats), 10_000):  # in bulk: a national round proposes 50,000 seats
+        session.execute(sa.insert(Assignment), seats[start : start + 10_000])
     audit.record(
         session,
         action="assignment.propose",

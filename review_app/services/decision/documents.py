@@ -83,8 +83,8 @@ def decision_xlsx(session: Session, *, review_round: Round) -> bytes:
 
 def _workbook(title: str, lines: list[str], header: list[str], rows: list[list]) -> bytes:
     from openpyxl import Workbook
-    workbook = Workbook()
-    table_sheet(workbook, _("List"), header, rows, first=True)
+    workbook = Workbook(write_only=True)
+    table_sheet(workbook, _("List"), header, rows)
     table_sheet(workbook, _("About"), [title], [[line] for line in lines])
     buffer = io.BytesIO()
     workbook.save(buffer)

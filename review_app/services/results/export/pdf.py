@@ -32,20 +32,24 @@ def table_pdf(
     cell = ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=11)
     buffer = io.BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title, leftMargin=36, rightMargin=36)
-    table = Table(
-        [[Paragraph(str(v), cell) for v in header]] + [[Paragraph(str(v), cell) for v in row] for row in rows],
-        repeatRows=1,
-        colWidths=widths,
+    if widths is None and len(rows) > TABLE_ROWS:  # the parts of a long table share their columns
+        widths = _widths(header, rows)
+    style = TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DCE6F1")),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ]
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DCE6F1")),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ]
-        )
-    )
+    head = [Paragraph(str(v), cell) for v in header]
+    tables = []
+    # A long table is laid out in parts of TABLE_ROWS rows, each with the header: one table of 10,000 rows
+    # is split page by page, each split laying out the whole rest again.
+    for start in range(0, max(len(rows), 1), TABLE_ROWS):
+        part = Table([head] + [[Paragraph(str(v), cell) for v in row] for row in rows[start : start + TABLE_ROWS]],
+                     repeatRows=1, colWidths=widths)
+        part.setStyle(style)
+        tables.append(part)
     lines = [subtitle] if isinstance(subtitle, str) else subtitle
     line_style = ParagraphStyle("subtitle", fontName=font, fontSize=10, leading=14)
     document.build(
@@ -53,10 +57,24 @@ def table_pdf(
             Paragraph(title, ParagraphStyle("title", fontName=font, fontSize=16, leading=22)),
             *[Paragraph(line, line_style) for line in lines],
             Spacer(1, 10),
-            table,
+            *tables,
         ]
     )
     return buffer.getvalue()
+
+
+TABLE_ROWS = 40
+PAGE_WIDTH = 770  # points between the margins of a landscape A4 page
+
+
+def _widths(header: list[str], rows: list[list]) -> list[float]:
+    """Column widths for a table laid out in parts: in proportion to each column's longest text (header
+    and the first rows; at most 30 characters counted), filling the page."""
+    longest = [
+        max([min(len(str(h)), 30)] + [min(len(str(row[i])), 30) for row in rows[:500]]) + 2
+        for i, h in enumerate(header)
+    ]
+    return [PAGE_WIDTH * n / sum(longest) for n in longest]
 
 
 def ranking_pdf(session: Session, *, run: RankingRun) -> bytes:

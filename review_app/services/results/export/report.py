@@ -11,8 +11,11 @@ from sqlmodel import Session, select
 
 from ....models import (
     Application,
+    City,
     Criterion,
     Expert,
+    RankingCriterionMean,
+    RankingResult,
     RankingRun,
     Round,
     ScoreItem,
@@ -20,9 +23,7 @@ from ....models import (
     SheetStatus,
 )
 from ...errors import ServiceError
-from ...intake import dossier
 from ...rounds import criteria_of
-from .. import rank, record
 from ..labels import flags_text, yes_no
 
 
@@ -56,32 +57,34 @@ class RankingReport:
 
 
 def ranking_report(session: Session, *, run: RankingRun) -> RankingReport:
-    """The stored ranking with each application's city, lead unit and per-criterion mean points."""
+    """The stored ranking with each application's city, lead unit (as declared) and per-criterion mean
+    points, read as plain columns (a national round has 10,000 lines)."""
     review_round = session.get(Round, run.round_id)
     criteria = criteria_of(session, run.round_id)
-    means = record.criterion_means(session, run=run)
-    ranked_rows = rank.results(session, run=run)
-    dossiers = dossier.load_all(session, [ranked.application for ranked in ranked_rows])
-    rows = []
-    for ranked, application_dossier in zip(ranked_rows, dossiers, strict=True):
-        application, result = ranked.application, ranked.result
-        rows.append(
-            RankingRow(
-                rank=result.rank,
-                code=application.code,
-                title=application.title,
-                city=application_dossier.city.name,
-                lead=application_dossier.lead.name,
-                field=application.field,
-                score=result.score,
-                ci_low=result.ci_low,
-                ci_high=result.ci_high,
-                n_reviews=result.n_reviews,
-                flags=result.flags,
-                selected=result.selected,
-                criterion_means=tuple(means.get((application.id, c.id)) for c in criteria),
-            )
+    means: dict[tuple[int, int], float] = {
+        (app_id, criterion_id): mean
+        for app_id, criterion_id, mean in session.execute(
+            select(RankingCriterionMean.application_id, RankingCriterionMean.criterion_id, RankingCriterionMean.mean)
+            .where(RankingCriterionMean.ranking_run_id == run.id)
         )
+    }
+    found = session.execute(
+        select(RankingResult.rank, RankingResult.score, RankingResult.ci_low, RankingResult.ci_high,
+               RankingResult.n_reviews, RankingResult.flags, RankingResult.selected, Application.id,
+               Application.code, Application.title, City.name, Application.lead_name, Application.field)
+        .join(Application, Application.id == RankingResult.application_id)
+        .join(City, City.id == Application.city_id)
+        .where(RankingResult.ranking_run_id == run.id)
+        .order_by(RankingResult.rank, Application.code)
+    )
+    rows = [
+        RankingRow(
+            rank=rank_, code=code, title=title, city=city, lead=lead, field=field, score=score, ci_low=ci_low,
+            ci_high=ci_high, n_reviews=n_reviews, flags=flags, selected=selected,
+            criterion_means=tuple(means.get((app_id, c.id)) for c in criteria),
+        )
+        for rank_, score, ci_low, ci_high, n_reviews, flags, selected, app_id, code, title, city, lead, field in found
+    ]
     return RankingReport(review_round, run, criteria, rows)
 
 

@@ -4,6 +4,7 @@ panels and the formal check, one sheet each."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
@@ -20,22 +21,29 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
 
 
-def table_sheet(workbook: Workbook, title: str, header: list[str], rows: list[list], first: bool = False):
-    """A sheet of `workbook` (its first with `first`): a bold header, the rows neutralised, panes frozen."""
+def table_sheet(workbook: Workbook, title: str, header: list[str], rows: Iterable[list], first: bool = False):
+    """A sheet of `workbook` (its first with `first`, unless it is write-only): a bold header, the rows
+    neutralised, panes frozen. In a write-only workbook each row is written out as it comes, so a national
+    round's 50,000 score rows never sit in memory as cells."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
-    sheet = workbook.active if first else workbook.create_sheet()
+
+    sheet = workbook.active if first and not workbook.write_only else workbook.create_sheet()
     sheet.title = title
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DCE6F1")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for row in rows:
-        sheet.append([neutralise(value) for value in row])
     sheet.freeze_panes = "A2"
     for index, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(8, min(40, len(str(name)) * 2 + 2))
+    cells = []
+    for name in header:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DCE6F1")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cells.append(cell)
+    sheet.append(cells)
+    for row in rows:
+        sheet.append([neutralise(value) for value in row])
     return sheet
 
 
@@ -97,15 +105,15 @@ def ranking_xlsx(session: Session, *, run: RankingRun) -> bytes:
     formal check."""
     from openpyxl import Workbook
     report = ranking_report(session, run=run)
-    workbook = Workbook()
-    table_sheet(workbook, _("Ranking"), ranking_header(report), [ranking_cells(r) for r in report.rows], first=True)
+    workbook = Workbook(write_only=True)
+    table_sheet(workbook, _("Ranking"), ranking_header(report), (ranking_cells(r) for r in report.rows))
     table_sheet(workbook, _("Individual scores"), *individual_scores(session, round_id=run.round_id))
     table_sheet(workbook, _("Expert panels"), *assignment_list(session, round_id=run.round_id))
     table_sheet(
         workbook,
         _("Formal check"),
         list(check_report.REPORT_HEADER),
-        [list(row) for row in check_report.report_rows(session, round_id=run.round_id)],
+        (list(row) for row in check_report.report_rows(session, round_id=run.round_id)),
     )
     buffer = io.BytesIO()
     workbook.save(buffer)
