@@ -22,6 +22,9 @@ from .models import (
 from .services.decision.labels import OBJECTION_ANSWER, OBJECTION_CHANNEL, OBJECTION_STATUS, PHASE
 from .services.intake.attachments import ATTACHMENT_KIND_LABEL as ATTACHMENT_KIND
 from .services.intake.rules import RULE_TITLES as RULE_TITLE
+from .services.intake.self_evaluation import INDICATORS as SELF_EVALUATION_INDICATORS
+from .services.intake.self_evaluation import SECTIONS as SELF_EVALUATION_SECTIONS
+from .services.intake.self_evaluation import indicator_text
 from .services.results.labels import (
     AGGREGATION_METHOD,
     ASSIGNMENT_STATE,
@@ -175,6 +178,8 @@ AUDIT_AREAS = {
         "application.update": _l("Application changed"),
         "application.delete": _l("Application deleted"),
         "application.opinion": _l("City's opinion recorded"),
+        "self_evaluation.save": _l("Self-evaluation saved"),
+        "self_evaluation.read": _l("Self-evaluation read"),
         "application.submit": _l("Application submitted"),
         "application.withdraw": _l("Application withdrawn"),
         "applications.import": _l("Applications imported"),
@@ -334,6 +339,8 @@ AUDIT_DETAIL = {
     "grades": _l("Grades"), "excellent_min": _l("Excellent from"), "good_min": _l("Good from"),
     "city_id": _l("City (id)"), "pass_min": _l("Satisfactory from"), "excellent_share": _l("Share of Excellent (%)"),
     "excellent": _l("Excellent"), "good": _l("Good"), "pass": _l("Satisfactory"), "fail": _l("Unsatisfactory"),
+    "changed": _l("Changed"), "lengths": _l("Characters"), "indicators": _l("Indicators"), "gaps": _l("Gaps"),
+    **{item.key: item.label for item in (*SELF_EVALUATION_SECTIONS, *SELF_EVALUATION_INDICATORS)},
 }
 # Detail values that are codes of their own: (action or "", key) → their labels.
 AUDIT_VALUE = {
@@ -349,6 +356,7 @@ AUDIT_VALUE = {
     ("grade.change", "computed"): GRADE,
     ("grade.rule", "method"): GRADE_METHOD,
     ("logout.timeout", "reason"): {"idle": _l("No activity"), "absolute": _l("Maximum session length")},
+    ("self_evaluation.save", "changed"): AUDIT_DETAIL,  # the parts and indicators changed, by their names
 }
 YES_NO = {True: _l("Yes"), False: _l("No")}
 
@@ -405,4 +413,7 @@ def as_template_globals() -> dict:
         "AUDIT_OBJECT_LABEL": AUDIT_OBJECT,
         "AUDIT_DETAIL_LABEL": AUDIT_DETAIL,
         "audit_value": audit_value,
+        "SELF_EVALUATION_SECTIONS": SELF_EVALUATION_SECTIONS,
+        "SELF_EVALUATION_INDICATORS": SELF_EVALUATION_INDICATORS,
+        "indicator_text": indicator_text,
     }

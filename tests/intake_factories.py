@@ -23,9 +23,28 @@ from review_app.models._base import utcnow
 from review_app.services import rounds
 from review_app.services.intake import credit_codes
 from review_app.services.intake.organisations import lead_from_register, member_from_register
+from review_app.services.intake.self_evaluation import INDICATORS, ReportInput, parse_indicator
 
 ALL_CLAUSES = "责任落实;协同攻关;决策运行;资金筹措;知识产权;利益分配"
 _bodies = itertools.count(10_000_001, 7)
+# An annual report's structured self-evaluation, complete (R15, R16 pass): each part, each indicator as typed.
+REPORT_TEXT = {
+    "strategy": "围绕第三代半导体产业链关键环节，联合体全年承担省重大项目三项，"
+                "完成碳化硅衬底、外延和器件三项关键技术攻关，项目任务书约定的年度考核指标全部完成。",
+    "platforms": "新建省级工程技术研究中心一家、企业重点实验室一家，联合高校共建中试验证平台，"
+                 "研发仪器设备共享率达到百分之八十以上，平台对外开放服务成员单位。",
+    "team": "引进高层次人才十二人，培养青年骨干四十余人，建立成员单位间人员双聘和联合培养机制，"
+            "形成一支结构合理、梯次分明的研发团队，团队稳定性良好。",
+    "achievements": "全年转化科技成果十五项，成果转化合同金额三千余万元，其中许可成员单位实施专利八件，"
+                    "联合体内部技术交易机制运行顺畅，收益按协议分配。",
+    "products": "标志性产品车规级碳化硅功率模块实现批量供货，进入三家整车企业供应链，"
+                "年销售收入较上年增长百分之三十五，市场占有率持续提升，应用推广成效明显。",
+    "plan": "下年度将聚焦八英寸衬底量产工艺和高可靠封装技术，新增研发投入不少于一亿元，"
+            "推动两项团体标准立项，扩大标志性产品在新能源汽车和储能领域的应用。",
+}
+REPORT_VALUES = {"rd_investment": "8650.5", "invention_patents": "23", "standards": "3", "new_platforms": "2",
+                 "team_size": "186", "achievements_transferred": "15", "transfer_value": "3120",
+                 "landmark_revenue": "56800"}
 
 
 def valid_code(division: str = "320100") -> str:
@@ -152,3 +171,9 @@ def pdf_bytes(text: str = "test", pad: int = 0) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def complete_report() -> ReportInput:
+    """REPORT_TEXT and REPORT_VALUES as the city's form gives them to self_evaluation.save."""
+    return ReportInput(sections=dict(REPORT_TEXT),
+                       indicators={i.key: parse_indicator(REPORT_VALUES[i.key], i)[0] for i in INDICATORS})

@@ -12,7 +12,7 @@ from ..db import get_session
 from ..hardening import db_int
 from ..models import Verdict
 from ..services.check import bulk_override, report, runner
-from ..services.intake.rules import RULES
+from ..services.intake.rules import ANNUAL_RULES, rules_for
 from ..web import attempt, page_number
 from .blueprint import bp
 from .lookups import round_or_404
@@ -23,7 +23,7 @@ def _filters() -> dict:
     rule = request.args.get("rule", "")
     verdict = request.args.get("verdict", "")
     return {
-        "rule": rule if rule in RULES else None,
+        "rule": rule if rule in ANNUAL_RULES else None,
         "verdict": Verdict(verdict) if verdict in set(Verdict) else None,
         "city_id": request.args.get("city", type=db_int),
         "text": request.args.get("q", "").strip()[:100],
@@ -35,7 +35,7 @@ def round_check(round_id: int):
     filters = _filters()
     board = runner.board(get_session(), round_id=round_id, number=page_number(), **filters)
     require_owner(board is not None)
-    return render_template("admin/check.html", board=board, filters=filters, rules=RULES)
+    return render_template("admin/check.html", board=board, filters=filters, rules=rules_for(board.round))
 
 
 @bp.route("/rounds/<int:round_id>/check/run", methods=["POST"])

@@ -9,7 +9,9 @@ from flask_babel import gettext as _
 from ..access import current_actor, require_owner
 from ..db import get_session
 from ..hardening import db_int, takes_files
+from ..models import Application
 from ..services.intake import attachments, centre, fields, importer, template
+from ..services.intake.self_evaluation_pdf import for_application as self_evaluation_document
 from ..services.platform import storage
 from ..web import attempt, page_number
 from . import entry
@@ -34,6 +36,17 @@ def application_detail(application_id: int):
     page = centre.view_by_id(get_session(), application_id=application_id)
     require_owner(page is not None)
     return render_template("admin/application.html", page=page, **entry.correction_forms(page))
+
+
+@bp.route("/applications/<int:application_id>/self-evaluation.pdf")
+def self_evaluation_pdf(application_id: int):
+    """An annual report's structured self-evaluation as a PDF (generated from what its city filed)."""
+    application = get_session().get(Application, application_id)
+    require_owner(application is not None and application.consortium_id is not None)
+    made = attempt(lambda s: self_evaluation_document(s, application))
+    require_owner(bool(made))
+    name, data = made.value
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
 
 
 @bp.route("/attachments/<int:attachment_id>")

@@ -18,12 +18,14 @@ from ..models import AttachmentKind, Role, Round, RoundKind
 from ..services.check import sendback
 from ..services.compliance import audit
 from ..services.decision import documents, outcomes, publicity
-from ..services.intake import access, annual, applications, attachments, fields, recommendations
+from ..services.intake import access, annual, applications, attachments, fields, recommendations, self_evaluation
+from ..services.intake.self_evaluation_pdf import for_application as self_evaluation_document
 from ..services.platform import storage
 from ..services.results import grades, publication
 from ..services.results.export import grades as grade_files
 from ..web import attempt
 from .forms import ApplicationForm, OpinionForm, member_rows_changed
+from .report_forms import SelfEvaluationForm
 
 bp = Blueprint("city", __name__, url_prefix="/city", template_folder="templates")
 guard(bp, roles={Role.CITY})
@@ -103,8 +105,40 @@ def application(application_id: int):
 
 
 def _application_page(page, opinion_form: OpinionForm):
+    report_gaps = self_evaluation.gaps(page.self_evaluation).messages() if page.application.consortium_id else []
     return render_template("city/application.html", page=page, opinion_form=opinion_form, upload_forms=True,
-                           max_mb=_max_bytes() // (1024 * 1024))
+                           max_mb=_max_bytes() // (1024 * 1024), report_gaps=report_gaps)
+
+
+@bp.route("/applications/<int:application_id>/self-evaluation", methods=["GET", "POST"])
+@checks_lengths
+def self_evaluation_form(application_id: int):
+    """An annual report's six parts and key indicators; a draft may be saved incomplete."""
+    page = applications.view(get_session(), _own(application_id))
+    require_owner(page.application.consortium_id is not None)
+    form = SelfEvaluationForm()
+    if request.method == "GET":
+        form.fill(page.self_evaluation)
+    elif form.validate_on_submit():
+        if attempt(lambda s: self_evaluation.save(s, application=page.application, data=form.to_input(),
+                                                  by=current_actor())):
+            flash(_("The self-evaluation is saved."), "success")
+            return redirect(url_for("city.application", application_id=application_id))
+    else:
+        flash(_("The self-evaluation could not be saved: correct the entries marked below."), "error")
+    return render_template("city/self_evaluation.html", form=form, page=page,
+                           min_chars=self_evaluation.MIN_SECTION_CHARS)
+
+
+@bp.route("/applications/<int:application_id>/self-evaluation.pdf")
+def self_evaluation_pdf(application_id: int):
+    """The structured self-evaluation as a PDF, as the centre and the experts read it."""
+    application = _own(application_id)
+    made = attempt(lambda s: self_evaluation_document(s, application))
+    if not made:
+        return redirect(url_for("city.application", application_id=application_id))
+    name, data = made.value
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
 
 
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])

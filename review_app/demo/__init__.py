@@ -35,7 +35,7 @@ from ..services.intake import credit_codes
 from ..services.intake.organisations import lead_from_register, member_from_register
 from ..services.platform import passwords
 from ..services.platform.storage import FolderStore
-from . import annual_grades, entry, intake, materials, open_call, publicity, texts
+from . import annual_grades, entry, intake, materials, open_call, publicity, self_evaluation, texts
 from . import experts as showcase
 from .data import (
     BRAND_CHARS,
@@ -77,6 +77,8 @@ def seed(session: Session, store: FolderStore) -> list[tuple[str, str, str]]:
     open_call.open_second_call(session)  # a second new-consortium round in city intake
     materials.attach_all(session, store, [intake.ANNUAL_ROUND_NAME, open_call.OPEN_ROUND_NAME])
     entry.second_batch(session, store)  # a city's order, stamped summary and a send-back (issue 16)
+    session.commit()
+    self_evaluation.seed(session, store)  # structured annual reports: filed, with gaps, a draft (issue 22)
     session.commit()
     publicity.seed(session, store)  # a small round under public notice, one objection received
     session.commit()

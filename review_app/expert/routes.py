@@ -15,6 +15,7 @@ from ..db import get_session
 from ..hardening import db_int, local_target
 from ..models import Role, ScoreSheet
 from ..services.compliance import privacy
+from ..services.intake.self_evaluation_pdf import for_application as self_evaluation_document
 from ..services.platform import storage
 from ..services.platform.localtime import local_time
 from ..services.review import declarations, materials, overview, pool, sheets, workspace
@@ -231,6 +232,22 @@ def attachment(sheet_id: int, attachment_id: int):
     response = send_file(path, mimetype="application/pdf", as_attachment=False, download_name=found.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.route("/sheets/<int:sheet_id>/self-evaluation.pdf")
+def self_evaluation_pdf(sheet_id: int):
+    """An annual report's structured self-evaluation as a PDF, for its expert once declared (audited)."""
+    session = get_session()
+    own = _own_sheet(sheet_id)
+    context = workspace.sheet_context(session, own)
+    require_owner(not context.needs_pledge and not context.needs_declaration and not context.withdrawn
+                  and context.application.consortium_id is not None)
+    made = attempt(lambda s: self_evaluation_document(s, context.application))
+    require_owner(bool(made))
+    materials.record_report_read(session, sheet=own, code=context.application.code, by=current_actor())
+    session.commit()
+    name, data = made.value
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=False, download_name=name)
 
 
 @bp.route("/sheets/<int:sheet_id>/materials.zip")

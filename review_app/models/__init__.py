@@ -29,6 +29,7 @@ from .jobs import Channel, DeliveryStatus, Job, JobStatus, Notification, Notific
 from .orgs import City, CreditListEntry, CreditStanding, Organisation
 from .panels import PanelApplication, PanelGroup, PanelPin, PanelSeat, PanelSettings, SignedScan
 from .rankings import RankingCriterionMean, RankingExpert, RankingSheet
+from .reports import SelfEvaluation
 from .reviews import (
     Assignment,
     AssignmentPin,
@@ -109,6 +110,7 @@ __all__ = [
     "RoundStage",
     "RunStatus",
     "ScoreItem",
+    "SelfEvaluation",
     "SendBack",
     "ScoreSheet",
     "SheetStatus",

@@ -134,6 +134,7 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
             "admin.round_stage",
             "admin.round_archive",
             "admin.run_check",
+            "admin.self_evaluation_pdf",
             "admin.set_active",
             "admin.unit",
             "admin.units",
@@ -183,6 +184,8 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
     "city.upload": (NOBODY, CITY_OWN),
     "city.withdraw": (NOBODY, CITY_OWN),
     "city.resubmit": (NOBODY, CITY_OWN),
+    "city.self_evaluation_form": (CITY_OWN, CITY_OWN),  # an annual report of the city's consortium
+    "city.self_evaluation_pdf": (CITY_OWN, NOBODY),
     # each city's own order and stamped summary of the round (every city has recommendations in the demo)
     "city.recommendations_page": (CITIES, CITIES),
     "city.summary_pdf": (CITIES, NOBODY),
@@ -207,6 +210,9 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
     "expert.submit": (NOBODY, EXPERT_OWNER),
     "expert.attachment": (EXPERT_OWNER, NOBODY),
     "expert.materials_zip": (EXPERT_OWNER, NOBODY),
+    # the matrix's sheet is a new consortium's, which has no self-evaluation (test_self_evaluation: the owner
+    # of an annual report's sheet reads it)
+    "expert.self_evaluation_pdf": (NOBODY, NOBODY),
     "expert.print_sheet": (EXPERT_OWNER, NOBODY),
     "expert.round_overview": (EXPERTS, NOBODY),  # both have sheets in the round
 }
@@ -244,12 +250,14 @@ def world(app, session):
         Role,
         Round,
         RoundKind,
+        RoundStage,
         ScoreSheet,
         SheetStatus,
         SignedScan,
         User,
     )
     from review_app.services.assign import seats
+    from review_app.services.intake import annual as annual_reports
     from review_app.services.platform import storage
     from review_app.services.results import rank
 
@@ -313,6 +321,10 @@ def world(app, session):
     ranked = session.exec(select(RankingResult).where(RankingResult.ranking_run_id == ranking.id)).first()
     check = session.exec(select(CheckResult)).first()
     consortium = session.exec(select(Consortium).where(Consortium.city_id == application.city_id)).first()
+    annual_round = session.exec(select(Round).where(Round.kind == RoundKind.ANNUAL_EVALUATION,
+                                                    Round.stage == RoundStage.INTAKE)).first()
+    report = annual_reports.annual_report(session, review_round=annual_round, consortium_id=consortium.id,
+                                  city_id=consortium.city_id, by=None)
     objection = session.exec(select(Objection)).first()  # the demo round under public notice has one
     objection_file = ObjectionFile(objection_id=objection.id, filename="letter.pdf", sha256=digest, size=15)
     session.add(objection_file)
@@ -349,6 +361,8 @@ def world(app, session):
     overrides = {
         "city.new_application": {"round_id": intake.id},
         "city.annual_report": {"round_id": intake.id},
+        **{endpoint: {"application_id": report.id}
+           for endpoint in ("city.self_evaluation_form", "city.self_evaluation_pdf", "admin.self_evaluation_pdf")},
         "admin.results_application": {"run_id": ranking.id},
         "admin.results_approve": {"run_id": ranking.id},
         "admin.results_cutoff": {"run_id": ranking.id},

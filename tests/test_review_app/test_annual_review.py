@@ -25,11 +25,11 @@ from review_app.services import rounds
 from review_app.services.assign import proposals
 from review_app.services.assign.problem import RunChoices
 from review_app.services.check import runner
-from review_app.services.intake import annual, applications, attachments
+from review_app.services.intake import annual, applications, attachments, self_evaluation
 from review_app.services.platform.storage import store_for
 from review_app.services.results import grades, rank, selection
 from review_app.services.review import declarations, sheets
-from tests.intake_factories import pdf_bytes
+from tests.intake_factories import complete_report, pdf_bytes
 
 pytestmark = pytest.mark.demo
 
@@ -41,12 +41,16 @@ def test_an_annual_round_is_checked_assigned_scored_ranked_and_graded(app, sessi
     store = store_for(app.config)
     admin = users["admin"]
 
-    # The cities file a report per consortium: the self-evaluation PDF, their opinion, submitted.
+    # The cities file a report per consortium: the structured self-evaluation (the demo's own reports, some
+    # with gaps, are withdrawn and completed), the self-evaluation PDF, their opinion, submitted.
     consortia = session.exec(select(Consortium).order_by(Consortium.id)).all()
     for consortium in consortia:
         report = annual.annual_report(
             session, review_round=review_round, consortium_id=consortium.id, city_id=consortium.city_id, by=None
         )
+        if report.status == ApplicationStatus.SUBMITTED:
+            applications.withdraw(session, application=report, by=None)
+        self_evaluation.save(session, application=report, data=complete_report(), by=None)
         attachments.add_attachment(
             session, application=report, kind=AttachmentKind.SELF_EVALUATION, filename="自评报告.pdf",
             data=pdf_bytes(consortium.name), store=store, by=None,
@@ -54,8 +58,7 @@ def test_an_annual_round_is_checked_assigned_scored_ranked_and_graded(app, sessi
         applications.update_opinion(
             session, application=report, necessity="年度任务完成情况良好", feasibility="下年度计划可行", by=None
         )
-        if report.status != ApplicationStatus.SUBMITTED:
-            applications.submit(session, application=report, by=None)
+        applications.submit(session, application=report, by=None)
     session.commit()
 
     # The formal check, the assignment by the solver, publication: the same services as a new round.

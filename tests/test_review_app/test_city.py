@@ -253,6 +253,9 @@ def test_annual_reports_are_uploaded_and_submitted_by_the_consortiums_city(app, 
     upload(auth, report.id, "self_evaluation", pdf_bytes("自评"), name="2026年度自评报告.pdf")
     upload(auth, report.id, "application_form", pdf_bytes())  # not a document of this round
     response = auth.post(f"/city/applications/{report.id}/submit", follow_redirects=True)
+    assert "提交前请补充：必要性意见、可行性意见" in response.text  # the city's opinion, as for a new application
+    auth.post(f"/city/applications/{report.id}/opinion", data={"necessity": "运行良好", "feasibility": "计划可行"})
+    response = auth.post(f"/city/applications/{report.id}/submit", follow_redirects=True)
     assert "已提交省中心" in response.text
     session.expire_all()
     assert session.get(Application, report.id).status == "submitted"

@@ -10,9 +10,11 @@ from sqlmodel import func, select
 
 from review_app import demo
 from review_app.demo import open_call
+from review_app.demo.data import CITY_LOGINS
 from review_app.models import (
     Application,
     Attachment,
+    City,
     Expert,
     PledgeAcceptance,
     Round,
@@ -106,3 +108,30 @@ def test_last_years_annual_round_has_published_grades_and_this_years_is_open(ses
     auth.login("admin", password=demo.DEMO_PASSWORD)
     page = client.get(f"/admin/rounds/{last.id}/grades").text
     assert "第二次不合格" in page and "等级已于" in page
+
+
+@pytest.mark.demo
+def test_the_annual_round_has_reports_filed_with_gaps_and_to_file(app, session, auth, client):
+    """Issue 22: three reports filed and submitted, one submitted with gaps the formal check finds, one draft
+    half filled, and consortia left for the city clerks."""
+    from review_app.models import Consortium, RoundKind, SelfEvaluation, Verdict  # noqa: PLC0415
+    from review_app.services.check import runner as check_runner  # noqa: PLC0415
+
+    annual = session.exec(select(Round).where(Round.kind == RoundKind.ANNUAL_EVALUATION,
+                                              Round.stage == RoundStage.INTAKE)).one()
+    reports = session.exec(select(Application).where(Application.round_id == annual.id)).all()
+    filed = {r.application_id for r in session.exec(select(SelfEvaluation))}
+    assert {a.id for a in reports} == filed and len(reports) == 5
+    assert sorted(a.status for a in reports) == ["draft"] + ["submitted"] * 4
+    assert len(session.exec(select(Consortium)).all()) > len(reports)  # reports left to file
+    with app.test_request_context():
+        check_runner.run_check(session, review_round=annual, by=None)
+    failing = {(row.application.status, row.result.rule)
+               for row in check_runner.table(session, round_id=annual.id, verdict=Verdict.FAIL)}
+    assert failing == {("submitted", "R15"), ("submitted", "R16")}
+    session.commit()
+    draft = next(a for a in reports if a.status == "draft")
+    city = session.get(City, draft.city_id)
+    auth.login(CITY_LOGINS[city.name], password=demo.DEMO_PASSWORD)
+    page = client.get(f"/city/applications/{draft.id}").text
+    assert "形式审查将报告自评内容不完整" in page and "填写自评内容" in page

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session
 
 from ...models import Round, User, Verdict
-from ..intake.rules import RULES
+from ..intake.rules import rules_for
 from . import runner
 
 
@@ -26,7 +26,7 @@ class RuleFailures:
 def failures(session: Session, *, round_id: int, rule: str) -> RuleFailures | None:
     """Every failing verdict of `rule` in the round (None for an unknown round or rule)."""
     review_round = session.get(Round, round_id)
-    if review_round is None or rule not in RULES:
+    if review_round is None or rule not in rules_for(review_round):
         return None
     rows = runner.table(session, round_id=round_id, rule=rule, verdict=Verdict.FAIL)
     return RuleFailures(review_round, rule, rows, review_round.stage in runner.CHECKABLE_STAGES)

@@ -1,6 +1,6 @@
-"""Running the formal check (形式审查) on a round and reading its verdicts: the rules R0–R14 of
-services.intake.rules on every recommended application (submitted, or sent back for correction), the
-verdicts stored, whether they are current, the admin's table and counts, and overrides.
+"""Running the formal check (形式审查) on a round and reading its verdicts: the rules R0–R14 (and R15–R18 in
+an annual round) of services.intake.rules on every recommended application (submitted, or sent back for
+correction), the verdicts stored, whether they are current, the admin's table and counts, and overrides.
 
 An admin may override one verdict with a written reason; the computed verdict stays beside it. Nothing is
 ever dropped: a failing application keeps its row and its reasons.
@@ -107,7 +107,7 @@ def is_current(session: Session, *, review_round: Round) -> bool:
         .join(Application, Application.id == CheckResult.application_id)
         .where(Application.round_id == review_round.id, Application.status == ApplicationStatus.SUBMITTED)
     ).scalar_one()
-    if submitted == 0 or last_check is None or results != submitted * len(rules.RULES):
+    if submitted == 0 or last_check is None or results != submitted * len(rules.rules_for(review_round)):
         return False
     return last_change is None or _aware(last_check) >= _aware(last_change)
 

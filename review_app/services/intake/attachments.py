@@ -130,12 +130,12 @@ def require_complete(session: Session, application: Application, review_round: R
 
 
 def missing_for_submission(application: Application, review_round: Round, attachments: dict) -> list[str]:
-    """What the city must still add before submitting: the round's documents and, for a new consortium,
-    its opinion on necessity and feasibility."""
+    """What the city must still add before submitting: the round's documents and its opinion on necessity
+    and feasibility (a new consortium's and an annual report's alike). An annual report's structured
+    content may be incomplete here: the formal check reports it (R15, R16) and the centre sends it back."""
     missing = [str(ATTACHMENT_KIND_LABEL[k]) for k in REQUIRED_ATTACHMENTS[review_round.kind] if k not in attachments]
-    if review_round.kind == RoundKind.NEW_CONSORTIUM:
-        if not application.necessity.strip():
-            missing.append(_("the opinion on necessity"))
-        if not application.feasibility.strip():
-            missing.append(_("the opinion on feasibility"))
+    if not application.necessity.strip():
+        missing.append(_("the opinion on necessity"))
+    if not application.feasibility.strip():
+        missing.append(_("the opinion on feasibility"))
     return missing

@@ -1,11 +1,12 @@
 """The application dossier: the one read-model of an application with what is read about it.
 
 A dossier is the application row (which carries the city's opinion: the recommendation, necessity and
-feasibility texts) with its city, its lead unit, its member units in their order, and its current
-attachment of each kind. Units are read as this application declared them (its snapshot), with only
-the centre's register saying whether each is an independent legal person. The city's page, the formal
-check, the expert's sheet and the exports all read applications through it, so they show the same
-members in the same order; `load_all` loads any number of applications in three queries.
+feasibility texts) with its city, its lead unit, its member units in their order, its current attachment
+of each kind and, for an annual report, its structured self-evaluation. Units are read as this application
+declared them (its snapshot), with only the centre's register saying whether each is an independent legal
+person. The city's page, the formal check, the expert's sheet and the exports all read applications through
+it, so they show the same members in the same order; `load_all` loads any number of applications in a
+few queries.
 """
 
 from collections import defaultdict
@@ -15,8 +16,17 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from ...models import Application, ApplicationMember, Attachment, AttachmentKind, City, CreditStanding, Organisation
-from . import notice
+from ...models import (
+    Application,
+    ApplicationMember,
+    Attachment,
+    AttachmentKind,
+    City,
+    CreditStanding,
+    Organisation,
+    SelfEvaluation,
+)
+from . import notice, self_evaluation
 from .organisations import Declared, declared_lead, declared_member
 
 
@@ -66,6 +76,7 @@ class Dossier:
     lead: Unit
     members: list[Member]
     attachments: dict[AttachmentKind, Attachment]  # the current file of each kind
+    self_evaluation: SelfEvaluation | None  # an annual report's structured content, once the city filed it
 
     @property
     def agreement_clauses(self) -> list[str]:
@@ -83,7 +94,8 @@ def load(session: Session, application: Application) -> Dossier:
 
 
 def load_all(session: Session, applications: Sequence[Application]) -> list[Dossier]:
-    """The dossiers of these applications, in their order, in three queries whatever their number."""
+    """The dossiers of these applications, in their order, in three queries whatever their number (a
+    fourth when annual reports are among them)."""
     ids = [a.id for a in applications]
     heads = {
         application.id: (city, Unit.of(declared_lead(application), legal))
@@ -108,4 +120,5 @@ def load_all(session: Session, applications: Sequence[Application]) -> list[Doss
         select(Attachment).where(Attachment.application_id.in_(ids)).order_by(Attachment.id)
     ):
         attachments[attachment.application_id][attachment.kind] = attachment
-    return [Dossier(a, *heads[a.id], members[a.id], attachments[a.id]) for a in applications]
+    reports = self_evaluation.reports_of(session, [a.id for a in applications if a.consortium_id is not None])
+    return [Dossier(a, *heads[a.id], members[a.id], attachments[a.id], reports.get(a.id)) for a in applications]

@@ -16,7 +16,8 @@ R0 every credit code (lead and members) is well formed (GB 32100-2015, with the 
    失信 on the application nor on the centre's imported 失信 list; the finding names the source); R8 the
    co-construction agreement covers the six mechanisms; R9 bonus flags (长三角 members, service bodies), always 通过.
 Annual self-evaluation rounds check the existing consortium's lead (R0, R2, R7); the other rules do
-not apply and say so.
+not apply and say so; they also check the report is complete (R15–R18 of `annual_rules`), which
+new-consortium rounds do not run (`rules_for`).
 """
 
 from collections import Counter, defaultdict
@@ -27,12 +28,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from ...models import Application, CreditStanding, Round, Verdict
-from . import credit_codes, credit_list, entry_rules, notice, recommendations
+from ...models import Application, CreditStanding, Round, RoundKind, Verdict
+from . import annual_rules, credit_codes, credit_list, entry_rules, notice, recommendations
 from .dossier import Dossier, load_all
 from .findings import Finding, RoundFacts, not_applicable
 
-RULES = ("R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", *entry_rules.RULES)
+RULES = ("R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", *entry_rules.RULES)  # a new-consortium round
+ANNUAL_RULES = (*RULES, *annual_rules.RULES)  # an annual self-evaluation round
 RULE_TITLES = {
     "R0": _l("Credit codes well formed"),
     "R1": _l("City quota"),
@@ -45,6 +47,7 @@ RULE_TITLES = {
     "R8": _l("Co-construction agreement"),
     "R9": _l("Bonus flags"),
     **entry_rules.RULE_TITLES,
+    **annual_rules.RULE_TITLES,
 }
 
 CODE_PROBLEM = {
@@ -268,12 +271,18 @@ RULE_FUNCTIONS: dict[str, Callable[[Dossier, RoundFacts], Finding]] = {
     "R8": rule_r8,
     "R9": rule_r9,
     **entry_rules.RULE_FUNCTIONS,
+    **annual_rules.RULE_FUNCTIONS,
 }
+
+
+def rules_for(review_round: Round) -> tuple[str, ...]:
+    """The rules a round's check runs, in numeric order: R0–R14, and R15–R18 in an annual round."""
+    return ANNUAL_RULES if review_round.kind == RoundKind.ANNUAL_EVALUATION else RULES
 
 
 def evaluate(dossier: Dossier, facts: RoundFacts) -> list[Finding]:
     """Every rule's finding on one application, in rule order."""
-    return [RULE_FUNCTIONS[rule](dossier, facts) for rule in RULES]
+    return [RULE_FUNCTIONS[rule](dossier, facts) for rule in rules_for(facts.review_round)]
 
 
 # The round's applications and facts -------------------------------------------------------------

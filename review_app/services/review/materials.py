@@ -45,6 +45,12 @@ def record_read(session: Session, *, sheet: ScoreSheet, attachment: Attachment, 
     )
 
 
+def record_report_read(session: Session, *, sheet: ScoreSheet, code: str, by: User) -> None:
+    """The expert opened the generated PDF of an annual report's structured self-evaluation."""
+    audit.record(session, action="self_evaluation.read", by=by, target=sheet, round_id=sheet.round_id,
+                 details={"sheet": sheet.id, "code": code})
+
+
 def bundle(
     session: Session, *, sheet: ScoreSheet, found: list[Material], code: str, store: FolderStore, by: User
 ) -> tuple[str, bytes] | None:
