@@ -12,7 +12,7 @@ from ..city.forms import member_rows_changed
 from ..db import get_session
 from ..hardening import checks_lengths, db_int, takes_files
 from ..services.intake import fields
-from ..services.registry import consortia, history, importer, template
+from ..services.registry import consortia, importer, template, year_on_year
 from ..web import attempt
 from .blueprint import bp
 from .intake import XLSX
@@ -104,4 +104,5 @@ def consortium(consortium_id: int):
     found = consortia.of_city(session, consortium_id=consortium_id, city_id=None)
     require_owner(found is not None)
     return render_template("admin/consortium.html", page=consortia.page(session, found),
-                           history=history.history(session, found))
+                           **year_on_year.page_parts(session, found))
+

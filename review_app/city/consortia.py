@@ -8,7 +8,7 @@ from ..access import require_owner
 from ..admin.registry import list_filters
 from ..db import get_session
 from ..services.registry import consortia as registry
-from ..services.registry import history
+from ..services.registry import year_on_year
 from .routes import bp
 
 
@@ -27,4 +27,5 @@ def consortium(consortium_id: int):
     found = registry.of_city(session, consortium_id=consortium_id, city_id=current_user.city_id)
     require_owner(found is not None)
     return render_template("city/consortium.html", page=registry.page(session, found),
-                           history=history.history(session, found))
+                           **year_on_year.page_parts(session, found))
+

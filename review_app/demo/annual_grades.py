@@ -9,28 +9,20 @@ years (不合格 twice), the second falls from 良好 to 不合格, the third ri
 
 import random
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from ..models import (
-    Application,
-    ApplicationStatus,
-    Consortium,
-    Expert,
-    Organisation,
-    Round,
-    RoundKind,
-    RoundStage,
-)
+from ..models import Application, Consortium, Expert, Round, RoundKind, RoundStage
 from ..models._base import utcnow
 from ..services import rounds
-from ..services.intake import notice
-from ..services.intake.organisations import lead_from_register
+from ..services.intake import annual, applications, self_evaluation
 from ..services.platform.storage import FolderStore
 from ..services.results import grades, rank, selection
 from . import materials
 from .experts import accept_pledges
 from .scoring import score_everything
+from .self_evaluation import report_input
 
 YEARS = (2024, 2025)
 SEED = 20251201
@@ -69,12 +61,15 @@ def _graded_round(session, store, year, consortia, quality, experts, rng) -> Rou
     review_round = rounds.create_round(
         session, name=ROUND_NAME.format(year=year), kind=RoundKind.ANNUAL_EVALUATION, year=year
     )
+    review_round.stage, review_round.city_deadline = RoundStage.INTAKE, utcnow() + timedelta(days=1)
+    reports = [_report(session, review_round, c, quality[c.id], rng) for c in consortia]
+    materials.attach_all(session, store, [review_round.name])  # the self-evaluation PDF every report has
+    for report in reports:
+        applications.submit(session, application=report, by=None)
     closed = utcnow().replace(year=year + 1, month=3, day=31)
     review_round.city_deadline = closed - timedelta(days=60)
     review_round.check_deadline = closed - timedelta(days=45)
     review_round.scoring_deadline = closed - timedelta(days=10)
-    reports = [_report(session, review_round, consortium, review_round.city_deadline) for consortium in consortia]
-    materials.attach_all(session, store, [review_round.name])  # the self-evaluation PDF every report has
     score_everything(
         session, review_round, reports, experts, rng, share=lambda report: quality[report.consortium_id], when=closed
     )
@@ -86,24 +81,24 @@ def _graded_round(session, store, year, consortia, quality, experts, rng) -> Rou
     return review_round
 
 
-def _report(session: Session, review_round: Round, consortium: Consortium, submitted) -> Application:
-    """The consortium's report in the round, as its city filed it (the code the city's page would give)."""
-    lead = session.get(Organisation, consortium.lead_org_id)
-    report = Application(
-        round_id=review_round.id,
-        code=f"ZP{review_round.year}{consortium.id:04d}",
-        title=consortium.name,
-        field=consortium.field,
-        city_id=consortium.city_id,
-        consortium_id=consortium.id,
-        lead_kind=lead.kind or "",
-        **lead_from_register(lead),
-        agreement_clauses=";".join(notice.AGREEMENT_CLAUSES),
+def _report(session: Session, review_round: Round, consortium: Consortium, quality: float, rng) -> Application:
+    """The consortium's report as its city filed it: the six parts, the indicators (larger the better the
+    year went), the opinion."""
+    report = annual.annual_report(
+        session, review_round=review_round, consortium_id=consortium.id, city_id=consortium.city_id, by=None
+    )
+    filed = report_input(consortium, "complete", rng)
+    factor = Decimal(str(round(quality / 0.8, 2)))
+    filed.indicators = {
+        key: (round(value * factor) if isinstance(value, int) else (value * factor).quantize(Decimal("0.01")))
+        for key, value in filed.indicators.items()
+    }
+    self_evaluation.save(session, application=report, data=filed, by=None)
+    applications.update_opinion(
+        session,
+        application=report,
         necessity="联合体年度任务推进情况属实，同意报送。",
         feasibility="下年度工作计划目标明确、措施可行。",
-        status=ApplicationStatus.SUBMITTED,
-        submitted_at=submitted,
+        by=None,
     )
-    session.add(report)
-    session.flush()
     return report

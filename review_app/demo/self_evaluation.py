@@ -37,7 +37,7 @@ def seed(session: Session, store: FolderStore) -> int:
     for consortium, how in zip(chosen, PLAN, strict=False):
         report = annual.annual_report(session, review_round=review_round, consortium_id=consortium.id,
                                       city_id=consortium.city_id, by=None)
-        save(session, application=report, data=_report(consortium, how, rng), by=None)
+        save(session, application=report, data=report_input(consortium, how, rng), by=None)
         if how != "partial":
             applications.update_opinion(session, application=report, by=None,
                                         necessity=f"{consortium.name}年度运行规范，协同创新机制有效，同意报送。",
@@ -72,7 +72,9 @@ def _one_per_city(session: Session) -> list[Consortium]:
     return chosen
 
 
-def _report(consortium: Consortium, how: str, rng: random.Random) -> ReportInput:
+def report_input(consortium: Consortium, how: str, rng: random.Random) -> ReportInput:
+    """A demo report of `consortium`: `complete`, with `gaps` (a part too short, an indicator missing), or
+    `partial` (a draft)."""
     name, field = consortium.name, consortium.field
     projects, platforms, people = rng.randint(2, 6), rng.randint(1, 3), rng.randint(60, 320)
     transfers, growth = rng.randint(5, 30), rng.randint(12, 45)

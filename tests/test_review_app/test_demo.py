@@ -120,7 +120,9 @@ def test_the_annual_round_has_reports_filed_with_gaps_and_to_file(app, session, 
     annual = session.exec(select(Round).where(Round.kind == RoundKind.ANNUAL_EVALUATION,
                                               Round.stage == RoundStage.INTAKE)).one()
     reports = session.exec(select(Application).where(Application.round_id == annual.id)).all()
-    filed = {r.application_id for r in session.exec(select(SelfEvaluation))}
+    filed = {r.application_id for r in session.exec(
+        select(SelfEvaluation).join(Application, Application.id == SelfEvaluation.application_id)
+        .where(Application.round_id == annual.id))}
     assert {a.id for a in reports} == filed and len(reports) == 5
     assert sorted(a.status for a in reports) == ["draft"] + ["submitted"] * 4
     assert len(session.exec(select(Consortium)).all()) > len(reports)  # reports left to file
