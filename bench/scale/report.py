@@ -20,7 +20,7 @@ def _step(found: dict | None) -> str:
     if not found:
         return "—"
     cpu = found.get("cpu_seconds")
-    return (f"{found['seconds']:.1f} s" + (f" ({cpu:.1f} CPU-s" if cpu is not None else " (") +
+    return (f"{found['seconds']:.1f} s" + (f" ({cpu:.1f} CPU-s" if cpu is not None else " (CPU not recorded") +
             f", load {found['load_before']:.0f}), {found.get('peak_mib', '?')} MiB")
 
 
