@@ -13,7 +13,7 @@ from ..db import get_session
 from ..hardening import checks_lengths, db_int, takes_files
 from ..services.intake import fields
 from ..services.registry import consortia, importer, template, year_on_year
-from ..web import attempt
+from ..web import attempt, page_number
 from .blueprint import bp
 from .intake import XLSX
 from .registry_forms import ConsortiumForm, RegistryImportForm
@@ -25,7 +25,7 @@ def list_filters() -> dict:
         "field": request.args.get("field", ""),
         "year": request.args.get("year", type=db_int),
         "query": request.args.get("q", ""),
-        "page": request.args.get("page", 1, type=db_int),
+        "number": page_number(),
     }
 
 

@@ -48,7 +48,7 @@ def test_the_centre_lists_filters_searches_and_pages_the_registry(app, client, a
     _registry(app, session, rows, [])
     auth.login("admin1")
     first = client.get("/admin/consortia").text
-    assert "60 个联合体" in first and "第 1 / 2 页" in first
+    assert "60 个联合体" in first and "第 1–50 条，共 60 条" in first and "page=2" in first
     assert len(re.findall(r'class="consortium-row"', first)) == 50
     second = client.get("/admin/consortia?page=2").text
     assert len(re.findall(r'class="consortium-row"', second)) == 10

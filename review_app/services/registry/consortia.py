@@ -23,10 +23,10 @@ from ..errors import ServiceError
 from ..intake import credit_codes, fields, notice
 from ..intake.organisations import Declared, Register, declared_member, normalise_code, set_consortium_members
 from ..intake.rules import CODE_PROBLEM
+from ..platform import paging
 
 CODE_PREFIX = "LHT"  # codes the registry gives: LHT<year><nnn>
 FIRST_YEAR = 2000
-PAGE_SIZE = 50
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 
 
@@ -256,14 +256,6 @@ class ListRow:
     members: int
 
 
-@dataclass(frozen=True)
-class ListPage:
-    rows: list[ListRow]
-    total: int
-    page: int
-    pages: int
-
-
 def listing(
     session: Session,
     *,
@@ -271,9 +263,8 @@ def listing(
     field: str = "",
     year: int | None = None,
     query: str = "",
-    page: int = 1,
-    per_page: int = PAGE_SIZE,
-) -> ListPage:
+    number: int = 1,
+) -> paging.Page[ListRow]:
     """One page of the registry, by code, filtered by city, field and recognition year, and searched by
     name or code."""
     conditions = []
@@ -286,24 +277,21 @@ def listing(
     if query.strip():
         like = f"%{query.strip()}%"
         conditions.append(sa.or_(Consortium.code.ilike(like), Consortium.name.like(like)))
-    total = session.exec(select(sa.func.count()).select_from(Consortium).where(*conditions)).one()
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
     counts = (
         select(ConsortiumMember.consortium_id, sa.func.count().label("n"))
         .group_by(ConsortiumMember.consortium_id)
         .subquery()
     )
-    found_rows = session.exec(
+    rows = (
         select(Consortium, City.name, sa.func.coalesce(counts.c.n, 0))
         .join(City, City.id == Consortium.city_id)
         .outerjoin(counts, counts.c.consortium_id == Consortium.id)
         .where(*conditions)
         .order_by(Consortium.code)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    return ListPage([ListRow(c, city, n) for c, city, n in found_rows], total, page, pages)
+    )
+    return paging.paginate(session, rows, number=number).map(
+        lambda found: [ListRow(c, city, n) for c, city, n in found]
+    )
 
 
 def choices(session: Session, *, city_id: int | None = None) -> tuple[list[str], list[int]]:
