@@ -98,7 +98,7 @@ JOB_STATUS = {
     JobStatus.DONE: _l("Done"),
     JobStatus.FAILED: _l("Failed"),
 }
-JOB_KIND = {"assignment": _l("Expert assignment")}
+JOB_KIND = {"assignment": _l("Expert assignment"), "assignment_check": _l("Feasibility check of the assignment")}
 VERDICT = {
     Verdict.PASS: _l("Pass"),
     Verdict.FAIL: _l("Fail"),

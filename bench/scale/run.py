@@ -30,8 +30,8 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-STEPS = ("setup", "import_experts", "import_applications", "pledges", "check", "to_assignment", "assign",
-         "publish", "fill", "close", "aggregate", "select", "export_xlsx", "export_pdf")
+STEPS = ("setup", "import_experts", "import_applications", "pledges", "check", "to_assignment", "feasibility",
+         "assign", "publish", "fill", "close", "aggregate", "select", "export_xlsx", "export_pdf")
 # step → (target in seconds, what the issue calls it); steps without a target are setup or someone else's.
 TARGETS = {
     "import_applications": (120, "import < 2 min"),

@@ -206,6 +206,25 @@ def to_assignment(app, session: Session, state: dict) -> dict:
     return {"seconds": timer.seconds}
 
 
+@step("feasibility")
+def feasibility(app, session: Session, state: dict) -> dict:
+    """The console's "检查可行性" button: the check queued as a job and run (the whole pool and the solver's
+    diagnosis, stored for the console to show), as the thread or the `run-jobs` worker does it."""
+    from review_app.models import Job
+    from review_app.services.assign import feasibility as checks
+    from review_app.services.platform import jobs
+
+    with Timer() as timer:
+        with app.test_request_context():
+            job_id = checks.start(session, review_round=the_round(session, state), by=admin(session))
+            session.commit()
+        jobs.run(app, job_id)
+        session.expire_all()
+        job = session.get(Job, job_id)
+    return {"seconds": timer.seconds, "job": job.status.value, "message": job.message,
+            "feasible": job.result().get("diagnosis", {}).get("feasible")}
+
+
 @step("assign")
 def assign(app, session: Session, state: dict) -> dict:
     """As the console does it: the run queued as a job (seed 1, k = 5), the job run (what the thread or

@@ -1,4 +1,5 @@
-"""The centre's assignment console: diagnose, run (as a job), preview, pin or forbid, publish, replace.
+"""The centre's assignment console: check feasibility (a job), run (a job), preview, pin or forbid, publish,
+replace.
 Registered on the console's blueprint (admin.blueprint.bp)."""
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -7,7 +8,7 @@ from flask_babel import gettext as _
 from ..access import current_actor, require_owner
 from ..db import get_session
 from ..models import Assignment, AssignmentPin, AssignmentRun, JobStatus, PinKind
-from ..services.assign import panel_runs, problem, proposals, seats
+from ..services.assign import feasibility, panel_runs, problem, proposals, seats
 from ..services.platform import jobs
 from ..web import attempt, page_number
 from .assignment_forms import PinForm, RunForm
@@ -19,12 +20,10 @@ from .lookups import round_or_404
 def assignment(round_id: int):
     session = get_session()
     review_round = round_or_404(round_id)
-    diagnosis, fields = problem.console_checks(session, review_round=review_round)
     return render_template(
         "admin/assignment.html",
         round=review_round,
-        diagnosis=diagnosis,
-        fields=fields,
+        feasibility=feasibility.console(session, review_round=review_round),
         runs=proposals.runs(session, round_id=round_id),
         pins=seats.pins(session, round_id=round_id),
         replacements=seats.replacement_list(session, round_id=round_id),
@@ -32,6 +31,14 @@ def assignment(round_id: int):
         run_form=RunForm(),
         pin_form=PinForm(),
     )
+
+
+@bp.route("/rounds/<int:round_id>/assignment/check", methods=["POST"])
+def assignment_check(round_id: int):
+    review_round = round_or_404(round_id)
+    job_id = feasibility.start(get_session(), review_round=review_round, by=current_actor())
+    jobs.dispatch(current_app._get_current_object(), job_id)
+    return redirect(url_for("admin.job", job_id=job_id))
 
 
 @bp.route("/rounds/<int:round_id>/assignment/run", methods=["POST"])
@@ -65,6 +72,8 @@ def job_status(job_id: int):
 
 def _job_target(job) -> str | None:
     """Where a finished job's result is shown."""
+    if job.status == JobStatus.DONE and job.kind == feasibility.JOB_KIND:
+        return url_for("admin.assignment", round_id=job.round_id, _anchor="diagnosis")
     if job.status != JobStatus.DONE or job.kind not in ("assignment", panel_runs.JOB_KIND):
         return None
     view = "admin.panels_preview" if job.kind == panel_runs.JOB_KIND else "admin.assignment_preview"

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..access import current_actor, require_owner
 from ..db import get_session
+from ..hardening import db_int
 from ..models import RankingResult, RankingRun, Role
 from ..services.results import approval, export, panel_quota, rank, selection, standings
 from ..web import attempt, page_number
@@ -30,6 +31,7 @@ def results_page(round_id: int):
         text=request.args.get("q", "").strip()[:64],
         selected=request.args.get("selected") == "1",
         flagged=request.args.get("flagged") == "1",
+        part=request.args.get("part", type=db_int),
     )
     data = standings.page(session, review_round=review_round, filters=filters, number=page_number())
     cutoff = CutoffForm(cutoff=data.run.cutoff if data.run else None)

@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from ._base import enum_type, utcnow
@@ -160,7 +161,10 @@ class RankingRun(SQLModel, table=True):
 
 class RankingResult(SQLModel, table=True):
     __tablename__ = "ranking_results"
-    __table_args__ = (UniqueConstraint("ranking_run_id", "application_id"),)
+    __table_args__ = (
+        UniqueConstraint("ranking_run_id", "application_id"),
+        Index("ix_ranking_results_run_rank", "ranking_run_id", "rank"),  # a page of the ranking, by place
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ranking_run_id: int = Field(foreign_key="ranking_runs.id", index=True)

@@ -91,8 +91,11 @@ def test_the_centre_runs_a_whole_round(live_server, page, session, checked_round
     expect(page.locator("main")).to_contain_text("通过")
     _advance(page, base, rid, "专家分配")
 
-    # Diagnosis, a seeded run followed on its progress page, the preview, publication.
+    # The feasibility check, a seeded run followed on its progress page, the preview, publication.
     page.goto(f"{base}/admin/rounds/{rid}/assignment")
+    expect(page.locator("#diagnosis")).to_contain_text("尚未检查可行性")
+    page.get_by_role("button", name="检查可行性").click()  # a job; its page opens the console when done
+    page.wait_for_url(re.compile(r".*/assignment#diagnosis$"))
     expect(page.locator("#diagnosis")).to_contain_text("存在有效的分配方案")
     page.get_by_label("随机种子", exact=False).fill("2026")
     page.get_by_role("button", name="运行专家分配").click()

@@ -43,6 +43,17 @@ def _wait_for(session, job_id: int) -> Job:
     return wait_for_job(session, job_id, seconds=30)
 
 
+def _checked_console(client, auth, session, round_id: int) -> str:
+    """The console after the centre asked for the feasibility check (a job) and it finished: its page."""
+    response = auth.post(f"/admin/rounds/{round_id}/assignment/check")
+    assert response.status_code == 302 and "/admin/jobs/" in response.location
+    job = _wait_for(session, int(response.location.rsplit("/", 1)[1]))
+    assert job.status == JobStatus.DONE, job.message
+    target = client.get(f"/admin/jobs/{job.id}.json").json["target"]
+    assert target.endswith(f"/rounds/{round_id}/assignment#diagnosis")
+    return client.get(target).text
+
+
 def _run(client, auth, round_id: int, **options) -> AssignmentRun:
     response = auth.post(f"/admin/rounds/{round_id}/assignment/run", {k: v for k, v in options.items()})
     assert response.status_code == 302 and "/admin/jobs/" in response.location
@@ -52,8 +63,8 @@ def _run(client, auth, round_id: int, **options) -> AssignmentRun:
 
 def test_run_preview_publish(client, auth, users, session, fresh_round):
     auth.login("admin1")
-    page = client.get(f"/admin/rounds/{fresh_round.id}/assignment").text
-    assert "存在有效的分配方案" in page
+    page = _checked_console(client, auth, session, fresh_round.id)
+    assert "存在有效的分配方案" in page and "不存在有效的分配方案" not in page
 
     job_id = _run(client, auth, fresh_round.id, seed="42")
     job = _wait_for(session, job_id)
@@ -158,9 +169,11 @@ def _code(session, seat):
 def test_an_impossible_round_is_diagnosed(client, auth, users, session, runner):
     impossible = make_round_for_assignment(session, n_applications=3, field="深海采矿", k=3)  # nobody's field
     auth.login("admin1")
-    page = client.get(f"/admin/rounds/{impossible.id}/assignment").text
+    # No expert of the field: 3 applications need 9 seats, nobody can give one (counted on every view).
+    assert "<td>深海采矿</td><td>3</td><td>9</td>\n        <td>0</td><td>0</td><td>9</td>" in client.get(
+        f"/admin/rounds/{impossible.id}/assignment").text
+    page = _checked_console(client, auth, session, impossible.id)
     assert "不存在有效的分配方案" in page and "T000" in page
-    # No expert of the field: 3 applications need 9 seats, nobody can give one.
     assert "<td>深海采矿</td><td>3</td><td>9</td>\n        <td>0</td><td>0</td><td>9</td>" in page
     result = runner.invoke(args=["assign", "--round", str(impossible.id)])
     assert result.exit_code == 2 and '"feasible": false' in result.output

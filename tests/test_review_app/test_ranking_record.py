@@ -2,6 +2,7 @@
 per-application page shows a composition that adds up, the totals chart is binned in the service, and the
 ranking page names the groups of applications no shared expert links."""
 
+import html
 import re
 from decimal import Decimal
 
@@ -151,8 +152,42 @@ def test_the_ranking_page_names_the_groups_no_expert_links(client, auth, users, 
     auth.login("admin1")
     page = client.get(f"/admin/rounds/{review_round.id}/results").text
     assert "以下 2 组申请之间没有共同的评审专家" in page
-    assert f"第 1 组（集成电路）：{apps[0].code}、{apps[1].code}" in page
-    assert f"第 2 组（生物医药）：{apps[2].code}、{apps[3].code}" in page
+    assert f"第 1 组（集成电路），共 2 项申请：{apps[0].code}、{apps[1].code} · " in page
+    assert f"第 2 组（生物医药），共 2 项申请：{apps[2].code}、{apps[3].code} · " in page
+
+
+def test_a_large_group_is_named_by_its_size_and_first_codes_and_links_its_ranking(client, auth, users, session,
+                                                                                 monkeypatch):
+    """At national scale a group has thousands of applications: the page names the first few and the
+    count, and links the ranking filtered to the group."""
+    review_round, apps = _split_round(session)
+    run = rank.aggregate(session, review_round=review_round, method="calibrated", seed=0, by=None)
+    session.commit()
+    monkeypatch.setattr(standings, "PART_CODES", 1)
+    auth.login("admin1")
+    page = client.get(f"/admin/rounds/{review_round.id}/results").text
+    assert f"第 2 组（生物医药），共 2 项申请：{apps[2].code} 等 2 项" in page and f"{apps[3].code} 等" not in page
+    second = next(p for p in standings.parts(session, run) if p.position == 2)
+    link = f"/admin/rounds/{review_round.id}/results?part={second.number}#ranking"
+    assert link in html.unescape(page)
+    ranking = client.get(link.split("#")[0]).text
+    table = ranking[ranking.index('id="ranking"'):]
+    assert "仅显示第 2 组（生物医药）的 2 项申请" in table
+    assert apps[2].title in table and apps[3].title in table and apps[0].title not in table
+    assert f'name="part" value="{second.number}"' in table  # the search keeps the group
+
+
+@pytest.mark.demo
+def test_the_leniency_chart_draws_evenly_spaced_experts_when_there_are_too_many(session, demo_round, monkeypatch):
+    run = rank.aggregate(session, review_round=demo_round, method="calibrated", seed=0, by=None)
+    session.commit()
+    every = standings._leniencies(session, run)
+    assert len(every) > 6 and [v for _c, v in every] == sorted(v for _c, v in every)
+    monkeypatch.setattr(standings, "MAX_BARS", 5)
+    drawn = standings._leniencies(session, run)
+    n = len(every)
+    assert drawn == [every[round(i * (n - 1) / 4)] for i in range(5)] and drawn[0] == every[0]
+    assert drawn[-1] == every[-1]
 
 
 def test_a_linked_round_says_nothing_about_groups(client, auth, users, session):

@@ -188,42 +188,6 @@ def frozen_instance(store: FolderStore, run: AssignmentRun) -> dict[str, bytes] 
 
 
 @dataclass(frozen=True)
-class FieldCapacity:
-    """Seats a field's applications need against what its experts can give at most (conflicts and
-    experts shared between fields make the true figure smaller: the diagnosis checks it exactly)."""
-
-    field: str
-    applications: int
-    seats: int
-    experts: int
-    capacity: int
-
-    @property
-    def short(self) -> int:
-        return max(self.seats - self.capacity, 0)
-
-
-def field_capacity(session: Session, *, review_round: Round, pool: Pool | None = None) -> list[FieldCapacity]:
-    """Per field of the round's applications: seats needed (k per application) and the most its active
-    experts can review (each up to their max load, and no more than the field's applications). `pool`:
-    the round's pool when the caller built it already (the console builds it once for both checks)."""
-    pool = pool or build_pool(session, review_round, with_text=False)
-    k = review_round.experts_per_application
-    apps_by_field: dict[str, int] = {}
-    for application in pool.applications.values():
-        apps_by_field[application.field] = apps_by_field.get(application.field, 0) + 1
-    loads_by_field: dict[str, list[int]] = {}
-    for e in pool.experts.values():
-        for field_name in set(e.field_list):
-            loads_by_field.setdefault(field_name, []).append(e.max_load or review_round.max_load)
-    rows = []
-    for field_name, n_apps in sorted(apps_by_field.items(), key=lambda item: (-item[1], item[0])):
-        loads = loads_by_field.get(field_name, [])
-        rows.append(FieldCapacity(field_name, n_apps, k * n_apps, len(loads), sum(min(m, n_apps) for m in loads)))
-    return rows
-
-
-@dataclass(frozen=True)
 class RunChoices:
     """What the admin chooses for one solve, beyond the round's own settings."""
 
@@ -255,13 +219,7 @@ def options_for(session: Session, review_round: Round, pool: Pool, choices: RunC
 
 def diagnose(session: Session, *, review_round: Round, choices: RunChoices = RunChoices(),
              pool: Pool | None = None) -> assignment.Diagnosis:
-    """Whether the round can be assigned as set up and, if not, which applications or fields fall short."""
+    """Whether the round can be assigned as set up and, if not, which applications or fields fall short
+    (the whole pool and the solver's check: a job's work at national scale, see `feasibility`)."""
     pool = pool or build_pool(session, review_round, with_text=False)
     return assignment.diagnose(pool.problem, options_for(session, review_round, pool, choices))
-
-
-def console_checks(session: Session, *, review_round: Round) -> tuple[assignment.Diagnosis, list[FieldCapacity]]:
-    """The console's diagnosis and capacity by field, from one pool (building it is most of their cost)."""
-    pool = build_pool(session, review_round, with_text=False)
-    return diagnose(session, review_round=review_round, pool=pool), field_capacity(
-        session, review_round=review_round, pool=pool)

@@ -86,13 +86,11 @@ def run_check(session: Session, *, review_round: Round, by: User | None, allow_f
     return summary
 
 
-def is_current(session: Session, *, review_round: Round) -> bool:
+def is_current(session: Session, *, review_round: Round, tally: "Tally | None" = None) -> bool:
     """True when every submitted application has all its verdicts and nothing in the round changed
-    since the last run (R1 and R2 depend on the other applications, so any change counts)."""
-    app_ids = select(Application.id).where(Application.round_id == review_round.id)
-    last_check = session.execute(
-        select(sa.func.min(CheckResult.checked_at)).where(CheckResult.application_id.in_(app_ids))
-    ).scalar_one()
+    since the last run (R1 and R2 depend on the other applications, so any change counts). `tally`: the
+    round's, when the caller counted it already (the check page)."""
+    tally = tally or round_tally(session, round_id=review_round.id)
     last_change = session.execute(
         select(sa.func.max(Application.updated_at)).where(Application.round_id == review_round.id)
     ).scalar_one()
@@ -101,13 +99,9 @@ def is_current(session: Session, *, review_round: Round) -> bool:
             Application.round_id == review_round.id, Application.status == ApplicationStatus.SUBMITTED
         )
     ).scalar_one()
-    results = session.execute(
-        select(sa.func.count())
-        .select_from(CheckResult)
-        .join(Application, Application.id == CheckResult.application_id)
-        .where(Application.round_id == review_round.id, Application.status == ApplicationStatus.SUBMITTED)
-    ).scalar_one()
-    if submitted == 0 or last_check is None or results != submitted * len(rules.rules_for(review_round)):
+    last_check = tally.earliest_check
+    if submitted == 0 or last_check is None or tally.submitted_verdicts != submitted * len(
+            rules.rules_for(review_round)):
         return False
     return last_change is None or _aware(last_check) >= _aware(last_change)
 
@@ -223,25 +217,44 @@ def table(
     return [TableRow(result, application, city) for result, application, city in session.exec(query)]
 
 
-def counts(session: Session, *, round_id: int) -> dict[str, int]:
-    """How many applications pass, carry a warning, or fail (their worst effective verdict), counted in
-    the database."""
+@dataclass(frozen=True)
+class Tally:
+    """A round's verdicts counted in one pass: applications by their worst effective verdict (`counts`),
+    every verdict, those of submitted applications, and the earliest check time."""
+
+    counts: dict[str, int]
+    verdicts: int
+    submitted_verdicts: int
+    earliest_check: datetime | None
+
+
+def round_tally(session: Session, *, round_id: int) -> Tally:
+    """The round's `Tally`: one scan of its verdicts, grouped by application, summed in the database."""
     severity = sa.case((_EFFECTIVE == Verdict.FAIL.value, 2), (_EFFECTIVE == Verdict.WARN.value, 1), else_=0)
-    worst = (
-        select(sa.func.max(severity).label("worst"))
+    per_application = (
+        select(sa.func.max(severity).label("worst"), sa.func.count().label("n"),
+               sa.func.min(CheckResult.checked_at).label("first"), Application.status.label("status"))
         .select_from(CheckResult)
         .join(Application, Application.id == CheckResult.application_id)
         .where(Application.round_id == round_id)
-        .group_by(CheckResult.application_id)
+        .group_by(CheckResult.application_id, Application.status)
         .subquery()
     )
-    tally = dict(session.execute(select(worst.c.worst, sa.func.count()).group_by(worst.c.worst)).all())
-    return {
-        "checked": sum(tally.values()),
-        "pass": tally.get(0, 0),
-        "warn": tally.get(1, 0),
-        "fail": tally.get(2, 0),
-    }
+    worst, n = per_application.c.worst, per_application.c.n
+    checked, passed, warned, failed, verdicts, submitted, earliest = session.execute(
+        select(sa.func.count(), *[sa.func.sum(sa.case((worst == level, 1), else_=0)) for level in (0, 1, 2)],
+               sa.func.sum(n), sa.func.sum(sa.case((per_application.c.status == ApplicationStatus.SUBMITTED, n),
+                                                   else_=0)),
+               sa.func.min(per_application.c.first))
+    ).one()
+    return Tally({"checked": checked, "pass": int(passed or 0), "warn": int(warned or 0), "fail": int(failed or 0)},
+                 int(verdicts or 0), int(submitted or 0), earliest)
+
+
+def counts(session: Session, *, round_id: int) -> dict[str, int]:
+    """How many applications pass, carry a warning, or fail (their worst effective verdict), counted in
+    the database."""
+    return round_tally(session, round_id=round_id).counts
 
 
 def failed_lines(round_id: int):
@@ -256,16 +269,20 @@ def failed_lines(round_id: int):
     )
 
 
+def failing_select(round_id: int):
+    """The select of the ids of the round's applications with at least one effective 不通过 (usable as a
+    subquery: `Application.id.not_in(failing_select(...))`)."""
+    return (
+        select(CheckResult.application_id)
+        .join(Application, Application.id == CheckResult.application_id)
+        .where(Application.round_id == round_id, _EFFECTIVE == Verdict.FAIL.value)
+        .distinct()
+    )
+
+
 def failing_application_ids(session: Session, *, round_id: int) -> set[int]:
     """Applications with at least one effective 不通过: the assignment leaves them out."""
-    return set(
-        session.execute(
-            select(CheckResult.application_id)
-            .join(Application, Application.id == CheckResult.application_id)
-            .where(Application.round_id == round_id, _EFFECTIVE == Verdict.FAIL.value)
-            .distinct()
-        ).scalars()
-    )
+    return set(session.execute(failing_select(round_id)).scalars())
 
 
 def override(session: Session, *, result_id: int, verdict: Verdict, reason: str, by: User) -> CheckResult:
@@ -332,13 +349,16 @@ def board(
     if review_round is None:
         return None
     query = _table_query(round_id=round_id, rule=rule, verdict=verdict, city_id=city_id, text=text)
+    tally = round_tally(session, round_id=round_id)  # the counts, the check's age and the unfiltered total
+    unfiltered = not (rule or verdict or city_id or text)
     return Board(
         round=review_round,
-        rows=paging.paginate(session, query, number=number, size=PAGE_SIZE).map(
+        rows=paging.paginate(session, query, number=number, size=PAGE_SIZE,
+                             total=tally.verdicts if unfiltered else None).map(
             lambda rows: [TableRow(result, application, city) for result, application, city in rows]
         ),
-        counts=counts(session, round_id=round_id),
-        current=is_current(session, review_round=review_round),
+        counts=tally.counts,
+        current=is_current(session, review_round=review_round, tally=tally),
         checkable=review_round.stage in CHECKABLE_STAGES,
         cities=list(session.exec(select(City).order_by(City.code))),
     )

@@ -40,12 +40,25 @@ class Bin:
     count: int
 
 
+PART_CODES = 5  # the codes a part names on the results page; its whole list is the ranking filtered by it
+
+
 @dataclass(frozen=True)
 class Part:
-    """Applications of one connected part of the reviewer graph: no expert links them to another part."""
+    """Applications of one connected part of the reviewer graph: no expert links them to another part.
+    `number` is the part's number in the stored run (the ranking's `part` filter), `codes` its first
+    applications by code (at most PART_CODES), `size` how many it has."""
 
+    number: int
+    size: int
     codes: tuple[str, ...]
     fields: tuple[str, ...]
+    position: int = 1  # its place in the list of parts, from 1 (what the page calls it: 第 n 组)
+
+    @property
+    def more(self) -> int:
+        """How many of its applications `codes` leaves out."""
+        return self.size - len(self.codes)
 
 
 @dataclass(frozen=True)
@@ -101,11 +114,12 @@ def _runs(session: Session, review_round: Round) -> tuple[RankingRun | None, Ran
 @dataclass(frozen=True)
 class Filters:
     """What the ranking table keeps: `text` in the application no. or name, only the selected, only the
-    flagged."""
+    flagged, only one part of the reviewer graph (`part`, its stored number)."""
 
     text: str = ""
     selected: bool = False
     flagged: bool = False
+    part: int | None = None
 
 
 def _ranked_rows(session: Session, run: RankingRun, comparison: RankingRun | None, filters: Filters,
@@ -123,6 +137,8 @@ def _ranked_rows(session: Session, run: RankingRun, comparison: RankingRun | Non
         query = query.where(RankingResult.selected)
     if filters.flagged:
         query = query.where(RankingResult.flags != "")
+    if filters.part is not None:
+        query = query.where(RankingResult.graph_part == filters.part)
     found = paging.paginate(session, query, number=number, size=PAGE_SIZE)
     beside = {}
     if comparison is not None and found.items:
@@ -166,9 +182,6 @@ def page(session: Session, *, review_round: Round, filters: Filters = Filters(),
     unranked_count = session.execute(
         select(sa.func.count()).select_from(unranked.order_by(None).subquery())
     ).scalar_one()
-    totals = (
-        list(session.exec(select(RankingSheet.total).where(RankingSheet.ranking_run_id == main.id))) if main else []
-    )
     return ResultsPage(
         review_round,
         main,
@@ -177,26 +190,61 @@ def page(session: Session, *, review_round: Round, filters: Filters = Filters(),
         tally,
         list(session.exec(unranked.limit(100))),
         unranked_count,
-        bin_totals(totals),
+        _total_bins(session, main),
         _leniencies(session, main),
         parts(session, main) if main else [],
     )
 
 
+def _total_bins(session: Session, run: RankingRun | None) -> list[Bin]:
+    """The totals of the sheets the run counted, in bins of BIN_WIDTH points (as `bin_totals`), counted by
+    the database: one row, whatever the number of sheets."""
+    n_bins = 100 // BIN_WIDTH
+    if run is None:
+        return bin_totals([])
+    total = RankingSheet.total
+
+    def within(i: int):  # the first bin also holds anything below 0, the last anything from 90 up
+        low, high = (total >= i * BIN_WIDTH if i else None), (total < (i + 1) * BIN_WIDTH if i < n_bins - 1 else None)
+        return sa.and_(*[c for c in (low, high) if c is not None])
+
+    counts = session.execute(
+        select(*[sa.func.count().filter(within(i)) for i in range(n_bins)])
+        .where(RankingSheet.ranking_run_id == run.id)
+    ).one()
+    return [Bin(i * BIN_WIDTH, (i + 1) * BIN_WIDTH, int(c or 0)) for i, c in enumerate(counts)]
+
+
 def parts(session: Session, run: RankingRun) -> list[Part]:
-    """The connected parts of the stored run, each with its applications' codes and fields (one part, or a
-    run stored before parts were, gives one element or none)."""
-    by_part: dict[int, list[tuple[str, str]]] = {}
-    for part, code, field in session.execute(
-        select(RankingResult.graph_part, Application.code, Application.field)
-        .join(Application, Application.id == RankingResult.application_id)
-        .where(RankingResult.ranking_run_id == run.id, RankingResult.graph_part.is_not(None))
+    """The connected parts of the stored run, each with its size, its fields and its first codes (one part,
+    or a run stored before parts were, gives one element or none). Counted by the database: a national
+    round splits by field into parts of thousands of applications."""
+    in_run = sa.and_(RankingResult.ranking_run_id == run.id, RankingResult.graph_part.is_not(None))
+    sizes = dict(session.execute(
+        select(RankingResult.graph_part, sa.func.count()).where(in_run).group_by(RankingResult.graph_part)
+    ).all())
+    if len(sizes) <= 1:
+        return [Part(number, size, (), ()) for number, size in sizes.items()]
+    # One pass: each part's first PART_CODES codes, and one row per field of the part (its first code).
+    part, code, field = RankingResult.graph_part, Application.code, Application.field
+    numbered = (
+        select(part.label("part"), code.label("code"), field.label("field"),
+               sa.func.row_number().over(partition_by=part, order_by=code).label("in_part"),
+               sa.func.row_number().over(partition_by=(part, field), order_by=code).label("in_field"))
+        .join(Application, Application.id == RankingResult.application_id).where(in_run).subquery()
+    )
+    codes: dict[int, list[str]] = {}
+    fields: dict[int, set[str]] = {}
+    for number, first, field_name, in_part in session.execute(
+        select(numbered.c.part, numbered.c.code, numbered.c.field, numbered.c.in_part)
+        .where(sa.or_(numbered.c.in_part <= PART_CODES, numbered.c.in_field == 1))
+        .order_by(numbered.c.part, numbered.c.code)
     ):
-        by_part.setdefault(part, []).append((code, field))
-    return [
-        Part(tuple(sorted(code for code, _f in apps)), tuple(sorted({field for _c, field in apps})))
-        for _, apps in sorted(by_part.items())
-    ]
+        if in_part <= PART_CODES:
+            codes.setdefault(number, []).append(first)
+        fields.setdefault(number, set()).add(field_name)
+    return [Part(number, size, tuple(codes.get(number, ())), tuple(sorted(fields.get(number, ()))), position)
+            for position, (number, size) in enumerate(sorted(sizes.items()), start=1)]
 
 
 def _leniencies(session: Session, run: RankingRun | None) -> list[tuple[str, float]]:
@@ -204,15 +252,17 @@ def _leniencies(session: Session, run: RankingRun | None) -> list[tuple[str, flo
     along the order (the lowest and the highest always) when there are more bars than the chart can draw."""
     if run is None:
         return []
-    found = session.execute(
-        select(Expert.code, RankingExpert.leniency)
-        .join(Expert, Expert.id == RankingExpert.expert_id)
-        .where(RankingExpert.ranking_run_id == run.id, RankingExpert.leniency.is_not(None))
-        .order_by(RankingExpert.leniency, Expert.code)
-    ).all()
-    if len(found) > MAX_BARS:
-        found = [found[round(i * (len(found) - 1) / (MAX_BARS - 1))] for i in range(MAX_BARS)]
-    return [(code, value) for code, value in found]
+    scored = sa.and_(RankingExpert.ranking_run_id == run.id, RankingExpert.leniency.is_not(None))
+    n = session.execute(select(sa.func.count()).select_from(RankingExpert).where(scored)).scalar_one()
+    place = sa.func.row_number().over(order_by=(RankingExpert.leniency, Expert.code)) - 1
+    ordered = (
+        select(Expert.code.label("code"), RankingExpert.leniency.label("leniency"), place.label("place"))
+        .join(Expert, Expert.id == RankingExpert.expert_id).where(scored).subquery()
+    )
+    query = select(ordered.c.code, ordered.c.leniency).order_by(ordered.c.place)
+    if n > MAX_BARS:  # the database numbers the experts in order and hands over only the bars drawn
+        query = query.where(ordered.c.place.in_(sorted({round(i * (n - 1) / (MAX_BARS - 1)) for i in range(MAX_BARS)})))
+    return [(code, value) for code, value in session.execute(query)]
 
 
 @dataclass(frozen=True)

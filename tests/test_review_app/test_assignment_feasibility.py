@@ -1,0 +1,100 @@
+"""The assignment console's feasibility check: a job the centre asks for, its result stored with a
+fingerprint of what it depends on, the console showing the last result (and saying when the pool changed
+since) without ever running the solver itself."""
+
+import pytest
+from sqlmodel import select
+
+from review_app.models import AuditEvent, Conflict, ConflictSource, Expert, Job, JobStatus
+from review_app.services.assign import feasibility
+from tests.factories import make_round_for_assignment, wait_for_job
+
+pytestmark = pytest.mark.demo
+
+STALE = "结果可能已过期，请重新检查"
+
+
+@pytest.fixture
+def fresh_round(session):
+    return make_round_for_assignment(session, n_applications=8, k=3)
+
+
+def _console(client, round_id: int) -> str:
+    return client.get(f"/admin/rounds/{round_id}/assignment").text
+
+
+def _check(auth, session, round_id: int) -> Job:
+    response = auth.post(f"/admin/rounds/{round_id}/assignment/check")
+    assert response.status_code == 302 and "/admin/jobs/" in response.location
+    job = wait_for_job(session, int(response.location.rsplit("/", 1)[1]), seconds=30)
+    assert job.status == JobStatus.DONE, job.message
+    return job
+
+
+def test_the_check_job_stores_a_diagnosis_and_is_audited(client, auth, users, session, fresh_round):
+    auth.login("admin1")
+    page = _console(client, fresh_round.id)
+    assert "尚未检查可行性" in page and "存在有效的分配方案" not in page
+    assert ">检查可行性</button>" in page
+
+    job = _check(auth, session, fresh_round.id)
+    stored = job.result()
+    assert stored["diagnosis"]["feasible"] is True and stored["applications"] == 8
+    assert stored["fingerprint"] == feasibility.fingerprint(session, review_round=fresh_round)
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "job.assignment_check")).one()
+    assert event.round_id == fresh_round.id and event.actor_id == users["admin"].id
+
+    page = client.get(f"/admin/jobs/{job.id}").text
+    assert "分配可行性检查" in page and "查看结果" in page
+    page = _console(client, fresh_round.id)
+    assert "存在有效的分配方案" in page and "检查于" in page and "共 8 项申请" in page
+    assert STALE not in page and "尚未检查可行性" not in page
+
+
+def test_a_change_of_the_pool_flags_the_stored_diagnosis_as_stale(client, auth, users, session, fresh_round):
+    auth.login("admin1")
+    _check(auth, session, fresh_round.id)
+    assert STALE not in _console(client, fresh_round.id)
+
+    # Every expert of the field leaves: the round can no longer be assigned, but the page does not run the
+    # solver: it shows the stored result, and says it may be out of date.
+    for expert in session.exec(select(Expert).where(Expert.fields.contains("集成电路"))):
+        expert.is_active = False
+    session.commit()
+    page = _console(client, fresh_round.id)
+    assert STALE in page and "存在有效的分配方案" in page and "不存在有效的分配方案" not in page
+    assert "<td>集成电路</td><td>8</td><td>24</td>\n        <td>0</td><td>0</td><td>24</td>" in page  # counted live
+
+    _check(auth, session, fresh_round.id)
+    page = _console(client, fresh_round.id)
+    assert STALE not in page and "不存在有效的分配方案" in page
+
+
+@pytest.mark.parametrize("change", ["conflict", "settings"])
+def test_conflicts_and_the_rounds_settings_are_part_of_the_fingerprint(client, auth, users, session, fresh_round,
+                                                                       change):
+    auth.login("admin1")
+    _check(auth, session, fresh_round.id)
+    if change == "conflict":
+        from review_app.models import Application
+
+        application = session.exec(select(Application).where(Application.round_id == fresh_round.id)).first()
+        expert = session.exec(select(Expert).where(Expert.is_active)).first()
+        session.add(Conflict(expert_id=expert.id, application_id=application.id, source=ConflictSource.MANUAL))
+    else:
+        fresh_round.experts_per_application = 4
+    session.commit()
+    assert STALE in _console(client, fresh_round.id)
+
+
+def test_a_queued_check_is_shown_and_only_the_admin_may_ask_for_one(client, auth, users, session, fresh_round):
+    job_id = feasibility.start(session, review_round=fresh_round, by=users["admin"])  # not dispatched: queued
+    auth.login("admin1")
+    page = _console(client, fresh_round.id)
+    assert "可行性检查正在进行" in page and f"/admin/jobs/{job_id}" in page
+    auth.logout()
+    auth.login("auditor1")
+    page = _console(client, fresh_round.id)
+    assert "可行性检查正在进行" in page and ">检查可行性</button>" not in page
+    assert auth.post(f"/admin/rounds/{fresh_round.id}/assignment/check").status_code == 403
+    assert len(session.exec(select(Job).where(Job.kind == feasibility.JOB_KIND)).all()) == 1
