@@ -52,6 +52,7 @@ EXPECTED: dict[str, tuple[frozenset, frozenset]] = {
             "admin.application_conflicts",
             "admin.application_detail",
             "admin.assignment",
+            "admin.assignment_check",
             "admin.assignment_pin",
             "admin.assignment_preview",
             "admin.assignment_publish",
