@@ -14,6 +14,7 @@ A pure library (numpy, OR-Tools); the web app translates its rows into a :class:
     panels = solve_panels(problem, groups, PanelOptions(min_size=5, max_size=7, seed=1))  # panel mode
     groups = propose_groups(items, max_apps=8)                          # one field per group, split by text
     files = instance_files(problem)  # the instance as CSV bytes by file name; write_instance(problem, dir)
+    for name, chunks in instance_parts(problem): ...  # the same, streamed: a large instance's affinity.csv
 
 Affinities are quantised to integers (score × SCALE, SCALE = 10^6) so the flow optimum is exact.
 """
@@ -36,6 +37,7 @@ _HOME = {
     "ProposedGroup": "grouping",
     "propose_groups": "grouping",
     "instance_files": "io",
+    "instance_parts": "io",
     "load_instance": "io",
     "pairs_file": "io",
     "read_pairs": "io",
@@ -70,8 +72,8 @@ __all__ = [
     "check_panels", "diagnose_panels", "propose_groups", "replace_member", "solve_panels",
     "Infeasible", "InputError", "Options", "Problem", "Profile",
     "Reason", "Replacement", "Result", "TextAffinity", "Violation", "Weights", "build_problem", "check",
-    "diagnose", "instance_files", "load_instance", "pair_affinities", "pairs_file", "read_pairs", "replace",
-    "solve", "text_affinity", "write_instance", "write_pairs",
+    "diagnose", "instance_files", "instance_parts", "load_instance", "pair_affinities", "pairs_file", "read_pairs",
+    "replace", "solve", "text_affinity", "write_instance", "write_pairs",
 ]
 
 

@@ -216,11 +216,17 @@ def _keep_top(pairs: Pairs, top: int) -> Pairs:
     return pairs.take(np.sort(order[rank < top]))
 
 
+#: Applications whose pairs are computed together: the similarity blocks and the pairs of one part are
+#: all text_affinity holds beside its result, whatever the round's size.
+APP_PART = 1000
+
+
 def text_affinity(applications: Sequence[Profile], experts: Sequence[Profile], weights: Weights = Weights(),
                   top: int | None = None, sources: tuple[str, str] = ("applications", "experts")) -> TextAffinity:
     """Every pair whose fields meet, with its blended affinity (module docstring); ``top`` keeps each
-    application's N best. Similarities are computed field by field, for those pairs only, so time and
-    memory grow with the qualified pairs, never with applications × experts.
+    application's N best. Similarities are computed field by field, for those pairs only, and
+    :data:`APP_PART` applications at a time, so time and memory grow with the qualified pairs, never with
+    applications × experts, and the temporaries stay those of one part.
 
     Raises :class:`InputError` for an empty or duplicate id, an application without a field, a bad ``top``.
     """
@@ -237,18 +243,34 @@ def text_affinity(applications: Sequence[Profile], experts: Sequence[Profile], w
     documents = texts.corpus([p.document for p in (*applications, *experts)], weights.keyword_boost)
     app_vectors, expert_vectors = documents.matrix[: len(applications)], documents.matrix[len(applications) :]
     has_text = np.diff(expert_vectors.indptr) > 0
-    apps, chosen, scores = [], [], []
-    for ai, ei, block in _field_blocks(a_ptr, a_idx, e_ptr, e_idx, len(fields)):
-        similarity = (app_vectors[ai] @ expert_vectors[ei].T).toarray()
-        with_text = has_text[ei]
-        if with_text.any() and not with_text.all():
-            mean = similarity[:, with_text].mean(axis=1, keepdims=True)
-            similarity[:, ~with_text] = mean
-        affinity = np.rint(blend(block / SCALE, similarity, weights) * SCALE).astype(np.int64)
-        apps.append(np.repeat(ai, len(ei)))
-        chosen.append(np.tile(ei, len(ai)))
-        scores.append(np.maximum(affinity.ravel(), 1))  # a qualified pair never rounds to unqualified
-    pairs = _best_per_pair(apps, chosen, scores, len(experts))
-    if top is not None:
-        pairs = _keep_top(pairs, top)
+    parts = []
+    for lo in range(0, len(applications), APP_PART):
+        hi = min(lo + APP_PART, len(applications))
+        part_ptr, part_idx = a_ptr[lo : hi + 1] - a_ptr[lo], a_idx[a_ptr[lo] : a_ptr[hi]]
+        apps, chosen, scores = [], [], []
+        for ai, ei, block in _field_blocks(part_ptr, part_idx, e_ptr, e_idx, len(fields)):
+            similarity = (app_vectors[lo + ai] @ expert_vectors[ei].T).toarray()
+            with_text = has_text[ei]
+            if with_text.any() and not with_text.all():
+                mean = similarity[:, with_text].mean(axis=1, keepdims=True)
+                similarity[:, ~with_text] = mean
+            affinity = np.rint(blend(block / SCALE, similarity, weights) * SCALE).astype(np.int64)
+            apps.append(np.repeat((lo + ai).astype(np.int32), len(ei)))
+            chosen.append(np.tile(ei.astype(np.int32), len(ai)))
+            scores.append(np.maximum(affinity.ravel(), 1))  # a qualified pair never rounds to unqualified
+        part = _best_per_pair(apps, chosen, scores, len(experts))
+        parts.append(_keep_top(part, top) if top is not None else part)
+    pairs = _joined(parts)
     return TextAffinity(tuple(p.id for p in applications), tuple(p.id for p in experts), pairs, documents)
+
+
+def _joined(parts: list[Pairs]) -> Pairs:
+    """Parts of consecutive applications as one table (each sorted: so is the whole), a column at a time,
+    each part's column let go as it is copied: at most the result and one column of the parts at once."""
+    columns = []
+    for name in ("app", "expert", "score"):
+        columns.append(np.concatenate([getattr(p, name) for p in parts]) if parts else np.zeros(0, dtype=np.int64))
+        parts = [Pairs(*(np.zeros(0, dtype=getattr(p, n).dtype) if n == name else getattr(p, n)
+                         for n in ("app", "expert", "score"))) for p in parts]
+    app, expert, score = columns
+    return Pairs(app.astype(np.int32, copy=False), expert.astype(np.int32, copy=False), score)

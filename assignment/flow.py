@@ -30,6 +30,7 @@ class FlowInput:
     cap: np.ndarray
     floor: np.ndarray
     org_group: np.ndarray | None = None
+    tails: tuple | None = None  # network_tails() of these pairs, when the caller keeps them for several flows
 
 
 #: Pair arcs are handed to OR-Tools this many at a time, so that the arrays describing them never exist
@@ -54,20 +55,7 @@ class _Network:
 
     @classmethod
     def of(cls, inp: FlowInput) -> _Network:
-        sink = inp.n_apps + inp.n_experts
-        tails = inp.pair_app
-        empty = np.zeros(0, dtype=np.int32)
-        if inp.org_group is None or not len(inp.org_group):
-            return cls(inp, tails, empty, empty, sink + 1)
-        uniq, inverse, counts = np.unique(inp.org_group, return_inverse=True, return_counts=True)
-        shared = counts[inverse] >= 2  # a lone expert of an org needs no middle node
-        group_node = sink + 1 + np.cumsum(counts >= 2) - 1
-        tails = np.where(shared, group_node[inverse], tails)
-        first = np.flatnonzero(counts >= 2)
-        some_pair = np.empty(len(uniq), dtype=np.int64)
-        some_pair[inverse] = np.arange(len(inverse))  # any pair of the group names its application
-        return cls(inp, tails.astype(np.int32), inp.pair_app[some_pair[first]].astype(np.int32),
-                   group_node[first].astype(np.int32), sink + 1 + len(first))
+        return cls(inp, *(inp.tails if inp.tails is not None else network_tails(inp)))
 
     def arcs(self, cost: np.ndarray | None = None, floors: bool = True):
         """Chunks of arcs (tails, heads, capacities, unit costs) in arc order; ``cost`` (n_pairs,) is the
@@ -85,6 +73,26 @@ class _Network:
                expert_cap.astype(np.int64), np.zeros(inp.n_experts, dtype=np.int64))
         yield (self.group_tail, self.group_head, np.ones(len(self.group_tail), dtype=np.int64),
                np.zeros(len(self.group_tail), dtype=np.int64))
+
+
+def network_tails(inp: FlowInput) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """(pair_tail, group_tail, group_head, n_nodes) of the network (see :class:`_Network`): they depend on
+    the pairs and their org groups only, so one computation serves every flow over the same pairs (a
+    seeded draw's two, a balance search's many); at ten million pairs it costs two sorts."""
+    sink = inp.n_apps + inp.n_experts
+    tails = inp.pair_app
+    empty = np.zeros(0, dtype=np.int32)
+    if inp.org_group is None or not len(inp.org_group):
+        return tails, empty, empty, sink + 1
+    uniq, inverse, counts = np.unique(inp.org_group, return_inverse=True, return_counts=True)
+    shared = counts[inverse] >= 2  # a lone expert of an org needs no middle node
+    group_node = sink + 1 + np.cumsum(counts >= 2) - 1
+    tails = np.where(shared, group_node[inverse], tails)
+    first = np.flatnonzero(counts >= 2)
+    some_pair = np.empty(len(uniq), dtype=np.int64)
+    some_pair[inverse] = np.arange(len(inverse))  # any pair of the group names its application
+    return (tails.astype(np.int32), inp.pair_app[some_pair[first]].astype(np.int32),
+            group_node[first].astype(np.int32), sink + 1 + len(first))
 
 
 def _supplies(inp: FlowInput, n_nodes: int) -> np.ndarray:

@@ -23,7 +23,8 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat
 from pathlib import Path
 
@@ -187,15 +188,18 @@ def read_pairs(path: str | os.PathLike, problem: Problem) -> list[tuple[str, str
 def _csv_bytes(columns: Sequence[str], rows: Iterable[Sequence], newline: str = "\n") -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=newline)
-    writer.writerow(columns)
+    if columns:  # none: rows that continue a file
+        writer.writerow(columns)
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """A reader never sees a half-written file: write aside, then rename over."""
+def _write_atomically(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """A reader never sees a half-written file: write aside (the bytes, or chunk after chunk), then rename."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
+    with open(tmp, "wb") as fh:
+        for chunk in [data] if isinstance(data, bytes) else data:
+            fh.write(chunk)
     os.replace(tmp, path)
 
 
@@ -204,12 +208,19 @@ def _names(names: tuple[str, ...], ptr: np.ndarray, idx: np.ndarray, row: int) -
     return [names[i] for i in idx[ptr[row] : ptr[row + 1]]]
 
 
-def instance_files(problem: Problem) -> dict[str, bytes]:
-    """The problem as the files of an instance folder, by file name: applications.csv, experts.csv,
-    conflicts.csv (header only when there are none), and affinity.csv only when the problem has an
-    affinity table of its own (without one, affinity comes from field overlap).
+#: Affinity rows written per chunk: a chunk's bytes (some 30 MB) are all the writer holds at once.
+CHUNK_ROWS = 1 << 20
+_SPECIAL = re.compile(r'[,"\r\n\x00]')  # an id with one of these is quoted by the csv module
 
-    An application's first org is written as its lead; :func:`load_instance` refuses an empty lead.
+
+def instance_parts(problem: Problem) -> Iterator[tuple[str, Iterator[bytes]]]:
+    """The problem as the files of an instance folder: (file name, its bytes in chunks), by name.
+
+    applications.csv, experts.csv, conflicts.csv (header only when there are none), and affinity.csv only
+    when the problem has an affinity table of its own (without one, affinity comes from field overlap).
+    affinity.csv (ten million rows at national volume) comes in chunks of :data:`CHUNK_ROWS` rows, built
+    with numpy, never a Python object per pair. An application's first org is written as its lead;
+    :func:`load_instance` refuses an empty lead.
     """
     apps = []
     for a, app_id in enumerate(problem.app_ids):
@@ -226,31 +237,66 @@ def instance_files(problem: Problem) -> dict[str, bytes]:
     reasons = problem.conflict_reasons or ("",) * len(problem.conflicts)
     conflicts = [[problem.app_ids[a], problem.expert_ids[e], reason]
                  for a, e, reason in zip(problem.conflicts.app, problem.conflicts.expert, reasons, strict=True)]
-    files = {
-        "applications.csv": _csv_bytes(APP_COLUMNS, apps),
-        "experts.csv": _csv_bytes(EXPERT_COLUMNS, experts),
-        "conflicts.csv": _csv_bytes(CONFLICT_COLUMNS, conflicts),
-    }
     if problem.affinity is not None:
-        aff = problem.affinity
-        # Scores are whole millionths (SCALE): six decimals write them exactly.
-        files["affinity.csv"] = _csv_bytes(AFFINITY_COLUMNS, (
-            [problem.app_ids[a], problem.expert_ids[e], f"{s / SCALE:.6f}"]
-            for a, e, s in zip(aff.app, aff.expert, aff.score, strict=True)))
-    return files
+        yield "affinity.csv", _affinity_chunks(problem)
+    yield "applications.csv", iter([_csv_bytes(APP_COLUMNS, apps)])
+    yield "conflicts.csv", iter([_csv_bytes(CONFLICT_COLUMNS, conflicts)])
+    yield "experts.csv", iter([_csv_bytes(EXPERT_COLUMNS, experts)])
+
+
+def instance_files(problem: Problem) -> dict[str, bytes]:
+    """:func:`instance_parts` as whole files, by file name (a small instance's; a large one is streamed)."""
+    return {name: b"".join(chunks) for name, chunks in instance_parts(problem)}
+
+
+def _affinity_chunks(problem: Problem) -> Iterator[bytes]:
+    """affinity.csv: the header, then the pairs' rows in chunks. Scores are whole millionths (SCALE): six
+    decimals write them exactly. Rows are laid out as byte matrices (ids zero-padded to the longest, the
+    padding dropped) exactly as the csv module writes them; ids it would quote go through it instead."""
+    aff = problem.affinity
+    yield _csv_bytes(AFFINITY_COLUMNS, ())
+    plain = not any(_SPECIAL.search(i) for i in (*problem.app_ids, *problem.expert_ids))
+    if not plain or (len(aff) and (int(aff.score.min()) < 0 or int(aff.score.max()) > SCALE)):
+        for lo in range(0, len(aff), CHUNK_ROWS):
+            part = aff.take(slice(lo, lo + CHUNK_ROWS))
+            yield _csv_bytes((), ([problem.app_ids[a], problem.expert_ids[e], f"{s / SCALE:.6f}"]
+                                  for a, e, s in zip(part.app, part.expert, part.score.tolist(), strict=True)))
+        return
+    apps, experts = _byte_table(problem.app_ids, b","), _byte_table(problem.expert_ids, b",")
+    for lo in range(0, len(aff), CHUNK_ROWS):
+        score = aff.score[lo : lo + CHUNK_ROWS]
+        digits = np.empty((len(score), 9), dtype=np.uint8)  # "d.dddddd\n", d = 0 or 1
+        whole, part = np.divmod(score, SCALE)
+        digits[:, 0] = whole + ord("0")
+        digits[:, 1] = ord(".")
+        for i in range(6, 0, -1):
+            part, digit = np.divmod(part, 10)
+            digits[:, 1 + i] = digit + ord("0")
+        digits[:, 8] = ord("\n")
+        rows = np.concatenate([apps[aff.app[lo : lo + CHUNK_ROWS]], experts[aff.expert[lo : lo + CHUNK_ROWS]], digits],
+                              axis=1).ravel()
+        yield rows[rows != 0].tobytes()
+
+
+def _byte_table(ids: Sequence[str], end: bytes) -> np.ndarray:
+    """Each id's UTF-8 bytes and ``end`` as a row of a uint8 matrix, zero-padded to the longest."""
+    encoded = [i.encode("utf-8") + end for i in ids]
+    width = max((len(b) for b in encoded), default=len(end))
+    return np.frombuffer(np.array(encoded, dtype=f"S{width}").tobytes(), dtype=np.uint8).reshape(len(ids), width)
 
 
 def write_instance(problem: Problem, folder: str | os.PathLike) -> Path:
-    """Write the problem as an instance folder (created when missing; see :func:`instance_files`).
+    """Write the problem as an instance folder (created when missing; see :func:`instance_parts`).
 
     A stale affinity.csv is removed, so that the folder always reads back as ``problem``. Returns the folder.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    files = instance_files(problem)
-    for name, data in files.items():
-        _write_atomically(folder / name, data)
-    if "affinity.csv" not in files:
+    written = set()
+    for name, chunks in instance_parts(problem):
+        _write_atomically(folder / name, chunks)
+        written.add(name)
+    if "affinity.csv" not in written:
         (folder / "affinity.csv").unlink(missing_ok=True)
     return folder
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .affinity import pair_scores
 from .conflicts import candidate_pairs, exclusion_reasons
-from .flow import FlowInput
+from .flow import FlowInput, network_tails
 from .problem import Options, Pairs, Problem, capacities
 from .result import Diagnosis, Infeasible, Reason
 
@@ -34,6 +35,7 @@ class Prepared:
     pinned_load: np.ndarray
     deg: np.ndarray
     free_group: np.ndarray | None
+    _tails: dict = field(default_factory=dict, repr=False)  # the network's tails over all free pairs
 
     def floors(self, low: int, cap: np.ndarray) -> np.ndarray:
         """Each expert's min load: ``low``, but never more than their candidates or their cap."""
@@ -43,8 +45,13 @@ class Prepared:
         """The flow over free pairs (or the ``keep`` subset) with the pinned loads taken off."""
         free = self.free if keep is None else self.free.take(keep)
         group = self.free_group if keep is None or self.free_group is None else self.free_group[keep]
-        return FlowInput(self.problem.n_apps, self.problem.n_experts, free.app, free.expert, self.demand,
-                         cap - self.pinned_load, np.maximum(floor - self.pinned_load, 0), group)
+        inp = FlowInput(self.problem.n_apps, self.problem.n_experts, free.app, free.expert, self.demand,
+                        cap - self.pinned_load, np.maximum(floor - self.pinned_load, 0), group)
+        if keep is not None:
+            return inp
+        if "all" not in self._tails:  # every flow over all free pairs has the same network: built once
+            self._tails["all"] = network_tails(inp)
+        return dataclasses.replace(inp, tails=self._tails["all"])
 
 
 def _pin_reason(problem: Problem, a: int, e: int, text: str, text_zh: str) -> Reason:
@@ -93,7 +100,8 @@ def prepare(problem: Problem, options: Options) -> Prepared:
                                        "同一申请指定了两位同单位专家"))
         free_group = free.app.astype(np.int64) * n_o + problem.expert_org[free.expert]
         open_group = ~np.isin(free_group, pin_group)  # a pinned expert already holds the org's seat
-        free, free_group = free.take(open_group), free_group[open_group]
+        if not open_group.all():
+            free, free_group = free.take(open_group), free_group[open_group]
     # A pinned expert must not be drawn a second time for the same application: already excluded,
     # since a free pair is never a pinned pair.
     if reasons:

@@ -237,7 +237,7 @@ def check_ids(records: Sequence, source: str) -> None:
 
 
 def build_problem(applications: Sequence[Application], experts: Sequence[Expert],
-                  affinity: tuple[Sequence[str], Sequence[str], Sequence[float]] | None = None,
+                  affinity: tuple[Sequence[str], Sequence[str], Sequence[float]] | Pairs | None = None,
                   conflicts: tuple[Sequence[str], Sequence[str], Sequence[str]] | None = None,
                   sources: tuple[str, str, str, str] = ("applications", "experts", "affinity", "conflicts"),
                   ) -> Problem:
@@ -246,7 +246,9 @@ def build_problem(applications: Sequence[Application], experts: Sequence[Expert]
     ``affinity`` is ``(app_ids, expert_ids, scores)`` with scores in [0, 1] (a score of 0 or a missing
     pair means unqualified), or None to derive affinity from field overlap; an id column given as an
     integer array holds positions in ``applications`` / ``experts`` instead (the columnar reader's and
-    :meth:`TextAffinity.positions`' form: no Python object per pair). ``conflicts`` is
+    :meth:`TextAffinity.positions`' form: no Python object per pair), or ``affinity`` is a :class:`Pairs`
+    table of positions and scores × SCALE (:attr:`TextAffinity.pairs`), kept as it is, without a copy, when
+    sorted and without a pair twice (the same problem as its (ids, ids, scores) form). ``conflicts`` is
     ``(app_ids, expert_ids, reasons)``. Raises :class:`InputError` naming the source and row.
     """
     src_apps, src_experts, src_aff, src_conf = sources
@@ -270,7 +272,9 @@ def build_problem(applications: Sequence[Application], experts: Sequence[Expert]
     ids = (tuple(a.id for a in applications), tuple(e.id for e in experts))
 
     aff = None
-    if affinity is not None:
+    if isinstance(affinity, Pairs):
+        aff = _own_pairs(src_aff, affinity, ids)
+    elif affinity is not None:
         a_col, e_col, s_col = affinity
         score = np.asarray(s_col, dtype=np.float64)
         bad = np.flatnonzero(~np.isfinite(score) | (score < 0) | (score > 1))
@@ -308,6 +312,20 @@ def build_problem(applications: Sequence[Application], experts: Sequence[Expert]
         fields=tuple(fields), orgs=tuple(orgs), cities=tuple(cities),
         affinity=aff, conflicts=conf, conflict_reasons=reasons,
     )
+
+
+def _own_pairs(source: str, pairs: Pairs, ids: tuple) -> Pairs:
+    """A Pairs table for the problem of these ids (:func:`build_problem`): checked, sorted, scores of 0 left
+    out; the arrays themselves when they need nothing of that."""
+    score = np.asarray(pairs.score)
+    bad = np.flatnonzero((score < 0) | (score > SCALE))
+    if len(bad):
+        raise InputError(source, int(bad[0]) + 2, f"score must be a number in [0, 1], got {score[bad[0]] / SCALE}")
+    ai, ei = index_pairs(source, pairs.app, pairs.expert, ids)
+    keep = score > 0
+    if not keep.all():
+        ai, ei, score = ai[keep], ei[keep], score[keep]
+    return sort_pairs(ai, ei, score, len(ids[1]))
 
 
 def capacities(problem: Problem, options: Options) -> np.ndarray:

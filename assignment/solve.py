@@ -90,8 +90,11 @@ def random_draw(prep: Prepared, cap: np.ndarray, floor: np.ndarray, optimum: int
     """
     slots = max(int(prep.demand.sum()), 1)
     delta = int(prep.options.tolerance * optimum // (2 * slots))
-    noise = rng.integers(-delta, delta + 1, size=len(prep.free)) if delta > 0 else 0
-    return min_cost_assignment(prep.flow_input(cap, floor), prep.free.score + noise)
+    if delta <= 0:
+        return min_cost_assignment(prep.flow_input(cap, floor), prep.free.score)
+    gain = rng.integers(-delta, delta + 1, size=len(prep.free))  # the noise, then the gain in its place
+    gain += prep.free.score
+    return min_cost_assignment(prep.flow_input(cap, floor), gain)
 
 
 def solve(problem: Problem, options: Options, rng: np.random.Generator | None = None) -> Result:

@@ -123,3 +123,57 @@ def test_pair_files_read_back_with_their_extra_columns_ignored(tmp_path):
     assert next(csv.reader(io.StringIO(path.read_text(encoding="utf-8")))) == ["app_id", "expert_id", "state"]
     write_pairs(tmp_path / "assignment.csv", pairs)
     assert read_pairs(tmp_path / "assignment.csv", problem) == pairs
+
+
+def _affinity_csv_by_the_csv_module(problem: Problem) -> bytes:
+    """affinity.csv as the writer wrote it before it was streamed: the csv module, a row per pair."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["app_id", "expert_id", "score"])
+    aff = problem.affinity
+    writer.writerows([problem.app_ids[a], problem.expert_ids[e], f"{s / SCALE:.6f}"]
+                     for a, e, s in zip(aff.app, aff.expert, aff.score, strict=True))
+    return buffer.getvalue().encode("utf-8")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.integers(1, 4))
+def test_affinity_csv_streamed_in_chunks_is_what_the_csv_module_writes(problem, chunk_rows):
+    """Rows laid out with numpy, a chunk at a time (ids with commas or quotes through the csv module): the
+    same bytes as the csv module writes row by row, whatever the chunk size."""
+    from assignment import io as instance_io
+
+    if problem.affinity is None:
+        return
+    saved, instance_io.CHUNK_ROWS = instance_io.CHUNK_ROWS, chunk_rows
+    try:
+        parts = dict(instance_io.instance_parts(problem))
+        chunks = list(parts["affinity.csv"])
+    finally:
+        instance_io.CHUNK_ROWS = saved
+    assert b"".join(chunks) == _affinity_csv_by_the_csv_module(problem)
+    assert len(chunks) == 1 + -(-len(problem.affinity) // chunk_rows)  # the header, then chunk after chunk
+    assert sorted(parts) == sorted(instance_files(problem))
+
+
+def test_a_large_affinity_table_is_streamed_and_reads_back(tmp_path):
+    """Ten thousand pairs in chunks of 1,000 rows: written with numpy, read back by the columnar reader."""
+    from assignment import io as instance_io
+
+    rng = np.random.default_rng(3)
+    apps = [Application(f"2026{i:06d}", field="F", lead_org=f"O{i}") for i in range(100)]
+    experts = [Expert(f"E{j:05d}", org=f"X{j}", fields=("F",)) for j in range(100)]
+    scores = rng.integers(1, SCALE + 1, size=10_000)
+    scores[:3] = (1, SCALE, 10)  # the smallest, 1.000000 and 0.000010
+    table = (np.repeat(np.arange(100), 100), np.tile(np.arange(100), 100), scores / SCALE)
+    problem = build_problem(apps, experts, affinity=table)
+    saved, instance_io.CHUNK_ROWS = instance_io.CHUNK_ROWS, 1000
+    try:
+        folder = write_instance(problem, tmp_path)
+    finally:
+        instance_io.CHUNK_ROWS = saved
+    lines = (folder / "affinity.csv").read_text().splitlines()
+    assert lines[:4] == ["app_id,expert_id,score", "2026000000,E00000,0.000001", "2026000000,E00001,1.000000",
+                         "2026000000,E00002,0.000010"]
+    assert len(lines) == 10_001
+    assert_same_problem(load_instance(folder), problem)

@@ -148,3 +148,26 @@ def test_replace_moves_nothing_else(case, data):
     assert changed == [((app, expert), (app, new.added))]
     assert new.added != expert
     assert check(problem, new.pairs, dataclasses.replace(opts, forbids=((app, expert),))) == []
+
+
+@FAST
+@given(cases(), st.data())
+def test_the_network_kept_across_flows_gives_the_flow_built_afresh(case, data):
+    """Every flow over all free pairs (a seeded draw's two, a balance search's many) shares one network's
+    tails, built once: the same chosen pairs as a network built for the flow alone."""
+    from assignment.flow import min_cost_assignment
+    from assignment.prepare import prepare
+
+    opts = data.draw(options())
+    try:
+        prep = prepare(case.problem(), opts)
+    except Infeasible:
+        return
+    floor = prep.floors(opts.min_load, prep.cap)
+    kept, again = prep.flow_input(prep.cap, floor), prep.flow_input(prep.cap, floor)
+    assert kept.tails is again.tails is not None
+    gain = np.asarray(data.draw(st.lists(st.integers(0, 10**6), min_size=len(prep.free), max_size=len(prep.free))),
+                      dtype=np.int64)
+    chosen = min_cost_assignment(kept, gain)
+    afresh = min_cost_assignment(dataclasses.replace(kept, tails=None), gain)
+    assert (chosen is None and afresh is None) or np.array_equal(chosen, afresh)

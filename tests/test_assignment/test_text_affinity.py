@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assignment import Application, Expert, InputError, build_problem, load_instance, pair_affinities
+from assignment import SCALE, Application, Expert, InputError, build_problem, load_instance, pair_affinities
 from assignment.affinity import Profile, Weights, blend, text_affinity
 from assignment.text import Document, corpus, idf_of, segment, technical_terms
 
@@ -241,3 +242,51 @@ def test_cli_bad_input_is_one_line_and_exit_1(texts, tmp_path, mutate, message):
 def test_cli_bad_options_exit_1(texts, tmp_path, extra):
     proc = run("affinity", *texts, "--out", tmp_path / "a.csv", *extra)
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_parts_of_applications_give_the_pairs_of_one_whole(data):
+    """text_affinity works APP_PART applications at a time: any part size gives the same pairs and scores,
+    bit for bit (every similarity is its application's row alone), with or without top N."""
+    from assignment import affinity
+
+    fields = ["新能源汽车", "智能网联汽车", "集成电路"]
+    words = ["固态电池", "激光雷达", "碳化硅", "自动驾驶", "功率器件", "电驱动系统"]
+    texts = st.lists(st.sampled_from(words), max_size=4).map(" ".join)
+    apps = [Profile(f"A{i}", tuple(data.draw(st.lists(st.sampled_from(fields), min_size=1, max_size=2))),
+                    (), data.draw(texts)) for i in range(data.draw(st.integers(1, 7)))]
+    experts = [Profile(f"E{j}", tuple(data.draw(st.lists(st.sampled_from(fields), max_size=3))), (),
+                       data.draw(texts)) for j in range(data.draw(st.integers(1, 9)))]
+    top = data.draw(st.one_of(st.none(), st.integers(1, 4)))
+    whole = text_affinity(apps, experts, top=top)
+    saved, affinity.APP_PART = affinity.APP_PART, data.draw(st.integers(1, 3))
+    try:
+        parts = text_affinity(apps, experts, top=top)
+    finally:
+        affinity.APP_PART = saved
+    for name in ("app", "expert", "score"):
+        assert getattr(parts.pairs, name).dtype == getattr(whole.pairs, name).dtype
+        np.testing.assert_array_equal(getattr(parts.pairs, name), getattr(whole.pairs, name))
+
+
+def test_the_text_table_builds_the_problem_as_it_is():
+    """A TextAffinity's own table (positions, scores × SCALE) builds the problem its id table builds, and
+    the problem keeps its arrays: no copy of a national round's ten million pairs."""
+    text = text_affinity(CARS, CAR_EXPERTS)
+    records = ([Application(p.id, p.fields[0], f"O{p.id}") for p in CARS],
+               [Expert(p.id, f"X{p.id}", fields=p.fields) for p in CAR_EXPERTS])
+    by_ids = build_problem(*records, affinity=text.table())
+    by_table = build_problem(*records, affinity=text.pairs)
+    for name in ("app", "expert", "score"):
+        np.testing.assert_array_equal(getattr(by_table.affinity, name), getattr(by_ids.affinity, name))
+        assert getattr(by_table.affinity, name) is getattr(text.pairs, name)
+    reversed_pairs = text.pairs.take(np.arange(len(text.pairs))[::-1])  # not sorted: sorted on the way in
+    np.testing.assert_array_equal(build_problem(*records, affinity=reversed_pairs).affinity.score,
+                                  by_ids.affinity.score)
+    bad = dataclasses.replace(text.pairs, score=np.full(len(text.pairs), 2 * SCALE))
+    with pytest.raises(InputError, match="affinity, row 2: score must be a number in"):
+        build_problem(*records, affinity=bad)
+    twice = text.pairs.take(np.array([0, 0]))
+    with pytest.raises(InputError, match="affinity, row 3: duplicate pair"):
+        build_problem(*records, affinity=twice)

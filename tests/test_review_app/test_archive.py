@@ -329,3 +329,23 @@ def test_a_forged_archive_with_a_recomputed_manifest_fails(runner, archived, tmp
     result = runner.invoke(args=["archive-verify", str(resigned), "--public-key", str(tmp_path / "forger.pem")])
     assert result.exit_code == 1 and "manifest.sig" not in result.output
     assert "is in no round.archive event" in result.output
+
+
+def test_the_frozen_instance_is_the_problems_files_streamed_into_one_zip(app, session):
+    """The instance is streamed into the store (never whole in memory): its files are byte for byte the
+    library's instance files, and the same problem freezes into the same stored zip, nothing left aside."""
+    from review_app.services.assign import problem as assign_problem
+    from review_app.services.assign import proposals
+    from review_app.services.platform.storage import store_for
+    from tests.factories import make_round_for_assignment
+
+    review_round = make_round_for_assignment(session, n_applications=6, k=3)
+    store = store_for(app.config)
+    run = proposals.propose(session, review_round=review_round, choices=assign_problem.RunChoices(seed=3), by=None,
+                            store=store)
+    frozen = assign_problem.frozen_instance(store, run)
+    problem = assign_problem.build_pool(session, review_round).problem
+    assert frozen == assign_problem.instance_files(problem)
+    digest = json.loads(run.options_json)["instance_sha256"]
+    assert assign_problem.freeze_instance(store, problem) == digest
+    assert not list(store.root.glob("*.part"))

@@ -296,3 +296,42 @@ def test_the_dashboard_counts_only_published_panels(session, fresh_round, store)
     proposals.propose(session, review_round=fresh_round, choices=RunChoices(seed=5), by=None, store=store)
     session.commit()
     assert panels_on_dashboard() == 8  # the newer proposal adds nothing
+
+
+def test_the_previews_figures_are_the_active_seats_own(client, auth, users, session, fresh_round, store):
+    """Loads, the share of single reviews, the mean load, the weakest panel and the graph's parts, counted
+    by the database: what the active seats give when counted here one by one (a recused seat left out)."""
+    run = proposals.propose(session, review_round=fresh_round, choices=RunChoices(seed=9), by=None, store=store)
+    seats = session.exec(select(Assignment).where(Assignment.run_id == run.id).order_by(Assignment.id)).all()
+    seats[0].state = AssignmentState.RECUSED
+    session.commit()
+    active = [s for s in seats if s.state == AssignmentState.ACTIVE]
+    loads: dict[int, int] = {}
+    strength: dict[int, float] = {}
+    for seat in active:
+        loads[seat.expert_id] = loads.get(seat.expert_id, 0) + 1
+        strength[seat.application_id] = strength.get(seat.application_id, 0.0) + seat.affinity
+    histogram: dict[int, int] = {}
+    for n in loads.values():
+        histogram[n] = histogram.get(n, 0) + 1
+    part = {("a", s.application_id): ("a", s.application_id) for s in active}
+    part.update({("e", s.expert_id): ("e", s.expert_id) for s in active})
+
+    def root(node):
+        while part[node] != node:
+            node = part[node]
+        return node
+
+    for seat in active:
+        part[root(("a", seat.application_id))] = root(("e", seat.expert_id))
+    parts = len({root(node) for node in part})
+
+    auth.login("admin1")
+    page = client.get(f"/admin/rounds/{fresh_round.id}/assignment/runs/{run.id}").text
+    share, mean = 100 * histogram.get(1, 0) / len(loads), len(active) / len(loads)
+    assert f"{share:.0f}% 的专家只评审一个项目" in page
+    assert f"专家平均评审 {mean:.1f} 个项目；专家组构成 {parts} 个连通组" in page
+    assert f'<div class="stat-value">{min(strength.values()):.2f}</div><div class="stat-label">最弱专家组匹配度' in page
+    bars = page.split('<svg class="histogram"')[1].split("</svg>")[0]
+    shown = [int(t.split(">")[1].split("<")[0]) for t in bars.split("<text")[1:]]
+    assert list(zip(shown[1::2], shown[0::2], strict=True)) == sorted(histogram.items())  # (load, experts)

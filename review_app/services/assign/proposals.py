@@ -32,7 +32,7 @@ from ...models import (
 from ...models._base import utcnow
 from .. import rounds
 from ..compliance import audit
-from ..platform import jobs, paging
+from ..platform import jobs, memory, paging
 from ..platform.storage import FolderStore, store_for
 from . import notices
 from .problem import AssignError, RunChoices, build_pool, freeze_instance, options_for
@@ -68,7 +68,9 @@ def propose(
     pool = build_pool(session, review_round)
     options = options_for(session, review_round, pool, choices)
     rng = np.random.default_rng(choices.seed) if choices.seed is not None else None
+    memory.give_back()  # what the text affinity made and dropped: the flow comes on top of what is kept
     frozen = freeze_instance(store, pool.problem)
+    memory.give_back()
     run = AssignmentRun(
         round_id=review_round.id,
         seed=choices.seed,
@@ -193,19 +195,16 @@ def preview(session: Session, *, run: AssignmentRun, by_affinity: bool = False, 
             number: int = 1) -> Preview:
     """The run's loads and what they mean for calibrating leniency (over every seat), and page `number` of
     its panels (`text`: in the application no. or name), each panel's experts by code, or best affinity
-    first when `by_affinity`."""
+    first when `by_affinity`.
+
+    The figures over every seat (50,000 in a national round) are counted by the database (GROUP BY), and
+    the graph's parts come from one string of its pairs: no row object per seat."""
     active = sa.and_(Assignment.run_id == run.id, Assignment.state == AssignmentState.ACTIVE)
-    seats = session.execute(
-        select(Assignment.application_id, Assignment.expert_id, Assignment.affinity).where(active)
-    ).all()
-    load: dict[int, int] = {}
-    strength: dict[int, float] = {}
-    for application_id, expert_id, affinity in seats:
-        load[expert_id] = load.get(expert_id, 0) + 1
-        strength[application_id] = strength.get(application_id, 0.0) + affinity
-    histogram: dict[int, int] = {}
-    for n in load.values():
-        histogram[n] = histogram.get(n, 0) + 1
+    load = select(sa.func.count().label("n")).where(active).group_by(Assignment.expert_id).subquery()
+    histogram = {n: count for n, count in session.execute(select(load.c.n, sa.func.count()).group_by(load.c.n))}
+    strength = select(sa.func.sum(Assignment.affinity).label("s")).where(active).group_by(Assignment.application_id)
+    worst = session.execute(select(sa.func.min(strength.subquery().c.s))).scalar()
+    experts, seats = sum(histogram.values()), sum(n * count for n, count in histogram.items())
     applications = (
         select(Application)
         .where(Application.id.in_(select(Assignment.application_id).where(active)))
@@ -231,22 +230,24 @@ def preview(session: Session, *, run: AssignmentRun, by_affinity: bool = False, 
         summary=json.loads(run.summary_json or "{}"),
         panels=page.map(lambda _apps: list(panels.values())),
         loads=dict(sorted(histogram.items())),
-        single_review_share=(histogram.get(1, 0) / len(load)) if load else 0.0,
-        components=_components([(a, e) for a, e, _f in seats]),
-        mean_load=(len(seats) / len(load)) if load else 0.0,
-        worst_panel=min(strength.values(), default=0.0),
+        single_review_share=(histogram.get(1, 0) / experts) if experts else 0.0,
+        components=_components(session, active) if seats else 0,
+        mean_load=(seats / experts) if experts else 0.0,
+        worst_panel=worst or 0.0,
     )
 
 
-def _components(pairs: list[tuple[int, int]]) -> int:
-    """Connected parts of the bipartite graph: leniencies are only comparable within one part."""
+def _components(session: Session, active) -> int:
+    """Connected parts of the bipartite graph of the seats: leniencies are only comparable within one part.
+    The pairs come as one string ("application,expert,…") and are read by numpy."""
     import numpy as np
     from scipy import sparse
     from scipy.sparse.csgraph import connected_components
-    if not pairs:
-        return 0
-    apps, app = np.unique([a for a, _ in pairs], return_inverse=True)
-    experts, expert = np.unique([e for _, e in pairs], return_inverse=True)
+    pair = sa.cast(Assignment.application_id, sa.String) + "," + sa.cast(Assignment.expert_id, sa.String)
+    joined = session.execute(select(sa.func.aggregate_strings(pair, ",")).where(active)).scalar() or ""
+    pairs = np.array(joined.split(","), dtype=np.int64).reshape(-1, 2) if joined else np.zeros((0, 2), np.int64)
+    apps, app = np.unique(pairs[:, 0], return_inverse=True)
+    experts, expert = np.unique(pairs[:, 1], return_inverse=True)
     n = len(apps) + len(experts)  # applications first, then experts
     graph = sparse.coo_array((np.ones(len(pairs)), (app, len(apps) + expert)), shape=(n, n))
     return int(connected_components(graph, directed=False)[0])

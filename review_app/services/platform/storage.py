@@ -7,7 +7,9 @@ folder where one is configured; the folder is the default (`UPLOAD_DIR`, normall
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -39,6 +41,27 @@ class FolderStore:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, target)
+        return digest
+
+    def put_written(self, write: Callable[[BinaryIO], None]) -> str:
+        """Store what `write` writes into the file object it is given (a seekable file: a zip can be built
+        in it) and return its SHA-256: `put` for what is too large to hold in memory (a national round's
+        frozen instance), with the same atomic rename."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=self.root, suffix=".part")
+        try:
+            with os.fdopen(fd, "w+b") as handle:
+                write(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+                handle.seek(0)
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            target = self._path(digest)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temporary, target)  # the same bytes again replace themselves
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
         return digest
 
     def exists(self, sha256: str) -> bool:
