@@ -9,7 +9,15 @@ from flask import Flask
 
 from . import db
 from .config import Defaults
-from .extensions import babel, csrf, limiter, login_manager, select_locale
+from .extensions import (
+    babel,
+    csrf,
+    install_form_translations,
+    install_template_gettext,
+    limiter,
+    login_manager,
+    select_locale,
+)
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -25,6 +33,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
+    install_form_translations(app)
     limiter.init_app(app)
     login_manager.init_app(app)
 

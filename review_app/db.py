@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g
 from sqlmodel import Session
 
+from .services.platform import memo
+
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
@@ -43,6 +45,7 @@ def make_engine(url: str) -> sa.Engine:
 
 def init_app(app: Flask) -> None:
     app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"])
+    app.teardown_request(_end_request)
     app.teardown_appcontext(_close_session)
 
 
@@ -55,6 +58,14 @@ def get_session() -> Session:
     if "db" not in g:
         g.db = Session(engine(), expire_on_commit=False)
     return g.db
+
+
+def _end_request(_exc: BaseException | None) -> None:
+    """What the request's session held for the request ends with it, also where the session lives on past
+    the request (an app context shared by several requests, as in the tests)."""
+    session = g.get("db")
+    if session is not None:
+        memo.forget(session)
 
 
 def _close_session(_exc: BaseException | None) -> None:

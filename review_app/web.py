@@ -45,6 +45,10 @@ CONTENT_SECURITY_POLICY = (
 # Requests that neither count as activity nor need a changed password.
 OPEN_ENDPOINTS = frozenset({"static", "healthz"})
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "set_language"})
+# The idle timeout's clock (the session's `seen_at`) moves on in steps of this many seconds: a request within
+# the step leaves the session unchanged, so its cookie is neither signed nor sent again. An idle session thus
+# ends up to one step early (after 29–30 of IDLE_TIMEOUT's 30 minutes), never late.
+SEEN_AT_STEP = 60
 
 
 class EmptyForm(FlaskForm):
@@ -109,7 +113,8 @@ def init_app(app: Flask) -> None:
                   if reason == "idle" else _l("Your session has reached its maximum length. Please log in again."),
                   "warning")
             return redirect(url_for("auth.login"))
-        session["seen_at"] = now
+        if now - session.get("seen_at", 0) >= SEEN_AT_STEP:
+            session["seen_at"] = now  # a changed session is signed and sent again: at most once a minute
         session.setdefault("login_at", now)
         if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
             return redirect(url_for("auth.change_password"))

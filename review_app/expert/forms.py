@@ -7,8 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..hardening import DB_INT_MAX
-from ..models import Criterion
-from ..services.review.sheets import Entries, points_field
+from ..services.review.sheets import Entries
 
 
 class ExpertiseForm(FlaskForm):
@@ -60,20 +59,11 @@ class SheetForm(FlaskForm):
     review = SubmitField(_l("Check and submit…"))
 
 
-def sheet_form(criteria: list[Criterion], *, version: int, shown: Entries) -> SheetForm:
-    """The sheet as the page shows it: `SheetForm` with one points field per criterion (named
-    `points_<criterion id>`, as the review service reads them), filled with `shown` (what the expert
-    typed, or what is saved) rather than with the request."""
-    points = {
-        points_field(criterion.id): StringField(
-            criterion.title, render_kw={"inputmode": "decimal", "autocomplete": "off", "data-max": criterion.max_points}
-        )
-        for criterion in criteria
-    }
-    form_class = type("CriteriaSheetForm", (SheetForm,), points)
-    data = {points_field(c): value for c, value in shown.points.items()}
-    return form_class(formdata=None, data={**data, "version": version, "comment": shown.comment,
-                                           "recommend": shown.recommend})
+def sheet_form(*, version: int, shown: Entries) -> SheetForm:
+    """The sheet's fixed fields as the page shows them, filled with `shown` (what the expert typed, or what is
+    saved) rather than with the request. The points of each criterion (`points_<criterion id>`, as the review
+    service reads them) are written by the page itself from `shown.points`."""
+    return SheetForm(formdata=None, data={"version": version, "comment": shown.comment, "recommend": shown.recommend})
 
 
 class SubmitSheetForm(FlaskForm):

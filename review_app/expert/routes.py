@@ -75,9 +75,9 @@ def pledge(round_id: int):
 def sheet(sheet_id: int):
     session = get_session()
     own = _own_sheet(sheet_id)
-    form = SheetForm()
     typed, errors, refused = None, {}, None
     if request.method == "POST":
+        form = SheetForm()
         if not form.validate_on_submit():
             flash(_("The form could not be read; please try again."), "error")
             return redirect(url_for("expert.sheet", sheet_id=sheet_id))
@@ -108,11 +108,13 @@ def sheet(sheet_id: int):
             url_for("expert.pledge", round_id=context.round.id, next=url_for("expert.sheet", sheet_id=sheet_id))
         )
     previous, following = overview.neighbours(session, own)
+    shown = typed or _saved(context)
     return render_template(
         "expert/sheet.html",
         c=context,
-        form=sheet_form(context.criteria, version=context.sheet.version, shown=typed or _saved(context)),
-        declaration_form=DeclarationForm(formdata=None),
+        form=sheet_form(version=context.sheet.version, shown=shown),
+        shown=shown,
+        declaration_form=DeclarationForm(formdata=None) if context.needs_declaration else None,
         refused=refused,
         errors=errors,
         min_comment=sheets.MIN_COMMENT_LENGTH,

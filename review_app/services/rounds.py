@@ -153,9 +153,12 @@ def before(stage: RoundStage, limit: RoundStage) -> bool:
     return stage_index(stage) < stage_index(limit)
 
 
+_CRITERIA = select(Criterion).where(Criterion.round_id == sa.bindparam("round_id")).order_by(Criterion.position)
+
+
 def criteria_of(session: Session, round_id: int) -> list[Criterion]:
     """The round's criteria sheet in its order."""
-    return list(session.exec(select(Criterion).where(Criterion.round_id == round_id).order_by(Criterion.position)))
+    return list(session.exec(_CRITERIA, params={"round_id": round_id}))
 
 
 def can_edit_criteria(review_round: Round) -> bool:

@@ -3,6 +3,7 @@
 import secrets
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
@@ -202,12 +203,15 @@ def change_password(session: Session, *, user: User, old_password: str, new_pass
     session.commit()
 
 
+_USER = select(User).where(User.id == sa.bindparam("user_id"))  # built once: every request loads its user
+
+
 def load_user(session: Session, user_id: str) -> User | None:
     """Flask-Login's loader: `user_id` is "id:nonce"; a stale nonce means signed out."""
     ident, _, nonce = user_id.partition(":")
     if not ident.isdigit():
         return None
-    user = session.get(User, int(ident))
+    user = session.exec(_USER, params={"user_id": int(ident)}).first()
     if user is None or not user.is_active or not secrets.compare_digest(user.session_nonce, nonce):
         return None
     return user

@@ -67,8 +67,9 @@ def record_many(session: Session, entries: list[dict]) -> list[AuditEvent]:
     address = client_address.get()
     # Core statements on the head (no AuditHead object is kept in the session: nothing to synchronise).
     head_update = sa.update(AuditHead).where(AuditHead.id == 1).execution_options(synchronize_session=False)
-    session.execute(head_update.values(seq=AuditHead.seq + len(entries)))
-    head = session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)).one()
+    head = session.execute(
+        head_update.values(seq=AuditHead.seq + len(entries)).returning(AuditHead.seq, AuditHead.last_hash)
+    ).one()
     seq, previous = head.seq - len(entries) + 1, head.last_hash
     events = []
     for entry in entries:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
@@ -93,32 +94,47 @@ def load(session: Session, application: Application) -> Dossier:
     return load_all(session, [application])[0]
 
 
+def load_id(session: Session, application_id: int) -> Dossier:
+    """The dossier of the application with this id (its row read with its city and lead: three queries)."""
+    return _load(session, [application_id])[0]
+
+
 def load_all(session: Session, applications: Sequence[Application]) -> list[Dossier]:
     """The dossiers of these applications, in their order, in three queries whatever their number (a
     fourth when annual reports are among them)."""
-    ids = [a.id for a in applications]
+    return _load(session, [a.id for a in applications], applications)
+
+
+# The three statements, built once (the sheet page reads a dossier on every opening): `ids` is the list.
+_IDS = sa.bindparam("ids", expanding=True)
+_HEADS = (
+    select(Application, City, Organisation.is_legal_person)
+    .join(City, City.id == Application.city_id)
+    .join(Organisation, Organisation.id == Application.lead_org_id)
+    .where(Application.id.in_(_IDS))
+)
+_MEMBERS = (
+    select(ApplicationMember, Organisation.is_legal_person)
+    .join(Organisation, Organisation.id == ApplicationMember.org_id)
+    .where(ApplicationMember.application_id.in_(_IDS))
+    .order_by(ApplicationMember.application_id, ApplicationMember.position, ApplicationMember.id)
+)
+# A new upload replaces the file of its kind; by id order, the latest one wins should two remain.
+_ATTACHMENTS = select(Attachment).where(Attachment.application_id.in_(_IDS)).order_by(Attachment.id)
+
+
+def _load(session: Session, ids: list[int], applications: Sequence[Application] | None = None) -> list[Dossier]:
     heads = {
-        application.id: (city, Unit.of(declared_lead(application), legal))
-        for application, city, legal in session.exec(
-            select(Application, City, Organisation.is_legal_person)
-            .join(City, City.id == Application.city_id)
-            .join(Organisation, Organisation.id == Application.lead_org_id)
-            .where(Application.id.in_(ids))
-        )
+        application.id: (application, city, Unit.of(declared_lead(application), legal))
+        for application, city, legal in session.exec(_HEADS, params={"ids": ids})
     }
     members: dict[int, list[Member]] = defaultdict(list)
-    for member, legal in session.exec(
-        select(ApplicationMember, Organisation.is_legal_person)
-        .join(Organisation, Organisation.id == ApplicationMember.org_id)
-        .where(ApplicationMember.application_id.in_(ids))
-        .order_by(ApplicationMember.application_id, ApplicationMember.position, ApplicationMember.id)
-    ):
+    for member, legal in session.exec(_MEMBERS, params={"ids": ids}):
         members[member.application_id].append(Member(member, Unit.of(declared_member(member), legal)))
-    # A new upload replaces the file of its kind; by id order, the latest one wins should two remain.
     attachments: dict[int, dict[AttachmentKind, Attachment]] = defaultdict(dict)
-    for attachment in session.exec(
-        select(Attachment).where(Attachment.application_id.in_(ids)).order_by(Attachment.id)
-    ):
+    for attachment in session.exec(_ATTACHMENTS, params={"ids": ids}):
         attachments[attachment.application_id][attachment.kind] = attachment
+    if applications is None:
+        applications = [heads[i][0] for i in ids]
     reports = self_evaluation.reports_of(session, [a.id for a in applications if a.consortium_id is not None])
-    return [Dossier(a, *heads[a.id], members[a.id], attachments[a.id], reports.get(a.id)) for a in applications]
+    return [Dossier(a, *heads[a.id][1:], members[a.id], attachments[a.id], reports.get(a.id)) for a in applications]

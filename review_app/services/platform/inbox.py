@@ -22,12 +22,15 @@ class Message:
     deliveries: list[NotificationDelivery]
 
 
+_UNREAD = (  # built once: every page's top bar counts
+    select(sa.func.count())
+    .select_from(Notification)
+    .where(Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None))
+)
+
+
 def unread_count(session: Session, *, user_id: int) -> int:
-    return session.execute(
-        select(sa.func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    ).scalar_one()
+    return session.execute(_UNREAD, {"user_id": user_id}).scalar_one()
 
 
 def _messages(session: Session, query) -> list[Message]:

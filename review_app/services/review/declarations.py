@@ -18,7 +18,7 @@ from ...models import (
 from ...models._base import utcnow
 from ..assign import panel_recusals
 from ..compliance import audit
-from .sheets import ReviewError, checked_reason, edit_blocker, pledge_of, require_pledge
+from .sheets import ReviewError, checked_reason, edit_blocker, pledge_of, remember_pledge, require_pledge
 
 
 def accept_pledge(session: Session, *, review_round: Round, expert_id: int, by: User) -> PledgeAcceptance:
@@ -29,6 +29,7 @@ def accept_pledge(session: Session, *, review_round: Round, expert_id: int, by: 
     pledge = PledgeAcceptance(round_id=review_round.id, expert_id=expert_id, accepted_at=utcnow())
     session.add(pledge)
     session.flush()
+    remember_pledge(session, round_id=review_round.id, expert_id=expert_id, pledge=pledge)
     audit.record(
         session,
         action="pledge.accept",

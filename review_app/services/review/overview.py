@@ -5,6 +5,7 @@ and the previous and next application of the round from a sheet. Only the expert
 from dataclasses import dataclass
 from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ...models import Application, Assignment, AssignmentState, Criterion, Round, ScoreItem, ScoreSheet, SheetStatus
@@ -34,21 +35,25 @@ class RoundOverview:
         return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01")) if values else None
 
 
+def _in_active_sheets(query, *, round_id: int, expert_id: int):
+    """`query` over the expert's sheets of the round on applications they are still reviewing, by application
+    number."""
+    return (
+        query.join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+        .join(Application, Application.id == ScoreSheet.application_id)
+        .where(
+            ScoreSheet.round_id == round_id,
+            ScoreSheet.expert_id == expert_id,
+            Assignment.state == AssignmentState.ACTIVE,
+        )
+        .order_by(Application.code)
+    )
+
+
 def _active_sheets(session: Session, *, round_id: int, expert_id: int) -> list[tuple[ScoreSheet, Application]]:
     """The expert's sheets of the round on applications they are still reviewing, by application number."""
-    return list(
-        session.exec(
-            select(ScoreSheet, Application)
-            .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
-            .join(Application, Application.id == ScoreSheet.application_id)
-            .where(
-                ScoreSheet.round_id == round_id,
-                ScoreSheet.expert_id == expert_id,
-                Assignment.state == AssignmentState.ACTIVE,
-            )
-            .order_by(Application.code)
-        ).all()
-    )
+    query = select(ScoreSheet, Application)
+    return list(session.exec(_in_active_sheets(query, round_id=round_id, expert_id=expert_id)).all())
 
 
 def round_overview(session: Session, *, round_id: int, expert_id: int) -> RoundOverview | None:
@@ -63,11 +68,15 @@ def round_overview(session: Session, *, round_id: int, expert_id: int) -> RoundO
     return RoundOverview(session.get(Round, round_id), criteria_of(session, round_id), rows)
 
 
-def neighbours(session: Session, sheet: ScoreSheet) -> tuple[ScoreSheet | None, ScoreSheet | None]:
-    """The expert's previous and next sheet of the same round (by application number), or None at either end."""
-    sheets = [s for s, _a in _active_sheets(session, round_id=sheet.round_id, expert_id=sheet.expert_id)]
-    ids = [s.id for s in sheets]
+_NEIGHBOURS = _in_active_sheets(select(ScoreSheet.id), round_id=sa.bindparam("round_id"),
+                                expert_id=sa.bindparam("expert_id"))  # built once: the sheet page's
+
+
+def neighbours(session: Session, sheet: ScoreSheet) -> tuple[int | None, int | None]:
+    """The ids of the expert's previous and next sheet of the same round (by application number), or None at
+    either end. Reads the ids only: the sheet page asks for them on every opening."""
+    ids = list(session.exec(_NEIGHBOURS, params={"round_id": sheet.round_id, "expert_id": sheet.expert_id}))
     if sheet.id not in ids:
         return None, None
     at = ids.index(sheet.id)
-    return (sheets[at - 1] if at > 0 else None), (sheets[at + 1] if at + 1 < len(sheets) else None)
+    return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)

@@ -36,12 +36,14 @@ from ...models._base import utcnow
 from ..compliance import audit
 from ..errors import ServiceError
 from ..platform.localtime import local_time
+from ..platform.memo import memo
 from ..platform.numbers import plain
 from ..rounds import criteria_of
 
 MIN_COMMENT_LENGTH = 30
 MAX_COMMENT_LENGTH = 5000
 MAX_REASON_LENGTH = 1000
+PLEDGES = "pledges"  # the memo's key for pledge_of's answers
 
 
 class ReviewError(ServiceError):
@@ -55,11 +57,21 @@ class StaleSheet(ReviewError):
 # When the sheet can be changed ---------------------------------------------------------------------
 
 
+_PLEDGE = select(PledgeAcceptance).where(PledgeAcceptance.round_id == sa.bindparam("round_id"),
+                                         PledgeAcceptance.expert_id == sa.bindparam("expert_id"))
+
+
 def pledge_of(session: Session, *, round_id: int, expert_id: int) -> PledgeAcceptance | None:
     """The expert's acceptance of the round's pledge, or None: no sheet is written before it."""
-    return session.exec(
-        select(PledgeAcceptance).where(PledgeAcceptance.round_id == round_id, PledgeAcceptance.expert_id == expert_id)
-    ).first()
+    known = memo(session).get(PLEDGES, {})
+    if (round_id, expert_id) in known:  # read with the sheet's seat earlier in this request
+        return known[round_id, expert_id]
+    return session.exec(_PLEDGE, params={"round_id": round_id, "expert_id": expert_id}).first()
+
+
+def remember_pledge(session: Session, *, round_id: int, expert_id: int, pledge: PledgeAcceptance | None) -> None:
+    """What `pledge_of` answers for the rest of the request (the session's memo, forgotten on rollback)."""
+    memo(session).setdefault(PLEDGES, {})[round_id, expert_id] = pledge
 
 
 def require_pledge(session: Session, sheet: ScoreSheet) -> None:
@@ -104,9 +116,12 @@ def checked_reason(reason: str, *, missing: str) -> str:
 # What is on the sheet ------------------------------------------------------------------------------
 
 
+_SCORE_ITEMS = select(ScoreItem).where(ScoreItem.sheet_id == sa.bindparam("sheet_id"))
+
+
 def score_items(session: Session, sheet_id: int) -> dict[int, ScoreItem]:
     """The sheet's stored scores by criterion id."""
-    return {i.criterion_id: i for i in session.exec(select(ScoreItem).where(ScoreItem.sheet_id == sheet_id))}
+    return {i.criterion_id: i for i in session.exec(_SCORE_ITEMS, params={"sheet_id": sheet_id})}
 
 
 def stored_points(session: Session, sheet_id: int) -> dict[int, Decimal]:
@@ -236,23 +251,28 @@ def save(session: Session, *, sheet: ScoreSheet, by: User, entries: Entries, ver
         comment = sheet.comment
     recommend = {"yes": True, "no": False}.get(entries.recommend or "")
 
-    _claim_version(session, sheet, version, status=SheetStatus.DRAFT)
+    # The scores are read before the claim: a claim that succeeds proves that no save came in between.
     stored = score_items(session, sheet.id)
+    points = {k: i.points for k, i in stored.items()}
+    for criterion_id, value in values.items():
+        if value is None:
+            points.pop(criterion_id, None)
+        else:
+            points[criterion_id] = value
+    total = sum(points.values(), Decimal(0)) if points else None
+    _claim_version(session, sheet, version, status=SheetStatus.DRAFT,
+                   also={"comment": comment, "recommend": recommend, "total": total, "saved_at": utcnow()})
+    new_items = []
     for criterion_id, value in values.items():
         item = stored.get(criterion_id)
         if value is None and item is not None:
             session.delete(item)
-            del stored[criterion_id]
         elif value is not None and item is None:
-            stored[criterion_id] = ScoreItem(sheet_id=sheet.id, criterion_id=criterion_id, points=value)
-            session.add(stored[criterion_id])
-        elif value is not None:
+            new_items.append({"sheet_id": sheet.id, "criterion_id": criterion_id, "points": value})
+        elif value is not None and item.points != value:
             item.points = value
-    sheet.comment = comment
-    sheet.recommend = recommend
-    sheet.total = sum((i.points for i in stored.values()), Decimal(0)) if stored else None
-    sheet.saved_at = utcnow()
-    session.flush()
+    if new_items:  # one statement for them all (a sheet's first save stores every score at once)
+        session.execute(sa.insert(ScoreItem), new_items)
     audit.record(
         session,
         action="sheet.save",
@@ -261,13 +281,13 @@ def save(session: Session, *, sheet: ScoreSheet, by: User, entries: Entries, ver
         round_id=sheet.round_id,
         details={
             "version": sheet.version,
-            "points": _points_detail(stored),
+            "points": _points_detail(points),
             "recommend": recommend,
             "comment_length": len(comment),
             "refused": sorted(errors),
         },
     )
-    return SaveOutcome(sheet, errors, missing_for(criteria, stored, sheet))
+    return SaveOutcome(sheet, errors, missing_for(criteria, points, sheet))
 
 
 def submit(session: Session, *, sheet: ScoreSheet, by: User, version: int) -> bool:
@@ -281,16 +301,15 @@ def submit(session: Session, *, sheet: ScoreSheet, by: User, version: int) -> bo
     needs = missing_for(criteria, stored, sheet)
     if needs:
         raise ReviewError(_("The sheet cannot be submitted yet: %(what)s", what="；".join(needs)))
+    locked = {"total": sum((i.points for i in stored.values()), Decimal(0)), "submitted_at": utcnow(),
+              "reopened_reason": None}
     try:
-        _claim_version(session, sheet, version, status=SheetStatus.SUBMITTED)
+        _claim_version(session, sheet, version, status=SheetStatus.SUBMITTED, also=locked)
     except StaleSheet:
         session.refresh(sheet)
         if sheet.status == SheetStatus.SUBMITTED:
             return False
         raise
-    sheet.total = sum((i.points for i in stored.values()), Decimal(0))
-    sheet.submitted_at = utcnow()
-    sheet.reopened_reason = None
     audit.record(
         session,
         action="sheet.submit",
@@ -300,16 +319,16 @@ def submit(session: Session, *, sheet: ScoreSheet, by: User, version: int) -> bo
         details={
             "version": sheet.version,
             "total": str(sheet.total),
-            "points": _points_detail(stored),
+            "points": _points_detail({k: i.points for k, i in stored.items()}),
             "recommend": sheet.recommend,
         },
     )
     return True
 
 
-def _points_detail(stored: dict[int, ScoreItem]) -> dict[str, str]:
-    """The scores as the audit trail records them."""
-    return {str(k): str(v.points) for k, v in sorted(stored.items())}
+def _points_detail(points: dict[int, Decimal]) -> dict[str, str]:
+    """The scores (by criterion id) as the audit trail records them."""
+    return {str(k): str(v) for k, v in sorted(points.items())}
 
 
 def _check_writable(session: Session, sheet: ScoreSheet) -> None:
@@ -323,9 +342,12 @@ def _check_writable(session: Session, sheet: ScoreSheet) -> None:
         raise ReviewError(blocker)
 
 
-def _claim_version(session: Session, sheet: ScoreSheet, version: int, *, status: SheetStatus) -> None:
-    """Move the sheet from `version` to the next one, or raise StaleSheet: the UPDATE's condition
-    makes this safe between processes (another tab, another device, a double click)."""
+def _claim_version(session: Session, sheet: ScoreSheet, version: int, *, status: SheetStatus,
+                   also: dict | None = None) -> None:
+    """Move the sheet from `version` to the next one (writing the columns in `also` with it), or raise
+    StaleSheet: the UPDATE's condition makes this safe between processes (another tab, another device, a
+    double click)."""
+    also = also or {}
     result = session.execute(
         sa.update(ScoreSheet)
         .where(
@@ -333,7 +355,7 @@ def _claim_version(session: Session, sheet: ScoreSheet, version: int, *, status:
             ScoreSheet.version == version,
             ScoreSheet.status != SheetStatus.SUBMITTED,
         )
-        .values(version=version + 1, status=status)
+        .values(version=version + 1, status=status, **also)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -346,5 +368,5 @@ def _claim_version(session: Session, sheet: ScoreSheet, version: int, *, status:
             )
         )
     # The UPDATE bypassed the ORM: tell the loaded sheet its new state without reading it back.
-    set_committed_value(sheet, "version", version + 1)
-    set_committed_value(sheet, "status", status)
+    for column, value in {"version": version + 1, "status": status, **also}.items():
+        set_committed_value(sheet, column, value)

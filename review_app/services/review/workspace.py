@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ...models import (
@@ -18,6 +19,7 @@ from ...models import (
     ConflictDeclaration,
     Criterion,
     Expert,
+    PledgeAcceptance,
     Round,
     RoundStage,
     ScoreSheet,
@@ -27,9 +29,10 @@ from ...models import (
 from ..intake import dossier
 from ..intake.dossier import Dossier, Member, Unit
 from ..platform import notify
+from ..platform.memo import hold
 from ..rounds import criteria_of
 from .progress import SheetRow, sheet_rows
-from .sheets import deadline_passed, edit_blocker, missing_for, pledge_of, stored_points
+from .sheets import deadline_passed, edit_blocker, missing_for, pledge_of, remember_pledge, stored_points
 
 # The dashboard ------------------------------------------------------------------------------------
 
@@ -124,14 +127,30 @@ def expert_round(session: Session, *, round_id: int, expert_id: int) -> Round | 
 # The score sheet page -----------------------------------------------------------------------------
 
 
+_SEAT = (  # built once: every request of the sheet's pages starts with it
+    select(ScoreSheet, Assignment, Round, PledgeAcceptance)
+    .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+    .join(Round, Round.id == ScoreSheet.round_id)
+    .outerjoin(PledgeAcceptance, sa.and_(PledgeAcceptance.round_id == ScoreSheet.round_id,
+                                         PledgeAcceptance.expert_id == ScoreSheet.expert_id))
+    .where(ScoreSheet.id == sa.bindparam("sheet_id"))
+)
+
+
 def sheet_for_expert(session: Session, *, sheet_id: int, expert_id: int | None) -> ScoreSheet | None:
     """The sheet when it is this expert's own and they are still on the application's panel, else None (the
-    view answers 404): an expert who declared a conflict (or was replaced) no longer opens the application."""
-    sheet = session.get(ScoreSheet, sheet_id)
-    if sheet is None or expert_id is None or sheet.expert_id != expert_id:
+    view answers 404): an expert who declared a conflict (or was replaced) no longer opens the application.
+
+    One query reads the sheet with its seat, round and the expert's pledge; the request holds them (the
+    session's memo), so that the checks of saving, submitting and the page read them without a query."""
+    found = session.exec(_SEAT, params={"sheet_id": sheet_id}).first()
+    if found is None or expert_id is None or found[0].expert_id != expert_id:
         return None
-    if session.get(Assignment, sheet.assignment_id).state != AssignmentState.ACTIVE:
+    sheet, assignment, review_round, pledge = found
+    if assignment.state != AssignmentState.ACTIVE:
         return None
+    hold(session, assignment, review_round, pledge)
+    remember_pledge(session, round_id=sheet.round_id, expert_id=sheet.expert_id, pledge=pledge)
     return sheet
 
 
@@ -195,19 +214,14 @@ class SheetContext:
 
 
 def sheet_context(session: Session, sheet: ScoreSheet) -> SheetContext:
-    """What the sheet page shows (the page every expert opens most): the seat and round in one query, the
-    application through its dossier."""
-    assignment, review_round, application = session.exec(
-        select(Assignment, Round, Application)
-        .join(Round, Round.id == Assignment.round_id)
-        .join(Application, Application.id == Assignment.application_id)
-        .where(Assignment.id == sheet.assignment_id)
-    ).one()
+    """What the sheet page shows (the page every expert opens most): the seat and round (held by
+    `sheet_for_expert`: no query), the application through its dossier."""
+    review_round = session.get(Round, sheet.round_id)
     return SheetContext(
         sheet=sheet,
-        assignment=assignment,
+        assignment=session.get(Assignment, sheet.assignment_id),
         round=review_round,
-        dossier=dossier.load(session, application),
+        dossier=dossier.load_id(session, sheet.application_id),
         criteria=criteria_of(session, review_round.id),
         points=stored_points(session, sheet.id),
         pledge_accepted=pledge_of(session, round_id=sheet.round_id, expert_id=sheet.expert_id) is not None,

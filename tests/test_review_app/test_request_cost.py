@@ -1,0 +1,209 @@
+"""The expert's three busiest requests (open the sheet, save, submit) cost few statements and keep every
+check (issue 20): the seat, its round and the pledge in one query, held for the checks that follow; a save
+and a submission in one UPDATE of the sheet; the audit head read by the UPDATE that takes it. Around them:
+templates translate without looking the translations up for each text, WTForms' messages come from a
+catalogue read once, and the session cookie is signed again only when the idle clock moves on."""
+
+import re
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+import sqlalchemy as sa
+from babel import support
+from flask import render_template_string
+from flask_babel import force_locale
+from sqlmodel import select
+from werkzeug.datastructures import MultiDict
+
+from review_app.expert.forms import SheetForm
+from review_app.models import PledgeAcceptance, Round, ScoreSheet, SheetStatus
+from review_app.models._base import utcnow
+from review_app.services.compliance import audit
+from review_app.services.platform.memo import hold, memo
+from review_app.services.review import sheets
+from review_app.web import SEEN_AT_STEP
+from tests.conftest import csrf_token
+from tests.test_review_app.test_review import COMMENT, actions, full_points, ready, version
+
+
+@contextmanager
+def statements(app):
+    found: list[str] = []
+    listener = lambda *args: found.append(args[2])  # noqa: E731 (conn, cursor, statement, ...)
+    sa.event.listen(app.extensions["db_engine"], "before_cursor_execute", listener)
+    try:
+        yield found
+    finally:
+        sa.event.remove(app.extensions["db_engine"], "before_cursor_execute", listener)
+
+
+def _selects(found: list[str], table: str) -> int:
+    return sum(1 for s in found if s.lstrip().upper().startswith("SELECT") and re.search(rf"\bFROM {table}\b", s))
+
+
+def _writes(found: list[str], table: str) -> int:
+    return sum(1 for s in found if re.match(rf"\s*(UPDATE|INSERT INTO|DELETE FROM) {table}\b", s))
+
+
+def test_the_sheet_page_save_and_submit_read_and_write_each_row_once(app, client, auth, session, world):
+    ready(auth, world)
+    url = f"/expert/sheets/{world.mine.id}"
+    with statements(app) as opened:
+        page = client.get(url)
+    assert page.status_code == 200 and world.criteria[0].title in page.text
+    # The seat (sheet, assignment, round, pledge), the dossier ×3, criteria, scores, the expert's other sheets
+    # (ids only), the inbox count (the tests' requests share one `g`: Flask-Login keeps the user in it).
+    assert len(opened) == 8, opened
+    assert _selects(opened, "assignments") == 0 and _selects(opened, "pledge_acceptances") == 0
+    assert _selects(opened, "rounds") == 0
+    assert sum("JOIN assignments" in s for s in opened) == 2  # the seat, the expert's other sheets
+
+    token = csrf_token(page.text)
+    body = {"version": version(session, world.mine), "save": "1", "comment": COMMENT, "recommend": "yes",
+            "csrf_token": token, **full_points(world)}
+    with statements(app) as saved:
+        assert client.post(url, data=body).status_code == 302
+    assert _selects(saved, "assignments") == 0 and _selects(saved, "rounds") == 0
+    assert _writes(saved, "score_items") == 1  # every score in one statement
+    assert _writes(saved, "score_sheets") == 1  # the claim writes the comment, recommendation and total
+    assert len(saved) == 8, saved  # seat, criteria, scores, claim, insert, audit ×3
+    session.expire_all()
+    sheet = session.get(ScoreSheet, world.mine.id)
+    assert sheet.comment == COMMENT and sheet.recommend is True and sheet.saved_at is not None
+    assert sheet.total == sum(c.max_points - 2 for c in world.criteria)
+    assert client.get(url).text.count(f'value="{world.criteria[0].max_points - 2}"') == 1  # shown as saved
+
+    body = {"version": version(session, world.mine), "csrf_token": token}
+    with statements(app) as submitted:
+        response = client.post(f"{url}/submit", data=body)
+    assert response.status_code == 302
+    assert _writes(submitted, "score_sheets") == 1
+    assert len(submitted) == 7, submitted  # seat, criteria, scores, claim (with total and time), audit ×3
+    session.expire_all()
+    sheet = session.get(ScoreSheet, world.mine.id)
+    assert sheet.status == SheetStatus.SUBMITTED and sheet.submitted_at is not None and sheet.total is not None
+    assert [e.details for e in actions(session, "sheet.submit")] and "锁定" in client.get(url).text
+    assert audit.verify(session) == []  # the chain, written through UPDATE … RETURNING, still holds
+
+
+def test_a_second_save_changes_removes_and_keeps_scores_in_one_claim(app, client, auth, session, world):
+    ready(auth, world)
+    url = f"/expert/sheets/{world.mine.id}"
+    token = csrf_token(client.get(url).text)
+    first, second, third = world.criteria[:3]
+    body = {"save": "1", "comment": COMMENT, "recommend": "no", "csrf_token": token, **full_points(world)}
+    before = version(session, world.mine)
+    assert client.post(url, data={**body, "version": before}).status_code == 302
+    changed = {**full_points(world), f"points_{first.id}": "1.5", f"points_{second.id}": ""}
+    body = {**body, **changed, "recommend": "yes", "version": version(session, world.mine)}
+    assert client.post(url, data=body).status_code == 302
+    session.expire_all()
+    stored = sheets.stored_points(session, world.mine.id)
+    assert stored[first.id] == sheets.parse_points("1.5", first)[0] and second.id not in stored
+    assert stored[third.id] == third.max_points - 2
+    sheet = session.get(ScoreSheet, world.mine.id)
+    assert sheet.total == sum(stored.values()) and sheet.recommend is True and sheet.version == before + 2
+    saves = actions(session, "sheet.save")
+    assert len(saves) == 2 and f'"{second.id}"' not in saves[-1].details and '"1.50"' in saves[-1].details
+
+
+def test_a_stale_save_changes_nothing(app, client, auth, session, world):
+    ready(auth, world)
+    url = f"/expert/sheets/{world.mine.id}"
+    token = csrf_token(client.get(url).text)
+    body = {"save": "1", "comment": COMMENT, "recommend": "yes", "csrf_token": token, **full_points(world)}
+    before = version(session, world.mine)
+    assert client.post(url, data={**body, "version": before}).status_code == 302
+    stale = client.post(url, data={**body, "comment": "另一个窗口的意见" * 5, "version": before}, follow_redirects=True)
+    assert "另一个窗口" in stale.text or "another window" in stale.text
+    session.expire_all()
+    assert session.get(ScoreSheet, world.mine.id).comment == COMMENT
+    assert len(actions(session, "sheet.save")) == 1
+
+
+def test_another_experts_sheet_is_still_refused_by_the_one_query(client, auth, world):
+    ready(auth, world)
+    assert client.get(f"/expert/sheets/{world.theirs.id}").status_code == 404
+    assert client.post(f"/expert/sheets/{world.theirs.id}/submit", data={"version": 0}).status_code in (400, 404)
+
+
+def test_the_deadline_is_read_anew_by_each_request(app, client, auth, session, world):
+    """The seat's round is held for one request only: a deadline moved in between is seen by the next one."""
+    ready(auth, world)
+    url = f"/expert/sheets/{world.mine.id}"
+    assert 'id="sheet-form"' in client.get(url).text
+    review_round = session.get(Round, world.round.id)
+    review_round.scoring_deadline = utcnow() - timedelta(hours=1)
+    session.commit()
+    page = client.get(url).text
+    assert 'id="sheet-form"' not in page and ("截止" in page or "deadline" in page)
+
+
+def test_a_remembered_pledge_is_forgotten_when_the_transaction_ends(app, session, world):
+    pledge = session.exec(select(PledgeAcceptance)).first()
+    for end in (session.rollback, session.commit):
+        sheets.remember_pledge(session, round_id=world.round.id, expert_id=world.mine.expert_id, pledge=pledge)
+        hold(session, world.round)
+        assert sheets.pledge_of(session, round_id=world.round.id, expert_id=world.mine.expert_id) is pledge
+        end()
+        assert memo(session) == {}
+        assert sheets.pledge_of(session, round_id=world.round.id, expert_id=world.mine.expert_id) is None
+
+
+def test_templates_translate_in_the_requests_language_and_under_force_locale(app):
+    template = '{{ _("Draft saved.") }}|{{ _("0 to %(max)d points", max=20) }}|{{ _("2025 R&D intensity (%%)") }}'
+    with app.test_request_context("/"):
+        assert render_template_string(template) == "草稿已保存。|0–20 分|2025年研发投入强度（%）"
+        with force_locale("en"):
+            assert render_template_string(template) == "Draft saved.|0 to 20 points|2025 R&D intensity (%)"
+        assert render_template_string(template) == "草稿已保存。|0–20 分|2025年研发投入强度（%）"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string('{{ _("Draft saved.") }}') == "Draft saved."
+
+
+def test_wtforms_messages_are_translated_from_a_catalogue_read_once(app, monkeypatch):
+    loads = []
+    original = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load",
+                        classmethod(lambda cls, *args, **kwargs: loads.append(args) or original(*args, **kwargs)))
+
+    def refusal(**headers) -> str:
+        with app.test_request_context("/", method="POST", headers=headers):
+            app.preprocess_request()
+            form = SheetForm(formdata=MultiDict({"version": "x"}), meta={"csrf": False})
+            assert not form.validate()
+            return form.errors["version"][0]
+
+    assert refusal() == refusal() == "不是有效的整数。"
+    assert refusal(**{"Accept-Language": "en"}) == "Not a valid integer value."
+    assert len([args for args in loads if "wtforms" in str(args)]) <= 2  # one per language, not per request
+
+
+def test_a_request_within_the_minute_leaves_the_session_cookie_alone(app, client, auth, session, world):
+    ready(auth, world)
+    url = f"/expert/sheets/{world.mine.id}"
+    client.get(url)  # takes the flashed messages, if any
+    with client.session_transaction() as cookie:
+        cookie["seen_at"] = seen = time.time() - SEEN_AT_STEP / 2
+    response = client.get(url)
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    with client.session_transaction() as cookie:
+        assert cookie["seen_at"] == seen
+
+    with client.session_transaction() as cookie:
+        cookie["seen_at"] = time.time() - SEEN_AT_STEP - 1
+    response = client.get(url)
+    assert response.status_code == 200 and "review_session=" in response.headers["Set-Cookie"]
+    with client.session_transaction() as cookie:
+        assert time.time() - cookie["seen_at"] < 5  # the idle clock moved on
+
+
+def test_the_idle_timeout_still_ends_a_session_that_was_left_alone(app, client, auth, session, world):
+    ready(auth, world)
+    with client.session_transaction() as cookie:
+        cookie["seen_at"] = time.time() - app.config["IDLE_TIMEOUT"].total_seconds() - 1
+    response = client.get(f"/expert/sheets/{world.mine.id}")
+    assert response.status_code == 302 and "/auth/login" in response.location
+    assert client.get("/expert/").status_code == 302
+    assert actions(session, "logout.timeout")
