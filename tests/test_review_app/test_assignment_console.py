@@ -335,3 +335,20 @@ def test_the_previews_figures_are_the_active_seats_own(client, auth, users, sess
     bars = page.split('<svg class="histogram"')[1].split("</svg>")[0]
     shown = [int(t.split(">")[1].split("<")[0]) for t in bars.split("<text")[1:]]
     assert list(zip(shown[1::2], shown[0::2], strict=True)) == sorted(histogram.items())  # (load, experts)
+
+
+def test_a_retired_experts_seats_are_on_the_replacement_list(client, auth, users, session, fresh_round, store):
+    run = proposals.propose(session, review_round=fresh_round, choices=RunChoices(seed=5), by=None, store=store)
+    session.commit()
+    proposals.publish(session, run=run, by=None)
+    session.commit()
+    seat = session.exec(select(Assignment).where(Assignment.run_id == run.id)).first()
+    retired = session.get(Expert, seat.expert_id)
+    retired.is_active = False
+    session.commit()
+    seats = session.exec(select(Assignment).where(Assignment.run_id == run.id,
+                                                  Assignment.expert_id == retired.id)).all()
+    auth.login("admin1")
+    page = client.get(f"/admin/rounds/{fresh_round.id}/assignment").text
+    listed = page[page.index('id="replacements"'):]
+    assert listed.count("专家已停用") == len(seats) >= 1 and retired.code in listed

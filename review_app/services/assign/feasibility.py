@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,28 +50,37 @@ class FieldCapacity:
         return max(self.seats - self.capacity, 0)
 
 
-def pool_applications(review_round: Round):
-    """The select of the ids of the round's applications the solver sees (submitted, no effective 不通过),
-    for counts and fingerprints in the database without building the pool."""
-    return select(Application.id).where(
+def _in_pool(review_round: Round) -> tuple:
+    """The conditions on the round's applications the solver sees (submitted, no effective 不通过)."""
+    return (
         Application.round_id == review_round.id,
         Application.status == ApplicationStatus.SUBMITTED,
         Application.id.not_in(check_runner.failing_select(review_round.id)),
     )
 
 
-def field_capacity(session: Session, *, review_round: Round) -> list[FieldCapacity]:
+def pool_applications(session: Session, *, review_round: Round) -> list[tuple[int, str, int, int]]:
+    """(id, field, lead unit, city) of the applications the solver sees, by id: plain columns, without
+    building the pool (what the fingerprint and the capacity by field read)."""
+    return [tuple(row) for row in session.execute(
+        select(Application.id, Application.field, Application.lead_org_id, Application.city_id)
+        .where(*_in_pool(review_round)).order_by(Application.id)
+    )]
+
+
+def field_capacity(session: Session, *, review_round: Round,
+                   applications: list[tuple[int, str, int, int]] | None = None) -> list[FieldCapacity]:
     """Per field of the round's applications: seats needed (k per application) and the most its active
     experts can review (each up to their max load, and no more than the field's applications). Counted
-    by GROUP BY in the database (a few hundred rows at national scale), not from the pool."""
+    by GROUP BY in the database (a few hundred rows at national scale), not from the pool;
+    `applications`: the `pool_applications` when the caller read them already."""
     k = review_round.experts_per_application
-    apps_by_field = dict(
-        session.execute(
-            select(Application.field, sa.func.count())
-            .where(Application.id.in_(pool_applications(review_round)))
-            .group_by(Application.field)
-        ).all()
-    )
+    if applications is None:
+        apps_by_field = dict(session.execute(
+            select(Application.field, sa.func.count()).where(*_in_pool(review_round)).group_by(Application.field)
+        ).all())
+    else:
+        apps_by_field = dict(Counter(field for _id, field, *_rest in applications))
     loads_by_field: dict[str, list[tuple[int, int]]] = {}  # field -> [(max load, experts with it)]
     for fields, max_load, count in session.execute(
         select(Expert.fields, Expert.max_load, sa.func.count()).where(Expert.is_active)
@@ -86,14 +96,19 @@ def field_capacity(session: Session, *, review_round: Round) -> list[FieldCapaci
     return rows
 
 
-def fingerprint(session: Session, *, review_round: Round) -> str:
+def fingerprint(session: Session, *, review_round: Round,
+                applications: list[tuple[int, str, int, int]] | None = None) -> str:
     """A digest of everything the diagnosis depends on: the applications the solver sees (and their
     field, lead unit and city), the active experts (fields, load, unit, city), the round's conflicts, its
-    pins and forbids, and the round's k and loads. Plain columns, no objects."""
+    pins and forbids, and the round's k and loads. Plain columns, no objects; `applications`: the
+    `pool_applications` when the caller read them already."""
     digest = hashlib.sha256()
+    if applications is None:
+        applications = pool_applications(session, review_round=review_round)
+    for row in applications:
+        digest.update(repr(row).encode())
+    digest.update(b"|")
     parts = [
-        select(Application.id, Application.field, Application.lead_org_id, Application.city_id)
-        .where(Application.id.in_(pool_applications(review_round))).order_by(Application.id),
         select(Expert.id, Expert.fields, Expert.max_load, Expert.org_id, Expert.city)
         .where(Expert.is_active).order_by(Expert.id),
         select(Conflict.id, Conflict.expert_id, Conflict.application_id)
@@ -180,8 +195,9 @@ def console(session: Session, *, review_round: Round) -> Console:
     done = next((j for j in newest if j.status == JobStatus.DONE), None)
     pending = next((j for j in newest if j.status in (JobStatus.QUEUED, JobStatus.RUNNING)), None)
     failed = newest[0] if newest and newest[0].status == JobStatus.FAILED else None
-    last = None
+    last, applications = None, None
     if done is not None:
+        applications = pool_applications(session, review_round=review_round)  # read once for both
         stored = done.result()
         diagnosis = stored["diagnosis"]
         last = LastCheck(
@@ -190,6 +206,6 @@ def console(session: Session, *, review_round: Round) -> Console:
             reasons=[Reason(**{**r, "subjects": tuple(r["subjects"])}) for r in diagnosis["reasons"]],
             applications=stored["applications"],
             experts=stored["experts"],
-            stale=stored["fingerprint"] != fingerprint(session, review_round=review_round),
+            stale=stored["fingerprint"] != fingerprint(session, review_round=review_round, applications=applications),
         )
-    return Console(last, pending, failed, field_capacity(session, review_round=review_round))
+    return Console(last, pending, failed, field_capacity(session, review_round=review_round, applications=applications))

@@ -94,9 +94,10 @@ def replacement_list(session: Session, *, round_id: int) -> list[tuple[Assignmen
                 Assignment.round_id == round_id,
                 AssignmentRun.status == RunStatus.PUBLISHED,
                 ~sa.exists().where(PanelSeat.run_id == Assignment.run_id),
-                sa.or_(
+                sa.or_(  # the inactive experts are few: asked for once, not per seat (50,000 at national scale)
                     Assignment.state == AssignmentState.RECUSED,
-                    sa.and_(Assignment.state == AssignmentState.ACTIVE, ~Expert.is_active),
+                    sa.and_(Assignment.state == AssignmentState.ACTIVE,
+                            Assignment.expert_id.in_(select(Expert.id).where(~Expert.is_active))),
                 ),
             )
             .order_by(Application.code)
