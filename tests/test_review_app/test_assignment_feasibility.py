@@ -98,3 +98,15 @@ def test_a_queued_check_is_shown_and_only_the_admin_may_ask_for_one(client, auth
     assert "可行性检查正在进行" in page and ">检查可行性</button>" not in page
     assert auth.post(f"/admin/rounds/{fresh_round.id}/assignment/check").status_code == 403
     assert len(session.exec(select(Job).where(Job.kind == feasibility.JOB_KIND)).all()) == 1
+
+
+def test_a_failed_check_is_said_and_the_last_result_stays(app, client, auth, users, session, fresh_round):
+    from review_app.services.platform import jobs
+
+    auth.login("admin1")
+    _check(auth, session, fresh_round.id)
+    broken = jobs.submit(session, kind=feasibility.JOB_KIND, round_id=fresh_round.id,
+                         params={"round_id": 10**9}, by=users["admin"])  # its round is gone: the work fails
+    jobs.run(app, broken.id)
+    page = _console(client, fresh_round.id)
+    assert "上次可行性检查失败" in page and "存在有效的分配方案" in page

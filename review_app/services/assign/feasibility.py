@@ -189,12 +189,11 @@ class Console:
 
 def console(session: Session, *, review_round: Round) -> Console:
     """The console's card: the stored check and the capacity by field; never the solver."""
-    newest = list(session.exec(
-        select(Job).where(Job.round_id == review_round.id, Job.kind == JOB_KIND).order_by(Job.id.desc()).limit(20)
-    ))
-    done = next((j for j in newest if j.status == JobStatus.DONE), None)
-    pending = next((j for j in newest if j.status in (JobStatus.QUEUED, JobStatus.RUNNING)), None)
-    failed = newest[0] if newest and newest[0].status == JobStatus.FAILED else None
+    checks = select(Job).where(Job.round_id == review_round.id, Job.kind == JOB_KIND).order_by(Job.id.desc())
+    newest = session.exec(checks.limit(1)).first()
+    done = session.exec(checks.where(Job.status == JobStatus.DONE).limit(1)).first()
+    pending = session.exec(checks.where(Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING))).limit(1)).first()
+    failed = newest if newest is not None and newest.status == JobStatus.FAILED else None
     last, applications = None, None
     if done is not None:
         applications = pool_applications(session, review_round=review_round)  # read once for both
