@@ -26,7 +26,7 @@ pairs only (the solver treats a pair left out as unqualified, so keep N well abo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -76,15 +76,46 @@ def field_affinity(problem: Problem) -> Pairs:
     """Qualified pairs from field overlap (see the module docstring), built field by field.
 
     Memory is proportional to the number of qualified pairs: each field contributes its applications ×
-    its experts, never all applications × all experts.
+    its experts, never all applications × all experts, :data:`APP_PART` applications at a time.
     """
-    apps, experts, scores = [], [], []
-    for ai, ei, block in _field_blocks(problem.app_field_ptr, problem.app_field_idx, problem.expert_field_ptr,
-                                       problem.expert_field_idx, len(problem.fields)):
-        apps.append(np.repeat(ai, len(ei)))
-        experts.append(np.tile(ei, len(ai)))
-        scores.append(block.ravel())
-    return _best_per_pair(apps, experts, scores, problem.n_experts)
+    return _joined(list(_parts(problem.app_field_ptr, problem.app_field_idx, problem.expert_field_ptr,
+                               problem.expert_field_idx, len(problem.fields), problem.n_experts,
+                               lambda _ai, _ei, block: block)))
+
+
+#: Applications whose pairs are computed together: the blocks and the pairs of one part are all that
+#: field_affinity and text_affinity hold beside their result, whatever the round's size.
+APP_PART = 1000
+
+
+def _parts(a_ptr: np.ndarray, a_idx: np.ndarray, e_ptr: np.ndarray, e_idx: np.ndarray, n_fields: int,
+           n_experts: int, scores: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]) -> Iterator[Pairs]:
+    """The qualified pairs of :data:`APP_PART` applications at a time, each part sorted, a pair met in
+    several fields with its best score; ``scores(apps, experts, field match)`` gives a field block's scores
+    (shape (len(apps), len(experts))) from its field match × SCALE."""
+    n_apps = len(a_ptr) - 1
+    for lo in range(0, n_apps, APP_PART):
+        hi = min(lo + APP_PART, n_apps)
+        apps, chosen, found = [], [], []
+        for ai, ei, block in _field_blocks(a_ptr[lo : hi + 1] - a_ptr[lo], a_idx[a_ptr[lo] : a_ptr[hi]], e_ptr,
+                                           e_idx, n_fields):
+            ai = ai + lo
+            apps.append(np.repeat(ai.astype(np.int32), len(ei)))
+            chosen.append(np.tile(ei.astype(np.int32), len(ai)))
+            found.append(scores(ai, ei, block).ravel())
+        yield _best_per_pair(apps, chosen, found, n_experts)
+
+
+def _joined(parts: list[Pairs]) -> Pairs:
+    """Parts of consecutive applications as one table (each sorted: so is the whole), a column at a time,
+    each part's column let go as it is copied: at most the result and one column of the parts at once."""
+    columns = []
+    for name in ("app", "expert", "score"):
+        columns.append(np.concatenate([getattr(p, name) for p in parts]) if parts else np.zeros(0, dtype=np.int64))
+        parts = [Pairs(*(np.zeros(0, dtype=getattr(p, n).dtype) if n == name else getattr(p, n)
+                         for n in ("app", "expert", "score"))) for p in parts]
+    app, expert, score = columns
+    return Pairs(app.astype(np.int32, copy=False), expert.astype(np.int32, copy=False), score)
 
 
 def qualified_pairs(problem: Problem) -> Pairs:
@@ -216,11 +247,6 @@ def _keep_top(pairs: Pairs, top: int) -> Pairs:
     return pairs.take(np.sort(order[rank < top]))
 
 
-#: Applications whose pairs are computed together: the similarity blocks and the pairs of one part are
-#: all text_affinity holds beside its result, whatever the round's size.
-APP_PART = 1000
-
-
 def text_affinity(applications: Sequence[Profile], experts: Sequence[Profile], weights: Weights = Weights(),
                   top: int | None = None, sources: tuple[str, str] = ("applications", "experts")) -> TextAffinity:
     """Every pair whose fields meet, with its blended affinity (module docstring); ``top`` keeps each
@@ -243,34 +269,16 @@ def text_affinity(applications: Sequence[Profile], experts: Sequence[Profile], w
     documents = texts.corpus([p.document for p in (*applications, *experts)], weights.keyword_boost)
     app_vectors, expert_vectors = documents.matrix[: len(applications)], documents.matrix[len(applications) :]
     has_text = np.diff(expert_vectors.indptr) > 0
-    parts = []
-    for lo in range(0, len(applications), APP_PART):
-        hi = min(lo + APP_PART, len(applications))
-        part_ptr, part_idx = a_ptr[lo : hi + 1] - a_ptr[lo], a_idx[a_ptr[lo] : a_ptr[hi]]
-        apps, chosen, scores = [], [], []
-        for ai, ei, block in _field_blocks(part_ptr, part_idx, e_ptr, e_idx, len(fields)):
-            similarity = (app_vectors[lo + ai] @ expert_vectors[ei].T).toarray()
-            with_text = has_text[ei]
-            if with_text.any() and not with_text.all():
-                mean = similarity[:, with_text].mean(axis=1, keepdims=True)
-                similarity[:, ~with_text] = mean
-            affinity = np.rint(blend(block / SCALE, similarity, weights) * SCALE).astype(np.int64)
-            apps.append(np.repeat((lo + ai).astype(np.int32), len(ei)))
-            chosen.append(np.tile(ei.astype(np.int32), len(ai)))
-            scores.append(np.maximum(affinity.ravel(), 1))  # a qualified pair never rounds to unqualified
-        part = _best_per_pair(apps, chosen, scores, len(experts))
-        parts.append(_keep_top(part, top) if top is not None else part)
-    pairs = _joined(parts)
+
+    def blended(ai: np.ndarray, ei: np.ndarray, block: np.ndarray) -> np.ndarray:
+        similarity = (app_vectors[ai] @ expert_vectors[ei].T).toarray()
+        with_text = has_text[ei]
+        if with_text.any() and not with_text.all():
+            mean = similarity[:, with_text].mean(axis=1, keepdims=True)
+            similarity[:, ~with_text] = mean
+        affinity = np.rint(blend(block / SCALE, similarity, weights) * SCALE).astype(np.int64)
+        return np.maximum(affinity, 1)  # a qualified pair never rounds to unqualified
+
+    parts = _parts(a_ptr, a_idx, e_ptr, e_idx, len(fields), len(experts), blended)
+    pairs = _joined([_keep_top(part, top) if top is not None else part for part in parts])
     return TextAffinity(tuple(p.id for p in applications), tuple(p.id for p in experts), pairs, documents)
-
-
-def _joined(parts: list[Pairs]) -> Pairs:
-    """Parts of consecutive applications as one table (each sorted: so is the whole), a column at a time,
-    each part's column let go as it is copied: at most the result and one column of the parts at once."""
-    columns = []
-    for name in ("app", "expert", "score"):
-        columns.append(np.concatenate([getattr(p, name) for p in parts]) if parts else np.zeros(0, dtype=np.int64))
-        parts = [Pairs(*(np.zeros(0, dtype=getattr(p, n).dtype) if n == name else getattr(p, n)
-                         for n in ("app", "expert", "score"))) for p in parts]
-    app, expert, score = columns
-    return Pairs(app.astype(np.int32, copy=False), expert.astype(np.int32, copy=False), score)

@@ -247,8 +247,8 @@ def test_cli_bad_options_exit_1(texts, tmp_path, extra):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_parts_of_applications_give_the_pairs_of_one_whole(data):
-    """text_affinity works APP_PART applications at a time: any part size gives the same pairs and scores,
-    bit for bit (every similarity is its application's row alone), with or without top N."""
+    """text_affinity and field_affinity work APP_PART applications at a time: any part size gives the same
+    pairs and scores, bit for bit (every similarity is its application's row alone), with or without top N."""
     from assignment import affinity
 
     fields = ["新能源汽车", "智能网联汽车", "集成电路"]
@@ -259,15 +259,18 @@ def test_parts_of_applications_give_the_pairs_of_one_whole(data):
     experts = [Profile(f"E{j}", tuple(data.draw(st.lists(st.sampled_from(fields), max_size=3))), (),
                        data.draw(texts)) for j in range(data.draw(st.integers(1, 9)))]
     top = data.draw(st.one_of(st.none(), st.integers(1, 4)))
-    whole = text_affinity(apps, experts, top=top)
+    problem = build_problem([Application(a.id, ";".join(a.fields), "L") for a in apps],
+                            [Expert(e.id, "O", fields=e.fields) for e in experts])
+    whole, whole_fields = text_affinity(apps, experts, top=top).pairs, affinity.field_affinity(problem)
     saved, affinity.APP_PART = affinity.APP_PART, data.draw(st.integers(1, 3))
     try:
-        parts = text_affinity(apps, experts, top=top)
+        parts, part_fields = text_affinity(apps, experts, top=top).pairs, affinity.field_affinity(problem)
     finally:
         affinity.APP_PART = saved
-    for name in ("app", "expert", "score"):
-        assert getattr(parts.pairs, name).dtype == getattr(whole.pairs, name).dtype
-        np.testing.assert_array_equal(getattr(parts.pairs, name), getattr(whole.pairs, name))
+    for got, want in ((parts, whole), (part_fields, whole_fields)):
+        for name in ("app", "expert", "score"):
+            assert getattr(got, name).dtype == getattr(want, name).dtype
+            np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
 
 
 def test_the_text_table_builds_the_problem_as_it_is():
