@@ -57,11 +57,16 @@ def request_translations():
     return found[2]
 
 
+# The page's translations, found once per rendering (a context processor) for the hundred texts of a page;
+# macros imported without the page's context find them through `request_translations`.
+PAGE_TRANSLATIONS = "_page_translations"
+
+
 @pass_context
 def _template_gettext(context, string: str, **variables):
     """`_()` and `gettext()` in templates: Jinja's newstyle gettext (jinja2.ext._make_new_gettext), which
     formats every text with its variables, minus the formatting of a text without a "%" (the same text)."""
-    text = request_translations().ugettext(string)
+    text = (context.get(PAGE_TRANSLATIONS) or request_translations()).ugettext(string)
     if context.eval_ctx.autoescape:
         text = Markup(text)
     return text % variables if "%" in text else text
@@ -77,6 +82,7 @@ def install_template_gettext(app: Flask) -> None:
         newstyle=True,
     )
     app.jinja_env.globals["gettext"] = _template_gettext
+    app.context_processor(lambda: {PAGE_TRANSLATIONS: request_translations()})
 
 
 @cache

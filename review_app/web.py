@@ -131,13 +131,12 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.context_processor
-    def _template_globals():
-        return {
-            "Role": Role,
-            "language": get_locale().language,  # "zh" or "en"
-            **labels.as_template_globals(),
-        }
+    def _template_language():
+        return {"language": get_locale().language}  # "zh" or "en"
 
+    # The constants every page may name (the labels are lazy: each is translated where it is shown), made
+    # Jinja globals once rather than added to each page's context.
+    app.jinja_env.globals.update(Role=Role, **labels.as_template_globals())
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["plain_number"] = plain_text

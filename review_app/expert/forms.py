@@ -7,7 +7,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..hardening import DB_INT_MAX
-from ..services.review.sheets import Entries
 
 
 class ExpertiseForm(FlaskForm):
@@ -57,13 +56,6 @@ class SheetForm(FlaskForm):
     )
     save = SubmitField(_l("Save draft"))
     review = SubmitField(_l("Check and submit…"))
-
-
-def sheet_form(*, version: int, shown: Entries) -> SheetForm:
-    """The sheet's fixed fields as the page shows them, filled with `shown` (what the expert typed, or what is
-    saved) rather than with the request. The points of each criterion (`points_<criterion id>`, as the review
-    service reads them) are written by the page itself from `shown.points`."""
-    return SheetForm(formdata=None, data={"version": version, "comment": shown.comment, "recommend": shown.recommend})
 
 
 class SubmitSheetForm(FlaskForm):

@@ -20,7 +20,7 @@ from ..services.platform import storage
 from ..services.platform.localtime import local_time
 from ..services.review import declarations, materials, overview, pool, sheets, workspace
 from ..web import attempt
-from .forms import DeclarationForm, ExpertiseForm, PledgeForm, SheetForm, SubmitSheetForm, sheet_form
+from .forms import DeclarationForm, ExpertiseForm, PledgeForm, SheetForm, SubmitSheetForm
 
 bp = Blueprint("expert", __name__, url_prefix="/expert", template_folder="templates")
 guard(bp, roles={Role.EXPERT})
@@ -112,7 +112,6 @@ def sheet(sheet_id: int):
     return render_template(
         "expert/sheet.html",
         c=context,
-        form=sheet_form(version=context.sheet.version, shown=shown),
         shown=shown,
         declaration_form=DeclarationForm(formdata=None) if context.needs_declaration else None,
         refused=refused,

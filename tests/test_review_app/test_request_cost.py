@@ -207,3 +207,29 @@ def test_the_idle_timeout_still_ends_a_session_that_was_left_alone(app, client, 
     assert response.status_code == 302 and "/auth/login" in response.location
     assert client.get("/expert/").status_code == 302
     assert actions(session, "logout.timeout")
+
+
+def test_the_sheet_page_writes_its_fields_with_what_was_typed_escaped(app, client, auth, session, world):
+    """The sheet's inputs are written by the page (not by WTForms): the same names and values, what was typed
+    shown again after a refusal, a typed comment escaped, and the form still posts with its CSRF token."""
+    ready(auth, world)
+    url = f"/expert/sheets/{world.mine.id}"
+    first, second = world.criteria[:2]
+    typed = "<script>alert(1)</script>" + COMMENT
+    body = {"version": version(session, world.mine), "save": "1", "comment": typed, "recommend": "no",
+            f"points_{first.id}": "999", f"points_{second.id}": "3", "csrf_token": csrf_token(client.get(url).text)}
+    page = client.post(url, data=body).text
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" + COMMENT in page
+    assert re.search(rf'<input aria-invalid="true"[^>]* id="points_{first.id}"[^>]* value="999">', page)
+    assert re.search(rf'<input aria-invalid="false"[^>]* data-saved="3" id="points_{second.id}"[^>]* value="3">', page)
+    assert re.search(r'<input checked id="recommend-1" name="recommend" type="radio" value="no">', page)
+    assert f'<input id="version" name="version" type="hidden" value="{version(session, world.mine)}">' in page
+    assert '<input class="button primary" id="review" name="review" type="submit" value="检查并提交…">' in page
+
+    again = {"version": version(session, world.mine), "save": "1", "comment": COMMENT, "recommend": "yes",
+             "csrf_token": csrf_token(page), **full_points(world)}
+    assert client.post(url, data=again).status_code == 302
+    page = client.get(url).text
+    assert re.search(r'<input checked id="recommend-0" name="recommend" type="radio" value="yes">', page)
+    assert f">\n{COMMENT}</textarea>" in page
+    assert client.post(url, data={**again, "csrf_token": "forged"}).status_code == 400  # CSRF still checked

@@ -59,17 +59,24 @@ def record(
     return record_many(session, [entry])[0]
 
 
+# Core statements on the head, built once (no AuditHead object is kept in the session: nothing to synchronise).
+# Taking the sequence numbers updates the head first, which takes the write lock (SQLite) or the row lock
+# (PostgreSQL), and reads it back in the same statement.
+_HEAD = AuditHead.__table__
+_TAKE_SEQS = (
+    _HEAD.update().where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + sa.bindparam("taken"))
+    .returning(_HEAD.c.seq, _HEAD.c.last_hash)
+)
+_SET_LAST_HASH = _HEAD.update().where(_HEAD.c.id == 1).values(last_hash=sa.bindparam("hash"))
+
+
 def record_many(session: Session, entries: list[dict]) -> list[AuditEvent]:
     """Append several events, in order, each as `record` would (an entry holds `record`'s keyword arguments),
     with one update of the head: for the changes that touch thousands of objects at once."""
     if not entries:
         return []
     address = client_address.get()
-    # Core statements on the head (no AuditHead object is kept in the session: nothing to synchronise).
-    head_update = sa.update(AuditHead).where(AuditHead.id == 1).execution_options(synchronize_session=False)
-    head = session.execute(
-        head_update.values(seq=AuditHead.seq + len(entries)).returning(AuditHead.seq, AuditHead.last_hash)
-    ).one()
+    head = session.execute(_TAKE_SEQS, {"taken": len(entries)}).one()
     seq, previous = head.seq - len(entries) + 1, head.last_hash
     events = []
     for entry in entries:
@@ -77,7 +84,7 @@ def record_many(session: Session, entries: list[dict]) -> list[AuditEvent]:
         events.append(event)
         seq, previous = seq + 1, event.hash
     session.add_all(events)
-    session.execute(head_update.values(last_hash=previous))
+    session.execute(_SET_LAST_HASH, {"hash": previous})
     return events
 
 

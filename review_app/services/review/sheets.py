@@ -342,22 +342,22 @@ def _check_writable(session: Session, sheet: ScoreSheet) -> None:
         raise ReviewError(blocker)
 
 
+# The claim, built once (a Core statement: no ORM bookkeeping); its SET clause is the columns it is given.
+_SHEETS = ScoreSheet.__table__
+_CLAIM = _SHEETS.update().where(
+    _SHEETS.c.id == sa.bindparam("claimed_id"),
+    _SHEETS.c.version == sa.bindparam("claimed_version"),
+    _SHEETS.c.status != SheetStatus.SUBMITTED,
+)
+
+
 def _claim_version(session: Session, sheet: ScoreSheet, version: int, *, status: SheetStatus,
                    also: dict | None = None) -> None:
     """Move the sheet from `version` to the next one (writing the columns in `also` with it), or raise
     StaleSheet: the UPDATE's condition makes this safe between processes (another tab, another device, a
     double click)."""
-    also = also or {}
-    result = session.execute(
-        sa.update(ScoreSheet)
-        .where(
-            ScoreSheet.id == sheet.id,
-            ScoreSheet.version == version,
-            ScoreSheet.status != SheetStatus.SUBMITTED,
-        )
-        .values(version=version + 1, status=status, **also)
-        .execution_options(synchronize_session=False)
-    )
+    values = {"version": version + 1, "status": status, **(also or {})}
+    result = session.execute(_CLAIM, {"claimed_id": sheet.id, "claimed_version": version, **values})
     if result.rowcount != 1:
         session.refresh(sheet)
         raise StaleSheet(
@@ -368,5 +368,5 @@ def _claim_version(session: Session, sheet: ScoreSheet, version: int, *, status:
             )
         )
     # The UPDATE bypassed the ORM: tell the loaded sheet its new state without reading it back.
-    for column, value in {"version": version + 1, "status": status, **also}.items():
+    for column, value in values.items():
         set_committed_value(sheet, column, value)
