@@ -240,6 +240,7 @@ def world(app, session):
         CitySubmission,
         Consortium,
         Expert,
+        GradeRule,
         Job,
         Objection,
         ObjectionFile,
@@ -263,8 +264,13 @@ def world(app, session):
     from review_app.services.results import rank
 
     main = session.exec(select(Round).where(Round.name == DEMO_ROUND_NAME)).one()
-    intake = session.exec(select(Round).where(Round.id != main.id)).first()
-    annual = session.exec(select(Round).where(Round.kind == RoundKind.ANNUAL_EVALUATION)).first()
+    intake = session.exec(select(Round).where(Round.id != main.id).order_by(Round.id)).first()
+    # An annual round whose grades are not published (the demo publishes 2024's and 2025's): a city may not
+    # download them yet. Ordered, since PostgreSQL returns rows in no fixed order.
+    published = select(GradeRule.round_id).where(GradeRule.published_at.is_not(None))
+    annual = session.exec(
+        select(Round).where(Round.kind == RoundKind.ANNUAL_EVALUATION, Round.id.not_in(published)).order_by(Round.id)
+    ).first()
     consortium_cities = {c.city_id for c in session.exec(select(Consortium))}
     sheets = session.exec(
         select(ScoreSheet).where(ScoreSheet.round_id == main.id, ScoreSheet.status == SheetStatus.DRAFT)
