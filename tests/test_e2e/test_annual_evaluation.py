@@ -21,7 +21,7 @@ from tests.grade_factories import file_reports, scored_annual_round
 from tests.intake_factories import make_round
 from tests.registry_factories import consortium_row, member_row, registry_workbook
 from tests.test_e2e.test_city_intake import expect_flash, upload_pdfs
-from tests.test_e2e.test_full_round import _advance, _login, _logout
+from tests.test_e2e.test_full_round import _advance, _login, _logout, score_all
 
 pytestmark = pytest.mark.browser
 
@@ -73,27 +73,6 @@ def _file_report(page, base, name, indicators):
     expect_flash(page, "已提交省中心")
 
 
-def _score(page, base, criteria, drop_for):
-    """The expert accepts the pledge and scores each report: full marks less `drop_for(page title)` (the
-    title names the report's code)."""
-    page.get_by_role("link", name="阅读承诺书").click()
-    page.get_by_label("本人已阅读并同意遵守上述承诺。").check()
-    page.get_by_role("button", name="接受并继续").click()
-    while page.get_by_role("link", name="评分", exact=True).count():
-        page.get_by_role("link", name="评分", exact=True).first.click()
-        page.get_by_label("无利益冲突", exact=False).check()
-        page.get_by_role("button", name="确认声明").click()
-        drop = drop_for(page.title())
-        for criterion in criteria:
-            page.get_by_label(criterion.title).fill(str(max(criterion.max_points - drop, 0)))
-        page.get_by_label("评审意见").fill(COMMENT)
-        page.get_by_label("推荐", exact=True).check()
-        page.get_by_role("button", name="检查并提交…").click()
-        page.get_by_role("button", name="确认提交评分表").click()
-        expect(page.locator("main")).to_contain_text("评分表已提交并锁定")
-        page.goto(f"{base}/expert/")
-
-
 def test_an_annual_round_from_the_registry_to_published_grades(live_server, page, session, accounts, tmp_path):
     base = live_server
     page.on("dialog", lambda dialog: dialog.accept())
@@ -139,7 +118,7 @@ def test_an_annual_round_from_the_registry_to_published_grades(live_server, page
     for n in range(3):
         if f"E88{n}" in with_work:
             _login(page, base, f"e88{n}")
-            _score(page, base, criteria, lambda title: 1 if f"ZP2026{strong.id:04d}" in title else 6)
+            score_all(page, base, criteria, lambda title: 1 if f"ZP2026{strong.id:04d}" in title else 6, COMMENT)
             _logout(page)
 
     # Close, aggregate, approve; the grades: a change by hand with its reason, publication, the Excel list.

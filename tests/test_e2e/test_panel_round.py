@@ -15,7 +15,7 @@ from review_app.models import Criterion, Expert, PanelSeat, ScoreSheet, SheetSta
 from review_app.models._base import utcnow
 from tests.factories import make_expert, make_user
 from tests.intake_factories import make_city_application, make_round
-from tests.test_e2e.test_full_round import COMMENT, _advance, _login, _logout, _score_all
+from tests.test_e2e.test_full_round import COMMENT, _advance, _login, _logout, score_all
 
 pytestmark = pytest.mark.browser
 
@@ -102,7 +102,7 @@ def test_a_panel_round_from_grouping_to_ranking(live_server, page, session, chec
 
     # The other member scores online.
     _login(page, base, online_code.lower())
-    _score_all(page, base, criteria, bonus=0)
+    score_all(page, base, criteria, drop_for=lambda title: 4)
     _logout(page)
     session.rollback()
     statuses = [s.status for s in session.exec(select(ScoreSheet).where(ScoreSheet.round_id == rid))]
