@@ -5,7 +5,17 @@ since) without ever running the solver itself."""
 import pytest
 from sqlmodel import select
 
-from review_app.models import AuditEvent, Conflict, ConflictSource, Expert, Job, JobStatus
+from review_app.models import (
+    Application,
+    ApplicationMember,
+    AuditEvent,
+    Conflict,
+    ConflictSource,
+    Expert,
+    Job,
+    JobStatus,
+    Organisation,
+)
 from review_app.services.assign import feasibility
 from tests.factories import make_round_for_assignment, wait_for_job
 
@@ -76,13 +86,49 @@ def test_conflicts_and_the_rounds_settings_are_part_of_the_fingerprint(client, a
     auth.login("admin1")
     _check(auth, session, fresh_round.id)
     if change == "conflict":
-        from review_app.models import Application
-
         application = session.exec(select(Application).where(Application.round_id == fresh_round.id)).first()
         expert = session.exec(select(Expert).where(Expert.is_active)).first()
         session.add(Conflict(expert_id=expert.id, application_id=application.id, source=ConflictSource.MANUAL))
     else:
         fresh_round.experts_per_application = 4
+    session.commit()
+    assert STALE in _console(client, fresh_round.id)
+
+
+def test_a_change_of_an_applications_member_units_flags_the_stored_diagnosis_as_stale(client, auth, users,
+                                                                                       session, fresh_round):
+    """Member units are org conflicts (an expert of a member unit may not review the application): a
+    member moved to another unit, added or removed makes the stored result stale; what a member declares
+    about itself (its name as written) does not."""
+    from review_app.services.intake import credit_codes
+
+    auth.login("admin1")
+    application = session.exec(select(Application).where(Application.round_id == fresh_round.id)
+                               .order_by(Application.id)).first()
+    unit = Organisation(credit_code=credit_codes.make("1", "2", "320100", "M0000001"), name="成员测试单位")
+    session.add(unit)
+    session.flush()
+    member = ApplicationMember(application_id=application.id, org_id=unit.id, unit_type="高校", name="成员测试单位")
+    session.add(member)
+    session.commit()
+    _check(auth, session, fresh_round.id)
+    assert STALE not in _console(client, fresh_round.id)
+
+    member.name = "成员测试单位（更名）"  # declared data only: who may review is the same
+    session.add(member)
+    session.commit()
+    assert STALE not in _console(client, fresh_round.id)
+
+    expert = session.exec(select(Expert).where(Expert.is_active, Expert.org_id.is_not(None))
+                          .order_by(Expert.id)).first()
+    member.org_id = expert.org_id  # now the expert's own unit is a member of the application
+    session.add(member)
+    session.commit()
+    assert STALE in _console(client, fresh_round.id)
+
+    _check(auth, session, fresh_round.id)
+    assert STALE not in _console(client, fresh_round.id)
+    session.delete(member)
     session.commit()
     assert STALE in _console(client, fresh_round.id)
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from ...models import (
     Application,
+    ApplicationMember,
     ApplicationStatus,
     AssignmentPin,
     Conflict,
@@ -99,14 +100,17 @@ def field_capacity(session: Session, *, review_round: Round,
 def fingerprint(session: Session, *, review_round: Round,
                 applications: list[tuple[int, str, int, int]] | None = None) -> str:
     """A digest of everything the diagnosis depends on: the applications the solver sees (and their
-    field, lead unit and city), the active experts (fields, load, unit, city), the round's conflicts, its
-    pins and forbids, and the round's k and loads. Plain columns, no objects; `applications`: the
-    `pool_applications` when the caller read them already."""
+    field, lead unit and city) and their member units (org conflicts, as the lead unit), the active
+    experts (fields, load, unit, city), the round's conflicts, its pins and forbids, and the round's k and
+    loads. Plain columns, no objects; `applications`: the `pool_applications` when the caller read them
+    already."""
     digest = hashlib.sha256()
     if applications is None:
         applications = pool_applications(session, review_round=review_round)
     for row in applications:
         digest.update(repr(row).encode())
+    digest.update(b"|")
+    digest.update(_member_units(session, review_round, {row[0] for row in applications}))
     digest.update(b"|")
     parts = [
         select(Expert.id, Expert.fields, Expert.max_load, Expert.org_id, Expert.city)
@@ -125,6 +129,24 @@ def fingerprint(session: Session, *, review_round: Round,
                 review_round.org_diverse, review_round.avoid_same_city)
     digest.update(repr(settings).encode())
     return digest.hexdigest()
+
+
+def _member_units(session: Session, review_round: Round, pool_ids: set[int]) -> bytes:
+    """The member units that can change the diagnosis, as bytes to digest: the (application, unit) pairs
+    of the pool's applications whose unit employs an active expert, in order. A member unit only ever
+    forbids its own experts (the solver's org conflict, like the lead unit's), and the experts' units are
+    digested beside: a member added, moved or removed at a unit with experts changes the digest, one at a
+    unit without any cannot change who may review (nor can what a member declares about itself). Two
+    integer columns, a semi-join in the database; the few applications failing the formal check are
+    dropped here rather than by a second subquery."""
+    pairs = session.execute(
+        select(ApplicationMember.application_id, ApplicationMember.org_id)
+        .join(Application, Application.id == ApplicationMember.application_id)
+        .where(Application.round_id == review_round.id, Application.status == ApplicationStatus.SUBMITTED,
+               ApplicationMember.org_id.in_(select(Expert.org_id).where(Expert.is_active)))
+        .order_by(ApplicationMember.application_id, ApplicationMember.org_id)
+    )
+    return repr([(a, org) for a, org in pairs if a in pool_ids]).encode()
 
 
 def start(session: Session, *, review_round: Round, by: User | None) -> int:
