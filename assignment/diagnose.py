@@ -117,7 +117,7 @@ def diagnose(problem: Problem, options: Options, cap: np.ndarray | None = None) 
         return exc.diagnosis
     cap = prep.cap if cap is None else cap
     floor = prep.floors(options.min_load, cap)
-    if feasible(prep.flow_input(cap, floor)):
+    if feasible(prep.flow_input(cap, floor), prep.free.score):
         return Diagnosis(True)
     reasons = _application_reasons(prep) + _field_reasons(prep, cap)
     total = _total_reason(prep, cap)

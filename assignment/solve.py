@@ -47,7 +47,7 @@ def balanced_bounds(prep: Prepared) -> tuple[int, int]:
         return np.minimum(prep.cap, u)
 
     def ok_max(u):
-        return feasible(prep.flow_input(cap_at(u), prep.floors(prep.options.min_load, cap_at(u))))
+        return feasible(prep.flow_input(cap_at(u), prep.floors(prep.options.min_load, cap_at(u))), prep.free.score)
 
     if not ok_max(hi):
         raise Infeasible(diagnose(prep.problem, prep.options))
@@ -55,7 +55,7 @@ def balanced_bounds(prep: Prepared) -> tuple[int, int]:
     cap = cap_at(upper)
 
     def too_high(low):  # monotone: once a floor is infeasible, every higher floor is
-        return low > upper or not feasible(prep.flow_input(cap, prep.floors(low, cap)))
+        return low > upper or not feasible(prep.flow_input(cap, prep.floors(low, cap)), prep.free.score)
 
     lower = _search(prep.options.min_load + 1, upper + 1, too_high) - 1
     return lower, upper
