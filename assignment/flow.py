@@ -12,6 +12,8 @@ Above ``PRICED_ABOVE`` pairs the flow is solved on a working set (column generat
 best pairs, then every pair whose reduced cost under the working optimum's node potentials is negative,
 until none is. No pair left out could lower the cost, so the result is the exact optimum of the whole
 network, while the solver holds a tenth of the arcs (at ten million pairs, 780 MB of OR-Tools' arrays).
+Feasibility and the diagnosis's cut are a max flow grown the same way: pairs crossing its minimum cut are
+added until none does, so the cut, and the flow's value, are the whole network's.
 """
 
 from __future__ import annotations
