@@ -60,6 +60,14 @@ def _advance(page, base, round_id, stage_label):
     expect(page.locator(".badge").first).to_contain_text(stage_label)
 
 
+def pass_the_formal_check(page, base, round_id):
+    """The centre runs the formal check (every application passes) and moves the round on to the assignment."""
+    page.goto(f"{base}/admin/rounds/{round_id}/check")
+    page.get_by_role("button", name="运行形式审查").click()
+    expect(page.locator("main")).to_contain_text("通过")
+    _advance(page, base, round_id, "专家分配")
+
+
 def score_all(page, base, criteria, drop_for, comment=COMMENT):
     """The expert accepts the pledge and scores every sheet on their dashboard: each criterion's full marks
     less `drop_for(page title)` (the sheet's title names the application's code)."""
@@ -90,10 +98,7 @@ def test_the_centre_runs_a_whole_round(live_server, page, session, checked_round
 
     # Formal check, then on to the assignment.
     _login(page, base, "centre")
-    page.goto(f"{base}/admin/rounds/{rid}/check")
-    page.get_by_role("button", name="运行形式审查").click()
-    expect(page.locator("main")).to_contain_text("通过")
-    _advance(page, base, rid, "专家分配")
+    pass_the_formal_check(page, base, rid)
 
     # The feasibility check, a seeded run followed on its progress page, the preview, publication.
     page.goto(f"{base}/admin/rounds/{rid}/assignment")

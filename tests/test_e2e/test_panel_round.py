@@ -15,7 +15,7 @@ from review_app.models import Criterion, Expert, PanelSeat, ScoreSheet, SheetSta
 from review_app.models._base import utcnow
 from tests.factories import make_expert, make_user
 from tests.intake_factories import make_city_application, make_round
-from tests.test_e2e.test_full_round import COMMENT, _advance, _login, _logout, score_all
+from tests.test_e2e.test_full_round import COMMENT, _advance, _login, _logout, pass_the_formal_check, score_all
 
 pytestmark = pytest.mark.browser
 
@@ -42,10 +42,7 @@ def test_a_panel_round_from_grouping_to_ranking(live_server, page, session, chec
     criteria = list(session.exec(select(Criterion).where(Criterion.round_id == rid).order_by(Criterion.position)))
 
     _login(page, base, "centre")
-    page.goto(f"{base}/admin/rounds/{rid}/check")
-    page.get_by_role("button", name="运行形式审查").click()
-    expect(page.locator("main")).to_contain_text("通过")
-    _advance(page, base, rid, "专家分配")
+    pass_the_formal_check(page, base, rid)
 
     # Panel mode, two experts a panel; the groups proposed from the field.
     page.goto(f"{base}/admin/rounds/{rid}/panels")
