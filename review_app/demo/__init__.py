@@ -35,7 +35,7 @@ from ..services.intake import credit_codes
 from ..services.intake.organisations import lead_from_register, member_from_register
 from ..services.platform import passwords
 from ..services.platform.storage import FolderStore
-from . import annual_grades, entry, intake, materials, open_call, publicity, self_evaluation, texts
+from . import annual_grades, assignment_check, entry, intake, materials, open_call, publicity, self_evaluation, texts
 from . import experts as showcase
 from .data import (
     BRAND_CHARS,
@@ -84,6 +84,7 @@ def seed(session: Session, store: FolderStore) -> list[tuple[str, str, str]]:
     session.commit()
     annual_grades.seed(session, store)  # the 2024 and 2025 annual evaluations, graded and published (issue 22)
     session.commit()
+    assignment_check.seed(session, round_name=DEMO_ROUND_NAME)  # last: the console's stored feasibility check
     return _logins(session)
 
 

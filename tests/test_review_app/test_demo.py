@@ -137,3 +137,13 @@ def test_the_annual_round_has_reports_filed_with_gaps_and_to_file(app, session, 
     auth.login(CITY_LOGINS[city.name], password=demo.DEMO_PASSWORD)
     page = client.get(f"/city/applications/{draft.id}").text
     assert "形式审查将报告自评内容不完整" in page and "填写自评内容" in page
+
+
+@pytest.mark.demo
+def test_the_assignment_console_shows_the_demo_rounds_stored_feasibility_check(session, auth, client):
+    """The centre opens the console and sees the diagnosis at once, current, without pressing the button."""
+    review_round = session.exec(select(Round).where(Round.name == demo.DEMO_ROUND_NAME)).one()
+    auth.login("admin", password=demo.DEMO_PASSWORD)
+    page = client.get(f"/admin/rounds/{review_round.id}/assignment").text
+    assert "存在有效的分配方案" in page
+    assert "尚未检查可行性" not in page and "结果可能已过期" not in page
