@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from ..access import current_actor, guard, require_owner
 from ..db import get_session
-from ..hardening import db_int, local_target
+from ..hardening import local_target
 from ..models import Role, ScoreSheet
 from ..services.compliance import privacy
 from ..services.intake.self_evaluation_pdf import for_application as self_evaluation_document
@@ -20,7 +20,7 @@ from ..services.platform import storage
 from ..services.platform.localtime import local_time
 from ..services.review import declarations, materials, overview, pool, sheets, workspace
 from ..web import attempt
-from .forms import DeclarationForm, ExpertiseForm, PledgeForm, SheetForm, SubmitSheetForm
+from .forms import DeclarationForm, ExpertiseForm, PledgeForm, SubmitSheetForm, posted_version, read_sheet_post
 
 bp = Blueprint("expert", __name__, url_prefix="/expert", template_folder="templates")
 guard(bp, roles={Role.EXPERT})
@@ -77,14 +77,12 @@ def sheet(sheet_id: int):
     own = _own_sheet(sheet_id)
     typed, errors, refused = None, {}, None
     if request.method == "POST":
-        form = SheetForm()
-        if not form.validate_on_submit():
+        post = read_sheet_post(request.form)
+        if post.version is None:
             flash(_("The form could not be read; please try again."), "error")
             return redirect(url_for("expert.sheet", sheet_id=sheet_id))
-        typed = _entries(request.form)
-        saved = attempt(
-            lambda s: sheets.save(s, sheet=own, by=current_actor(), entries=typed, version=form.version.data)
-        )
+        typed = post.entries
+        saved = attempt(lambda s: sheets.save(s, sheet=own, by=current_actor(), entries=typed, version=post.version))
         if not saved:
             refused, typed = typed, None
         else:
@@ -92,7 +90,7 @@ def sheet(sheet_id: int):
             errors = outcome.errors
             if errors:
                 flash(_("Some entries were refused and not saved; the rest of the draft is saved."), "error")
-            elif form.review.data:
+            elif post.review:
                 if outcome.ready:
                     return redirect(url_for("expert.confirm", sheet_id=sheet_id))
                 flash(
@@ -158,12 +156,11 @@ def declare(sheet_id: int):
 def autosave(sheet_id: int):
     """The same save as the form's, for the page's script: JSON in the answer, 409 when stale."""
     own = _own_sheet(sheet_id)
-    form = SheetForm()
-    if not form.validate_on_submit():
+    post = read_sheet_post(request.form)
+    if post.version is None:
         return jsonify(status="refused", message=_("The form could not be read; please reload the page.")), 400
-    entries = _entries(request.form)
     saved = attempt(
-        lambda s: sheets.save(s, sheet=own, by=current_actor(), entries=entries, version=form.version.data), quiet=True
+        lambda s: sheets.save(s, sheet=own, by=current_actor(), entries=post.entries, version=post.version), quiet=True
     )
     if isinstance(saved.error, sheets.StaleSheet):
         message = _(
@@ -200,11 +197,7 @@ def confirm(sheet_id: int):
 @bp.route("/sheets/<int:sheet_id>/submit", methods=["POST"])
 def submit(sheet_id: int):
     own = _own_sheet(sheet_id)
-    form = SubmitSheetForm()
-    try:
-        version = db_int(form.version.data or "") if form.validate_on_submit() else None
-    except ValueError:
-        version = None
+    version = posted_version(request.form)
     if version is None:
         flash(_("The form could not be read; please try again."), "error")
         return redirect(url_for("expert.sheet", sheet_id=sheet_id))
@@ -287,13 +280,3 @@ def print_sheet(sheet_id: int):
     require_owner(not context.needs_pledge and not context.needs_declaration)
     return render_template("expert/print.html", c=context)
 
-
-def _entries(form) -> sheets.Entries:
-    points = {}
-    for key, value in form.items():
-        if key.startswith("points_"):
-            try:
-                points[db_int(key.removeprefix("points_"))] = value
-            except ValueError:  # no criterion has that id: ignored like any unknown field
-                continue
-    return sheets.Entries(points=points, comment=form.get("comment", ""), recommend=form.get("recommend", ""))

@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from babel import support
 from flask import render_template_string
 from flask_babel import force_locale
+from flask_wtf import FlaskForm
 from sqlmodel import select
 from werkzeug.datastructures import MultiDict
+from wtforms import IntegerField
 
-from review_app.expert.forms import SheetForm
 from review_app.models import PledgeAcceptance, Round, ScoreSheet, SheetStatus
 from review_app.models._base import utcnow
 from review_app.services.compliance import audit
@@ -52,9 +53,11 @@ def test_the_sheet_page_save_and_submit_read_and_write_each_row_once(app, client
     with statements(app) as opened:
         page = client.get(url)
     assert page.status_code == 200 and world.criteria[0].title in page.text
-    # The seat (sheet, assignment, round, pledge), the dossier ×3, criteria, scores, the expert's other sheets
-    # (ids only), the inbox count (the tests' requests share one `g`: Flask-Login keeps the user in it).
-    assert len(opened) == 8, opened
+    # The seat (sheet, assignment, round, pledge), the dossier ×3, the criteria with the sheet's scores, the
+    # expert's other sheets (ids only), the inbox count (the tests' requests share one `g`: Flask-Login keeps
+    # the user in it).
+    assert len(opened) == 7, opened
+    assert _selects(opened, "criteria") == 1 and _selects(opened, "score_items") == 0  # one query for both
     assert _selects(opened, "assignments") == 0 and _selects(opened, "pledge_acceptances") == 0
     assert _selects(opened, "rounds") == 0
     assert sum("JOIN assignments" in s for s in opened) == 2  # the seat, the expert's other sheets
@@ -67,7 +70,8 @@ def test_the_sheet_page_save_and_submit_read_and_write_each_row_once(app, client
     assert _selects(saved, "assignments") == 0 and _selects(saved, "rounds") == 0
     assert _writes(saved, "score_items") == 1  # every score in one statement
     assert _writes(saved, "score_sheets") == 1  # the claim writes the comment, recommendation and total
-    assert len(saved) == 8, saved  # seat, criteria, scores, claim, insert, audit ×3
+    assert len(saved) == 7, saved  # seat, criteria with scores, claim, insert, audit ×3
+    assert _writes(saved, "audit_events") == 1 and _writes(saved, "audit_head") == 2
     session.expire_all()
     sheet = session.get(ScoreSheet, world.mine.id)
     assert sheet.comment == COMMENT and sheet.recommend is True and sheet.saved_at is not None
@@ -79,7 +83,7 @@ def test_the_sheet_page_save_and_submit_read_and_write_each_row_once(app, client
         response = client.post(f"{url}/submit", data=body)
     assert response.status_code == 302
     assert _writes(submitted, "score_sheets") == 1
-    assert len(submitted) == 7, submitted  # seat, criteria, scores, claim (with total and time), audit ×3
+    assert len(submitted) == 6, submitted  # seat, criteria with scores, claim (with total and time), audit ×3
     session.expire_all()
     sheet = session.get(ScoreSheet, world.mine.id)
     assert sheet.status == SheetStatus.SUBMITTED and sheet.submitted_at is not None and sheet.total is not None
@@ -162,6 +166,10 @@ def test_templates_translate_in_the_requests_language_and_under_force_locale(app
         assert render_template_string('{{ _("Draft saved.") }}') == "Draft saved."
 
 
+class VersionForm(FlaskForm):
+    version = IntegerField()
+
+
 def test_wtforms_messages_are_translated_from_a_catalogue_read_once(app, monkeypatch):
     loads = []
     original = support.Translations.load
@@ -171,7 +179,7 @@ def test_wtforms_messages_are_translated_from_a_catalogue_read_once(app, monkeyp
     def refusal(**headers) -> str:
         with app.test_request_context("/", method="POST", headers=headers):
             app.preprocess_request()
-            form = SheetForm(formdata=MultiDict({"version": "x"}), meta={"csrf": False})
+            form = VersionForm(formdata=MultiDict({"version": "x"}), meta={"csrf": False})
             assert not form.validate()
             return form.errors["version"][0]
 

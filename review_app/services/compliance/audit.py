@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ...models import AuditEvent, AuditHead, User
+from ...models._base import utcnow
 
 GENESIS_HASH = "0" * 64
 
@@ -49,8 +50,8 @@ def record(
     target: object | None = None,
     round_id: int | None = None,
     details: dict | None = None,
-) -> AuditEvent:
-    """Append one event to the chain, in the caller's transaction (the caller commits).
+) -> int:
+    """Append one event to the chain, in the caller's transaction (the caller commits); returns its `seq`.
 
     The head row is updated first: that takes the write lock (SQLite) or the row lock
     (PostgreSQL), so concurrent writers append one after another and the chain never forks.
@@ -59,7 +60,9 @@ def record(
     return record_many(session, [entry])[0]
 
 
-# Core statements on the head, built once (no AuditHead object is kept in the session: nothing to synchronise).
+# Core statements on the head and the events, built once. No AuditHead or AuditEvent object goes through the
+# session: an event is written once and never changed, so the ORM's bookkeeping (an object per event, its
+# unit of work at the flush) would cost a busy request more than all of its own reads (issue 20).
 # Taking the sequence numbers updates the head first, which takes the write lock (SQLite) or the row lock
 # (PostgreSQL), and reads it back in the same statement.
 _HEAD = AuditHead.__table__
@@ -68,64 +71,67 @@ _TAKE_SEQS = (
     .returning(_HEAD.c.seq, _HEAD.c.last_hash)
 )
 _SET_LAST_HASH = _HEAD.update().where(_HEAD.c.id == 1).values(last_hash=sa.bindparam("hash"))
+_INSERT_EVENTS = AuditEvent.__table__.insert()
 
 
-def record_many(session: Session, entries: list[dict]) -> list[AuditEvent]:
+def record_many(session: Session, entries: list[dict]) -> list[int]:
     """Append several events, in order, each as `record` would (an entry holds `record`'s keyword arguments),
-    with one update of the head: for the changes that touch thousands of objects at once."""
+    with one update of the head: for the changes that touch thousands of objects at once. Returns their
+    `seq` numbers."""
     if not entries:
         return []
     address = client_address.get()
     head = session.execute(_TAKE_SEQS, {"taken": len(entries)}).one()
     seq, previous = head.seq - len(entries) + 1, head.last_hash
-    events = []
+    rows = []
     for entry in entries:
-        event = _event(seq, previous, address, **entry)
-        events.append(event)
-        seq, previous = seq + 1, event.hash
-    session.add_all(events)
+        row = _event_row(seq, previous, address, **entry)
+        rows.append(row)
+        seq, previous = seq + 1, row["hash"]
+    session.execute(_INSERT_EVENTS, rows if len(rows) > 1 else rows[0])
     session.execute(_SET_LAST_HASH, {"hash": previous})
-    return events
+    return [row["seq"] for row in rows]
 
 
-def _event(seq: int, previous: str, address: str, *, action: str, by: User | None = None, actor: str | None = None,
-           target: object | None = None, round_id: int | None = None, details: dict | None = None) -> AuditEvent:
+def _event_row(seq: int, previous: str, address: str, *, action: str, by: User | None = None,
+               actor: str | None = None, target: object | None = None, round_id: int | None = None,
+               details: dict | None = None) -> dict:
+    """The columns of one event, its hash included."""
     actor = actor if actor is not None else (by.username if by else "")
     details = details or {}
     if address == CLI:
         actor, details = _cli_marks(actor, details)
-    event = AuditEvent(
-        seq=seq,
-        actor_id=by.id if by else None,
-        actor=actor[:64],
-        action=action,
-        target_type=type(target).__name__ if target is not None else "",
-        target_id=str(getattr(target, "id", "") or "") if target is not None else "",
-        round_id=round_id,
-        details=json.dumps(details, ensure_ascii=False, sort_keys=True, default=str),
-        ip=address,
-        prev_hash=previous,
-        hash="",
-    )
-    event.hash = event_hash(event)
-    return event
+    row = {
+        "seq": seq,
+        "at": utcnow(),
+        "actor_id": by.id if by else None,
+        "actor": actor[:64],
+        "action": action,
+        "target_type": type(target).__name__ if target is not None else "",
+        "target_id": str(getattr(target, "id", "") or "") if target is not None else "",
+        "round_id": round_id,
+        "details": json.dumps(details, ensure_ascii=False, sort_keys=True, default=str),
+        "ip": address,
+        "prev_hash": previous,
+    }
+    row["hash"] = fields_hash(**row)
+    return row
 
 
 def event_hash(event: AuditEvent) -> str:
-    """SHA-256 over every field of the event and the previous event's hash."""
-    payload = [
-        event.seq,
-        event.at.astimezone(UTC).isoformat(),
-        event.actor_id,
-        event.actor,
-        event.action,
-        event.target_type,
-        event.target_id,
-        event.round_id,
-        event.details,
-        event.ip,
-        event.prev_hash,
-    ]
+    """SHA-256 over every field of the stored event and the previous event's hash."""
+    return fields_hash(**{name: getattr(event, name) for name in HASHED_FIELDS})
+
+
+HASHED_FIELDS = ("seq", "at", "actor_id", "actor", "action", "target_type", "target_id", "round_id", "details",
+                 "ip", "prev_hash")
+
+
+def fields_hash(*, seq: int, at: datetime, actor_id: int | None, actor: str, action: str, target_type: str,
+                target_id: str, round_id: int | None, details: str, ip: str, prev_hash: str) -> str:
+    """SHA-256 over an event's fields (HASHED_FIELDS, in that order) and the previous event's hash."""
+    payload = [seq, at.astimezone(UTC).isoformat(), actor_id, actor, action, target_type, target_id, round_id,
+               details, ip, prev_hash]
     canonical = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

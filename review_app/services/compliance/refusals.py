@@ -61,9 +61,9 @@ def _target(session: Session, url_values: dict):
 
 
 def record(session: Session, *, by: User, method: str, path: str, endpoint: str | None, status: int,
-           url_values: dict | None = None) -> AuditEvent | None:
+           url_values: dict | None = None) -> int | None:
     """Write the refusal as an event, unless the user's refusals of this minute already hold it (same method
-    and path) or have reached the limit; returns the event, or None when it was not written. The caller
+    and path) or have reached the limit; returns the event's `seq`, or None when it was not written. The caller
     commits (and has rolled back whatever the refused request had begun)."""
     url_values = url_values or {}
     recent = session.exec(

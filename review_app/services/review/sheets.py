@@ -38,7 +38,6 @@ from ..errors import ServiceError
 from ..platform.localtime import local_time
 from ..platform.memo import memo
 from ..platform.numbers import plain
-from ..rounds import criteria_of
 
 MIN_COMMENT_LENGTH = 30
 MAX_COMMENT_LENGTH = 5000
@@ -126,6 +125,23 @@ def score_items(session: Session, sheet_id: int) -> dict[int, ScoreItem]:
 
 def stored_points(session: Session, sheet_id: int) -> dict[int, Decimal]:
     return {criterion_id: item.points for criterion_id, item in score_items(session, sheet_id).items()}
+
+
+# The round's criteria, each with the sheet's score for it when there is one: one query for the sheet's
+# three requests (the page, a save, a submission), built once.
+_CRITERIA_AND_SCORES = (
+    select(Criterion, ScoreItem)
+    .outerjoin(ScoreItem, sa.and_(ScoreItem.criterion_id == Criterion.id,
+                                  ScoreItem.sheet_id == sa.bindparam("sheet_id")))
+    .where(Criterion.round_id == sa.bindparam("round_id"))
+    .order_by(Criterion.position)
+)
+
+
+def criteria_and_scores(session: Session, sheet: ScoreSheet) -> tuple[list[Criterion], dict[int, ScoreItem]]:
+    """The sheet's criteria in their order (its round's) and its stored scores by criterion id, in one query."""
+    rows = session.exec(_CRITERIA_AND_SCORES, params={"sheet_id": sheet.id, "round_id": sheet.round_id}).all()
+    return [criterion for criterion, _item in rows], {item.criterion_id: item for _c, item in rows if item is not None}
 
 
 def missing_for(criteria: list[Criterion], stored: dict[int, object], sheet: ScoreSheet) -> list[str]:
@@ -236,7 +252,8 @@ def save(session: Session, *, sheet: ScoreSheet, by: User, entries: Entries, ver
     ReviewError when the sheet cannot be edited (submitted, withdrawn, past the deadline, no pledge).
     """
     _check_writable(session, sheet)
-    criteria = criteria_of(session, sheet.round_id)
+    # The scores are read before the claim: a claim that succeeds proves that no save came in between.
+    criteria, stored = criteria_and_scores(session, sheet)
     errors: dict[str, str] = {}
     values: dict[int, Decimal | None] = {}
     for criterion in criteria:
@@ -251,8 +268,6 @@ def save(session: Session, *, sheet: ScoreSheet, by: User, entries: Entries, ver
         comment = sheet.comment
     recommend = {"yes": True, "no": False}.get(entries.recommend or "")
 
-    # The scores are read before the claim: a claim that succeeds proves that no save came in between.
-    stored = score_items(session, sheet.id)
     points = {k: i.points for k, i in stored.items()}
     for criterion_id, value in values.items():
         if value is None:
@@ -272,7 +287,7 @@ def save(session: Session, *, sheet: ScoreSheet, by: User, entries: Entries, ver
         elif value is not None and item.points != value:
             item.points = value
     if new_items:  # one statement for them all (a sheet's first save stores every score at once)
-        session.execute(sa.insert(ScoreItem), new_items)
+        session.execute(_INSERT_SCORES, new_items)
     audit.record(
         session,
         action="sheet.save",
@@ -296,8 +311,7 @@ def submit(session: Session, *, sheet: ScoreSheet, by: User, version: int) -> bo
     if sheet.status == SheetStatus.SUBMITTED:
         return False
     _check_writable(session, sheet)
-    criteria = criteria_of(session, sheet.round_id)
-    stored = score_items(session, sheet.id)
+    criteria, stored = criteria_and_scores(session, sheet)
     needs = missing_for(criteria, stored, sheet)
     if needs:
         raise ReviewError(_("The sheet cannot be submitted yet: %(what)s", what="；".join(needs)))
@@ -341,6 +355,8 @@ def _check_writable(session: Session, sheet: ScoreSheet) -> None:
     if blocker:
         raise ReviewError(blocker)
 
+
+_INSERT_SCORES = ScoreItem.__table__.insert()  # Core, built once: the new scores are not needed as objects
 
 # The claim, built once (a Core statement: no ORM bookkeeping); its SET clause is the columns it is given.
 _SHEETS = ScoreSheet.__table__

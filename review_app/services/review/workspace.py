@@ -30,9 +30,15 @@ from ..intake import dossier
 from ..intake.dossier import Dossier, Member, Unit
 from ..platform import notify
 from ..platform.memo import hold
-from ..rounds import criteria_of
 from .progress import SheetRow, sheet_rows
-from .sheets import deadline_passed, edit_blocker, missing_for, pledge_of, remember_pledge, stored_points
+from .sheets import (
+    criteria_and_scores,
+    deadline_passed,
+    edit_blocker,
+    missing_for,
+    pledge_of,
+    remember_pledge,
+)
 
 # The dashboard ------------------------------------------------------------------------------------
 
@@ -216,14 +222,14 @@ class SheetContext:
 def sheet_context(session: Session, sheet: ScoreSheet) -> SheetContext:
     """What the sheet page shows (the page every expert opens most): the seat and round (held by
     `sheet_for_expert`: no query), the application through its dossier."""
-    review_round = session.get(Round, sheet.round_id)
+    criteria, stored = criteria_and_scores(session, sheet)
     return SheetContext(
         sheet=sheet,
         assignment=session.get(Assignment, sheet.assignment_id),
-        round=review_round,
+        round=session.get(Round, sheet.round_id),
         dossier=dossier.load_id(session, sheet.application_id),
-        criteria=criteria_of(session, review_round.id),
-        points=stored_points(session, sheet.id),
+        criteria=criteria,
+        points={criterion_id: item.points for criterion_id, item in stored.items()},
         pledge_accepted=pledge_of(session, round_id=sheet.round_id, expert_id=sheet.expert_id) is not None,
         blocked=edit_blocker(session, sheet),
     )
