@@ -18,7 +18,7 @@ from sqlmodel import select
 from werkzeug.datastructures import MultiDict
 from wtforms import IntegerField
 
-from review_app.models import PledgeAcceptance, Round, ScoreSheet, SheetStatus
+from review_app.models import AuditEvent, AuditHead, PledgeAcceptance, Round, ScoreSheet, SheetStatus
 from review_app.models._base import utcnow
 from review_app.services.compliance import audit
 from review_app.services.platform.memo import hold, memo
@@ -241,3 +241,66 @@ def test_the_sheet_page_writes_its_fields_with_what_was_typed_escaped(app, clien
     assert re.search(r'<input checked id="recommend-0" name="recommend" type="radio" value="yes">', page)
     assert f">\n{COMMENT}</textarea>" in page
     assert client.post(url, data={**again, "csrf_token": "forged"}).status_code == 400  # CSRF still checked
+
+
+def test_a_sheet_post_without_a_readable_version_stores_nothing(app, client, auth, session, world):
+    """The sheet's posts are read without a WTForms form: a missing or malformed version is still refused with
+    the page's message, for the form, autosave and submission alike, and nothing is stored."""
+    ready(auth, world)
+    url = f"/expert/sheets/{world.mine.id}"
+    token = csrf_token(client.get(url).text)
+    body = {"save": "1", "comment": COMMENT, "recommend": "yes", "csrf_token": token, **full_points(world)}
+    for bad in ("", "x", "-1", "1.5", "²", "9" * 20):
+        page = client.post(url, data={**body, "version": bad}, follow_redirects=True)
+        assert page.status_code == 200 and "无法读取表单，请重试。" in page.text, bad
+        answer = client.post(f"{url}/autosave", data={**body, "version": bad})
+        assert answer.status_code == 400 and answer.json["status"] == "refused", bad
+        page = client.post(f"{url}/submit", data={"version": bad, "csrf_token": token}, follow_redirects=True)
+        assert "无法读取表单，请重试。" in page.text, bad
+    session.expire_all()
+    assert session.get(ScoreSheet, world.mine.id).saved_at is None
+    assert not actions(session, "sheet.save") and not actions(session, "sheet.submit")
+
+
+def test_the_sheets_posts_still_check_their_csrf_token_and_read_every_field(app, client, auth, session, world):
+    ready(auth, world)
+    url = f"/expert/sheets/{world.mine.id}"
+    token = csrf_token(client.get(url).text)
+    body = {"version": version(session, world.mine), "comment": COMMENT, "recommend": "no", **full_points(world),
+            "points_abc": "1", f"points_{'9' * 20}": "1"}  # no criterion has these ids: ignored
+    assert client.post(f"{url}/autosave", data={**body, "csrf_token": "forged"}).status_code == 400
+    assert client.post(f"{url}/submit", data={"version": body["version"], "csrf_token": "forged"}).status_code == 400
+    assert client.post(f"{url}/submit", data={"version": body["version"]}).status_code == 400
+    session.expire_all()
+    assert session.get(ScoreSheet, world.mine.id).saved_at is None
+
+    answer = client.post(f"{url}/autosave", data={**body, "csrf_token": token})
+    assert answer.status_code == 200 and answer.json["status"] == "saved" and answer.json["errors"] == {}
+    response = client.post(url, data={**body, "version": answer.json["version"], "review": "1", "csrf_token": token})
+    assert response.status_code == 302 and response.location.endswith(f"{url}/confirm")  # "review" was read
+    session.expire_all()
+    sheet = session.get(ScoreSheet, world.mine.id)
+    assert sheet.recommend is False and sheet.comment == COMMENT
+    assert sheets.stored_points(session, sheet.id) == {c.id: c.max_points - 2 for c in world.criteria}
+
+
+def test_audit_events_written_as_rows_keep_the_chain_and_return_their_numbers(app, session, world):
+    """Events are written by Core statements (no AuditEvent object in the session): `record` answers the new
+    event's seq, `record_many` consecutive ones, each event links to the one before, and the head holds the
+    newest hash, within the caller's transaction (a rollback leaves no trace)."""
+    before = session.exec(select(sa.func.max(AuditEvent.seq))).one() or 0
+    first = audit.record(session, action="test.one", target=world.mine, round_id=world.round.id, details={"n": 1})
+    more = audit.record_many(session, [{"action": "test.many", "details": {"n": n}} for n in (2, 3)])
+    assert [first, *more] == [before + 1, before + 2, before + 3] and not session.new
+    session.commit()
+    events = session.exec(select(AuditEvent).where(AuditEvent.seq > before).order_by(AuditEvent.seq)).all()
+    assert [e.action for e in events] == ["test.one", "test.many", "test.many"]
+    assert events[0].target_type == "ScoreSheet" and events[0].target_id == str(world.mine.id)
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+    assert all(audit.event_hash(e) == e.hash for e in events)
+    assert session.get(AuditHead, 1, populate_existing=True).last_hash == events[-1].hash
+    assert audit.verify(session) == []
+
+    audit.record(session, action="test.undone")
+    session.rollback()
+    assert not actions(session, "test.undone") and audit.verify(session) == []
