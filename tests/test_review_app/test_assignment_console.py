@@ -232,7 +232,7 @@ def test_the_auditor_reads_the_console_and_cannot_run_it(client, auth, users, se
     auth.login("auditor1")
     assert client.get(f"/admin/rounds/{fresh_round.id}/assignment").status_code == 200
     assert auth.post(f"/admin/rounds/{fresh_round.id}/assignment/run", {"seed": "1"}).status_code == 403
-    assert session.exec(select(func.count()).select_from(Job)).one() == 0
+    assert session.exec(select(func.count()).select_from(Job).where(Job.round_id == fresh_round.id)).one() == 0
 
 
 def test_a_job_whose_process_died_shows_as_interrupted(client, auth, users, session, fresh_round):
