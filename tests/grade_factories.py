@@ -2,7 +2,6 @@
 scored to chosen totals, ranked by the plain mean (so each score is exactly its total) and approved."""
 
 import itertools
-from decimal import Decimal
 
 from sqlmodel import Session, select
 
@@ -24,10 +23,10 @@ from review_app.models import (
 )
 from review_app.models._base import utcnow
 from review_app.services import rounds
-from review_app.services.intake import self_evaluation
 from review_app.services.intake.organisations import lead_from_register
 from review_app.services.results import rank, selection
 from tests.factories import make_expert, make_org
+from tests.intake_factories import complete_report
 
 _numbers = itertools.count(1)
 
@@ -116,30 +115,12 @@ def scored_annual_round(session: Session, *, year: int, totals: list[tuple[Conso
     return review_round, ranking, reports
 
 
-def complete_report(name: str, *, scale: float = 1.0) -> self_evaluation.ReportInput:
-    """A self-evaluation with every part written (over 50 characters) and every indicator given, the
-    indicators `scale` times a middling consortium's."""
-    part = (
-        f"{name}本年度按计划推进各项任务，成员单位分工协作，关键技术攻关取得阶段成果，"
-        "运行机制规范有效，各项指标完成良好。"
-    )
-    base = {"rd_investment": Decimal("5200.5"), "invention_patents": 24, "standards": 3, "new_platforms": 2,
-            "team_size": 180, "achievements_transferred": 12, "transfer_value": Decimal("860"),
-            "landmark_revenue": Decimal("42000")}
-    indicators = {
-        i.key: (round(base[i.key] * scale) if i.type == "int" else (base[i.key] * Decimal(str(scale))).quantize(
-            Decimal("0.0001")))
-        for i in self_evaluation.INDICATORS
-    }
-    return self_evaluation.ReportInput(sections={s.key: part for s in self_evaluation.SECTIONS}, indicators=indicators)
-
-
 def file_reports(session: Session, reports: dict[int, Application], scale: dict[int, float]) -> None:
     """Each report's self-evaluation as its city filed it (stored directly: the round is past intake), the
-    indicators `scale[consortium id]` times the middling ones of `complete_report`."""
+    indicators `scale[consortium id]` times those of `complete_report`."""
     from review_app.models import SelfEvaluation
 
     for consortium_id, report in reports.items():
-        data = complete_report(report.title, scale=scale.get(consortium_id, 1.0))
+        data = complete_report(scale=scale.get(consortium_id, 1.0))
         session.add(SelfEvaluation(application_id=report.id, **data.sections, **data.indicators))
     session.commit()

@@ -173,7 +173,12 @@ def pdf_bytes(text: str = "test", pad: int = 0) -> bytes:
     return buffer.getvalue()
 
 
-def complete_report() -> ReportInput:
-    """REPORT_TEXT and REPORT_VALUES as the city's form gives them to self_evaluation.save."""
-    return ReportInput(sections=dict(REPORT_TEXT),
-                       indicators={i.key: parse_indicator(REPORT_VALUES[i.key], i)[0] for i in INDICATORS})
+def complete_report(*, scale: float = 1.0) -> ReportInput:
+    """REPORT_TEXT and REPORT_VALUES as the city's form gives them to self_evaluation.save, the indicators
+    `scale` times these (counts rounded to whole numbers): a stronger or weaker year of the same report."""
+    indicators = {i.key: parse_indicator(REPORT_VALUES[i.key], i)[0] for i in INDICATORS}
+    if scale != 1.0:
+        indicators = {key: round(value * scale) if isinstance(value, int)
+                      else (value * Decimal(str(scale))).quantize(Decimal("0.0001"))
+                      for key, value in indicators.items()}
+    return ReportInput(sections=dict(REPORT_TEXT), indicators=indicators)

@@ -30,8 +30,7 @@ from review_app.services.intake import annual, applications, attachments, self_e
 from review_app.services.platform.storage import store_for
 from review_app.services.results import grades, rank, selection
 from review_app.services.review import declarations, sheets
-from tests.grade_factories import complete_report
-from tests.intake_factories import pdf_bytes
+from tests.intake_factories import complete_report, pdf_bytes
 
 pytestmark = pytest.mark.demo
 
@@ -52,7 +51,7 @@ def test_an_annual_round_is_checked_assigned_scored_ranked_and_graded(app, sessi
         )
         if report.status == ApplicationStatus.SUBMITTED:
             continue
-        self_evaluation.save(session, application=report, data=complete_report(consortium.name), by=None)
+        self_evaluation.save(session, application=report, data=complete_report(), by=None)
         attachments.add_attachment(
             session, application=report, kind=AttachmentKind.SELF_EVALUATION, filename="自评报告.pdf",
             data=pdf_bytes(consortium.name), store=store, by=None,
