@@ -232,6 +232,7 @@ def test_r7_reads_the_centres_credit_list_beside_the_declaration(app, runner, cl
         "/admin/credit-list", {"file": (io.BytesIO(_list_file([])), "空.xlsx")}, content_type="multipart/form-data"
     )
     assert empty.status_code == 400 and "表为空" in empty.text
+    assert empty.text.count('class="problem"') == 1 and "<th>理由</th>" in empty.text and "未导入任何数据" in empty.text
     replacement = "统一社会信用代码,失信原因\n" + declared_bad.credit_code + ",虚假申报\n"
     response = auth.post(
         "/admin/credit-list",

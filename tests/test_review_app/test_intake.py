@@ -323,6 +323,7 @@ def test_the_admin_import_page_shows_every_problem(client, auth, users, rnd):
     )
     assert response.status_code == 400
     assert response.text.count('class="problem"') == 2 and "未导入任何数据" in response.text
+    assert 'id="import-problems"' in response.text and "<th>问题</th>" in response.text  # this page's heading
     good = workbook(GOOD_APPS, GOOD_MEMBERS)
     response = auth.post(
         f"/admin/rounds/{rnd.id}/import", {"file": (io.BytesIO(good), "好.xlsx")}, content_type="multipart/form-data"

@@ -143,6 +143,7 @@ def test_the_admin_imports_through_the_page(client, auth, session, users):
         content_type="multipart/form-data",
     )
     assert bad.status_code == 400 and "未导入任何数据" in bad.text and "必填项为空" in bad.text
+    assert bad.text.count('class="problem"') == 1 and "<th>理由</th>" in bad.text
     auth.logout()
     auth.login("auditor1")
     assert client.get("/admin/experts").status_code == 200
