@@ -19,16 +19,6 @@ from .intake import XLSX
 from .registry_forms import ConsortiumForm, RegistryImportForm
 
 
-def list_filters() -> dict:
-    """The list's filters from the query string (the city's list reads the same ones, city aside)."""
-    return {
-        "field": request.args.get("field", ""),
-        "year": request.args.get("year", type=db_int),
-        "query": request.args.get("q", ""),
-        "number": page_number(),
-    }
-
-
 @bp.route("/consortia", methods=["GET", "POST"])
 @takes_files
 def consortia_list():
@@ -47,9 +37,9 @@ def consortia_list():
             flash(_("Registry imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged consortia.",
                     created=result.created, updated=result.updated, unchanged=result.unchanged), "success")
             return redirect(url_for("admin.consortia_list"))
-    filters = list_filters()
+    filters = consortia.ListFilters.from_query(request.args)
     city_id = request.args.get("city", type=db_int)
-    page = consortia.listing(session, city_id=city_id, **filters)
+    page = consortia.listing(session, city_id=city_id, filters=filters, number=page_number())
     used_fields, years = consortia.choices(session)
     rendered = render_template("admin/consortia.html", page=page, form=form, problems=problems, filters=filters,
                                city_id=city_id, fields=used_fields, years=years, cities=consortia.cities(session))

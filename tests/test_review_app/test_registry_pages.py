@@ -122,6 +122,11 @@ def test_a_city_reads_its_own_consortia_only(app, client, auth, session, users):
     auth.login("nanjing1")
     listing = client.get("/city/consortia").text
     assert "LHT2024002" in listing and "LHT2024003" not in listing and "LHT2024001" not in listing
+    # the centre's filters, within the city's own consortia; a malformed year is ignored
+    assert "1 个联合体" in client.get(f"/city/consortia?year={own.established_year}&q=LHT2024002").text
+    assert 'class="consortium-row"' not in client.get(f"/city/consortia?year={own.established_year + 1}").text
+    assert 'class="consortium-row"' not in client.get("/city/consortia?q=LHT2024003").text
+    assert "LHT2024002" in client.get("/city/consortia?year=２０２４x").text
     page = client.get(f"/city/consortia/{own.id}").text
     assert own.name in page and "成员单位" in page and "编辑" not in page
     assert client.get(f"/city/consortia/{other.id}").status_code == 404

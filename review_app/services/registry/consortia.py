@@ -9,6 +9,7 @@ values before and after.
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -256,13 +257,29 @@ class ListRow:
     members: int
 
 
+@dataclass(frozen=True)
+class ListFilters:
+    """What the registry's list keeps, on the centre's list and a city's alike: one technical field, one
+    recognition year, `query` in the name or code."""
+
+    field: str = ""
+    year: int | None = None
+    query: str = ""
+
+    @classmethod
+    def from_query(cls, args: Mapping[str, str]) -> "ListFilters":
+        """The filters a list page's query string gives (`field`, `year`, `q`); a year that is not a
+        number of at most four digits is ignored."""
+        year = args.get("year", "").strip()
+        return cls(field=args.get("field", ""), query=args.get("q", ""),
+                   year=int(year) if year.isascii() and year.isdigit() and len(year) <= 4 else None)
+
+
 def listing(
     session: Session,
     *,
     city_id: int | None = None,
-    field: str = "",
-    year: int | None = None,
-    query: str = "",
+    filters: ListFilters = ListFilters(),
     number: int = 1,
 ) -> paging.Page[ListRow]:
     """One page of the registry, by code, filtered by city, field and recognition year, and searched by
@@ -270,12 +287,12 @@ def listing(
     conditions = []
     if city_id is not None:
         conditions.append(Consortium.city_id == city_id)
-    if field:
-        conditions.append(Consortium.field == field)
-    if year is not None:
-        conditions.append(Consortium.established_year == year)
-    if query.strip():
-        like = f"%{query.strip()}%"
+    if filters.field:
+        conditions.append(Consortium.field == filters.field)
+    if filters.year is not None:
+        conditions.append(Consortium.established_year == filters.year)
+    if filters.query.strip():
+        like = f"%{filters.query.strip()}%"
         conditions.append(sa.or_(Consortium.code.ilike(like), Consortium.name.like(like)))
     counts = (
         select(ConsortiumMember.consortium_id, sa.func.count().label("n"))
