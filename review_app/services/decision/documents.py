@@ -3,6 +3,7 @@ contact for objections, the list without scores or personal data) and the decisi
 final list and how each entry got there), each as PDF and as Excel, with the results' export helpers."""
 
 import io
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlmodel import Session
@@ -29,7 +30,17 @@ def _cells(entry: final_list.ListEntry) -> tuple:
     return (a.code, a.title, a.lead_name, entry.city, a.field, entry.source)
 
 
-def _publicity_lines(session: Session, review_round: Round) -> tuple[list[str], list]:
+@dataclass(frozen=True)
+class _Listing:
+    """One of the close's lists as both its files show it: the title, the lines above the table, the table."""
+
+    title: str
+    lines: list[str]
+    header: list[str]
+    rows: list[list]
+
+
+def _publicity(session: Session, review_round: Round) -> _Listing:
     notice = publicity.notice_of(session, round_id=review_round.id)
     if notice is None:
         raise ServiceError(_("The public notice of this round has not started."))
@@ -41,22 +52,11 @@ def _publicity_lines(session: Session, review_round: Round) -> tuple[list[str], 
         _("Objections during the period to: %(contact)s", contact=notice.contact),
         _("%(n)d consortia, in ranking order", n=len(entries)),
     ]
-    return lines, entries
+    return _Listing(_("%(round)s: list for public notice", round=review_round.name), lines,
+                    *_list_rows(entries, with_source=False))
 
 
-def publicity_pdf(session: Session, *, review_round: Round) -> bytes:
-    lines, entries = _publicity_lines(session, review_round)
-    header, rows = _list_rows(entries, with_source=False)
-    return table_pdf(_("%(round)s: list for public notice", round=review_round.name), lines, header, rows)
-
-
-def publicity_xlsx(session: Session, *, review_round: Round) -> bytes:
-    lines, entries = _publicity_lines(session, review_round)
-    return _workbook(_("%(round)s: list for public notice", round=review_round.name), lines,
-                     *_list_rows(entries, with_source=False))
-
-
-def _decision_lines(session: Session, review_round: Round) -> tuple[list[str], list]:
+def _decision(session: Session, review_round: Round) -> _Listing:
     recorded = decision.decision_of(session, round_id=review_round.id)
     if recorded is None:
         raise ServiceError(_("No final decision is recorded for this round."))
@@ -66,29 +66,38 @@ def _decision_lines(session: Session, review_round: Round) -> tuple[list[str], l
         _("Decision %(number)s of %(day)s", number=recorded.document_no, day=recorded.decided_on.isoformat()),
         _("%(n)d consortia on the final list", n=len(entries)),
     ]
-    return lines, entries
+    return _Listing(_("%(round)s: final list", round=review_round.name), lines, *_list_rows(entries, with_source=True))
 
 
-def decision_pdf(session: Session, *, review_round: Round) -> bytes:
-    lines, entries = _decision_lines(session, review_round)
-    header, rows = _list_rows(entries, with_source=True)
-    return table_pdf(_("%(round)s: final list", round=review_round.name), lines, header, rows)
+def _pdf(listing: _Listing) -> bytes:
+    return table_pdf(listing.title, listing.lines, listing.header, listing.rows)
 
 
-def decision_xlsx(session: Session, *, review_round: Round) -> bytes:
-    lines, entries = _decision_lines(session, review_round)
-    return _workbook(_("%(round)s: final list", round=review_round.name), lines,
-                     *_list_rows(entries, with_source=True))
-
-
-def _workbook(title: str, lines: list[str], header: list[str], rows: list[list]) -> bytes:
+def _xlsx(listing: _Listing) -> bytes:
+    """The table on its first sheet, the title and the lines on a second."""
     from openpyxl import Workbook
     workbook = Workbook(write_only=True)
-    table_sheet(workbook, _("List"), header, rows)
-    table_sheet(workbook, _("About"), [title], [[line] for line in lines])
+    table_sheet(workbook, _("List"), listing.header, listing.rows)
+    table_sheet(workbook, _("About"), [listing.title], [[line] for line in listing.lines])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def publicity_pdf(session: Session, *, review_round: Round) -> bytes:
+    return _pdf(_publicity(session, review_round))
+
+
+def publicity_xlsx(session: Session, *, review_round: Round) -> bytes:
+    return _xlsx(_publicity(session, review_round))
+
+
+def decision_pdf(session: Session, *, review_round: Round) -> bytes:
+    return _pdf(_decision(session, review_round))
+
+
+def decision_xlsx(session: Session, *, review_round: Round) -> bytes:
+    return _xlsx(_decision(session, review_round))
 
 
 FILES = {

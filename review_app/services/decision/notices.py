@@ -2,6 +2,8 @@
 an objection's answer, an objection near its handling deadline, the final decision. Every message goes
 through the one notification service (platform.notify)."""
 
+from collections.abc import Callable
+
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
@@ -30,30 +32,35 @@ def _codes(entries, city_id: int) -> str:
                      if e.application.city_id == city_id) or _("none")
 
 
+def _tell_each_city(session: Session, review_round: Round, *, kind: str, subject: str,
+                    body: Callable[[int], str]) -> int:
+    """Send every city bureau of the round one message, `body(city_id)` its text (each city is told of its
+    own applications); returns how many messages were sent."""
+    return sum(
+        notify.tell(session, notify.city_recipients(session, city_id), kind=kind, round_id=review_round.id,
+                    subject=subject, body=body(city_id))
+        for city_id in round_city_ids(session, round_id=review_round.id)
+    )
+
+
 def publicity_started(session: Session, *, review_round: Round, notice: PublicityNotice) -> int:
     """Tell every city bureau of the round that the list is public, its period, its own listed applications
     and where objections go; returns how many messages were sent."""
     entries = final_list.final_list(session, round_id=review_round.id)
-    sent = 0
-    for city_id in round_city_ids(session, round_id=review_round.id):
-        sent += notify.tell(
-            session,
-            notify.city_recipients(session, city_id),
-            kind="publicity",
-            round_id=review_round.id,
-            subject=_("Public notice of %(round)s", round=review_round.name),
-            body=_(
-                "The list of %(round)s is published for public notice from %(start)s to %(end)s (%(n)d working "
-                "days). Your city's applications on the list: %(codes)s. Objections to: %(contact)s.",
-                round=review_round.name,
-                start=notice.starts_on.isoformat(),
-                end=notice.ends_on.isoformat(),
-                n=notice.working_days,
-                codes=_codes(entries, city_id),
-                contact=notice.contact,
-            ),
-        )
-    return sent
+    return _tell_each_city(
+        session, review_round, kind="publicity",
+        subject=_("Public notice of %(round)s", round=review_round.name),
+        body=lambda city_id: _(
+            "The list of %(round)s is published for public notice from %(start)s to %(end)s (%(n)d working "
+            "days). Your city's applications on the list: %(codes)s. Objections to: %(contact)s.",
+            round=review_round.name,
+            start=notice.starts_on.isoformat(),
+            end=notice.ends_on.isoformat(),
+            n=notice.working_days,
+            codes=_codes(entries, city_id),
+            contact=notice.contact,
+        ),
+    )
 
 
 def objection_answered(session: Session, *, objection: Objection) -> int:
@@ -109,22 +116,16 @@ def objection_due(session: Session, *, objection: Objection) -> int:
 
 def decision_recorded(session: Session, *, review_round: Round, decision: Decision, entries) -> int:
     """Tell every city bureau of the round the decision and its own applications on the final list."""
-    sent = 0
-    for city_id in round_city_ids(session, round_id=review_round.id):
-        sent += notify.tell(
-            session,
-            notify.city_recipients(session, city_id),
-            kind="decision",
-            round_id=review_round.id,
-            subject=_("Final decision on %(round)s", round=review_round.name),
-            body=_(
-                "The final decision on %(round)s was taken (%(number)s, %(day)s; recorded %(when)s). Your "
-                "city's applications on the final list: %(codes)s.",
-                round=review_round.name,
-                number=decision.document_no,
-                day=decision.decided_on.isoformat(),
-                when=local_time(decision.recorded_at),
-                codes=_codes(entries, city_id),
-            ),
-        )
-    return sent
+    return _tell_each_city(
+        session, review_round, kind="decision",
+        subject=_("Final decision on %(round)s", round=review_round.name),
+        body=lambda city_id: _(
+            "The final decision on %(round)s was taken (%(number)s, %(day)s; recorded %(when)s). Your "
+            "city's applications on the final list: %(codes)s.",
+            round=review_round.name,
+            number=decision.document_no,
+            day=decision.decided_on.isoformat(),
+            when=local_time(decision.recorded_at),
+            codes=_codes(entries, city_id),
+        ),
+    )
