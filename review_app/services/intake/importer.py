@@ -15,7 +15,8 @@ snapshot of its own, see `organisations`), so two applications naming one unit d
 nothing of each other and importing the same file twice changes nothing: every row reports 未变. The
 result lists each row's outcome (新增, 更新, 未变). An application
 in the 申请 sheet of an import that also carries a 成员单位 sheet gets exactly the members listed there.
-Imported applications count as recommended by their city (status submitted).
+Imported applications count as recommended by their city (status submitted). The 成员单位 sheet's checks
+and the cell checks both sheets make are `member_sheet`'s (the registry import reads its members there too).
 """
 
 from collections import defaultdict
@@ -33,6 +34,7 @@ from ..compliance import audit
 from ..platform import tables
 from ..platform.tables import ImportRejected, RowProblem, Table
 from . import fields, notice
+from .member_sheet import ParsedMember, one_of, parse_members, required_and_lengths
 from .organisations import Declared, Register, declare_lead, normalise_code, set_members
 from .template import APPLICATION_SHEET, MEMBER_SHEET, SHEETS
 
@@ -47,8 +49,6 @@ CSV_MARKS = (
     (APPLICATION_SHEET, {"牵头单位名称", "lead_name"}),
     (MEMBER_SHEET, {"单位名称", "name", "统一社会信用代码", "credit_code"}),
 )
-PROVINCE_SHORT = {"江苏": "江苏省", "上海": "上海市", "浙江": "浙江省", "安徽": "安徽省"}
-STANDING_ALIASES = {"good": notice.CREDIT_GOOD, "bad": notice.CREDIT_BAD}
 IMPORT_STAGES = (RoundStage.DRAFT, RoundStage.INTAKE, RoundStage.FORMAL_CHECK)
 
 
@@ -144,20 +144,6 @@ class ParsedApplication:
     abstract: str | None
 
 
-@dataclass
-class ParsedMember:
-    row: int
-    code: str
-    name: str
-    credit_code: str
-    unit_type: str
-    province: str
-    city: str
-    credit_standing: str  # as written: 良好 or 失信
-    is_legal_person: bool | None = None  # 是/否; None: not given (an older template, or left empty)
-    qualification: str | None = None  # None: the file has no such column (kept as it is)
-
-
 def _number(
     text: str, label: str, row: int, header: str, problems: list[RowProblem], places: str, upper: Decimal | None
 ) -> Decimal | None:
@@ -173,38 +159,6 @@ def _number(
         problems.append(RowProblem(label, row, header, _("%(value)s is out of range", value=text)))
         return None
     return value.quantize(Decimal(places))
-
-
-def required_and_lengths(sheet: Table, row: int, values: dict, problems: list[RowProblem]) -> bool:
-    """False (with the problems) when a required cell of the row is empty or a cell is too long."""
-    ok = True
-    for column in sheet.columns:
-        value = values[column.key]
-        if column.required and not value:
-            problems.append(RowProblem(sheet.label, row, column.header, _("a required cell is empty")))
-            ok = False
-        elif len(value) > column.max_length:
-            problems.append(
-                RowProblem(sheet.label, row, column.header, _("longer than %(n)d characters", n=column.max_length))
-            )
-            ok = False
-    return ok
-
-
-def one_of(
-    value: str, allowed: tuple[str, ...], sheet: Table, row: int, header: str, problems: list[RowProblem]
-) -> bool:
-    if value and value not in allowed:
-        problems.append(
-            RowProblem(
-                sheet.label,
-                row,
-                header,
-                _("%(value)s is not one of: %(allowed)s", value=value, allowed="、".join(allowed)),
-            )
-        )
-        return False
-    return True
 
 
 def city_name(text: str) -> str:
@@ -270,70 +224,6 @@ def parse_applications(
                     opinion=v["opinion"],
                     keywords=None if "keywords" in sheet.absent else tables.list_text(v["keywords"]),
                     abstract=None if "abstract" in sheet.absent else v["abstract"],
-                )
-            )
-    return parsed
-
-
-@dataclass(frozen=True)
-class MemberKey:
-    """What a 成员单位 sheet's rows belong to: the column naming it, and the reasons for an unknown key and
-    for a lead unit listed among its own members."""
-
-    header: str
-    unknown: str  # with %(code)s
-    lead_member: str
-
-
-APPLICATION_KEY = MemberKey(
-    "申报编号",
-    _l("no application %(code)s in this round"),
-    _l("the lead unit cannot also be a member of its application"),
-)
-
-
-def parse_members(
-    sheet: Table, problems: list[RowProblem], known_codes: set[str], leads: dict[str, str],
-    key: MemberKey = APPLICATION_KEY,
-) -> list[ParsedMember]:
-    """The sheet's member rows that can be read (the others are problems): keyed by `key.header`, each
-    naming a known key (`known_codes`), not the lead unit of its key (`leads`), once per key."""
-    parsed, seen = [], {}
-    for row, v in sheet.rows:
-        ok = required_and_lengths(sheet, row, v, problems)
-        standing = STANDING_ALIASES.get(v["standing"].lower(), v["standing"])
-        ok &= one_of(v["unit_type"], notice.UNIT_TYPES, sheet, row, "单位类型", problems)
-        ok &= one_of(standing, notice.CREDIT_STANDINGS, sheet, row, "信用状况", problems)
-        ok &= one_of(v["legal"], tuple(notice.LEGAL_ANSWERS), sheet, row, "是否独立法人", problems)
-        code, credit_code = v["code"], normalise_code(v["credit_code"])
-        if code and code not in known_codes:
-            problems.append(RowProblem(sheet.label, row, key.header, str(key.unknown) % {"code": code}))
-            ok = False
-        if credit_code and leads.get(code) == credit_code:
-            problems.append(RowProblem(sheet.label, row, "统一社会信用代码", str(key.lead_member)))
-            ok = False
-        if credit_code and (code, credit_code) in seen:
-            problems.append(
-                RowProblem(
-                    sheet.label,
-                    row,
-                    "统一社会信用代码",
-                    _(
-                        "the unit is already a member of %(code)s in row %(row)d",
-                        code=code,
-                        row=seen[(code, credit_code)],
-                    ),
-                )
-            )
-            ok = False
-        seen.setdefault((code, credit_code), row)
-        if ok:
-            province = PROVINCE_SHORT.get(v["province"], v["province"])
-            parsed.append(
-                ParsedMember(
-                    row, code, v["name"], credit_code, v["unit_type"], province, v["city"], standing,
-                    notice.LEGAL_ANSWERS.get(v["legal"]),
-                    None if "qualification" in sheet.absent else v["qualification"],
                 )
             )
     return parsed

@@ -8,7 +8,7 @@ consortium that neither the file nor the registry has. Consortia are keyed by �
 credit code: importing the same file twice changes nothing; a changed row updates its consortium, audited
 with the values before and after (`consortia.store`). A consortium of the 联合体 sheet gets exactly the
 members the 成员单位 sheet lists for it, when the file has that sheet. The member rows are read by the
-applications import's own member checks (`intake.importer.parse_members`).
+applications import's own member checks (`intake.member_sheet.parse_members`).
 """
 
 from collections import defaultdict
@@ -21,17 +21,8 @@ from sqlmodel import Session, select
 from ...models import City, Consortium, User
 from ..compliance import audit
 from ..intake import fields
-from ..intake.importer import (
-    NEW,
-    UNCHANGED,
-    UPDATED,
-    MemberKey,
-    ParsedMember,
-    RowOutcome,
-    city_name,
-    parse_members,
-    required_and_lengths,
-)
+from ..intake.importer import NEW, UNCHANGED, UPDATED, RowOutcome, city_name
+from ..intake.member_sheet import MemberKey, ParsedMember, parse_members, required_and_lengths
 from ..intake.organisations import Declared, Register, normalise_code
 from ..platform import tables
 from ..platform.tables import ImportRejected, RowProblem, Table
