@@ -80,6 +80,8 @@ def score_all(page, base, criteria, drop_for, comment=COMMENT):
         page.get_by_role("link", name="评分", exact=True).first.click()
         page.get_by_label("无利益冲突", exact=False).check()
         page.get_by_role("button", name="确认声明").click()
+        # The click only starts the navigation: read the title on the sheet, not on the declaration page.
+        expect(page.get_by_label(criteria[0].title)).to_be_visible()
         drop = drop_for(page.title())
         for criterion in criteria:
             page.get_by_label(criterion.title).fill(str(max(criterion.max_points - drop, 0)))
