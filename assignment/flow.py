@@ -340,11 +340,17 @@ def _first_working(inp: FlowInput, rank, priced_above: int) -> np.ndarray:
     return _best_per_app(inp.pair_app, rank or _spread(inp), inp.demand * WORKING_PER_SLOT)
 
 
+def _impossible(inp: FlowInput) -> bool:
+    """Whether the numbers alone rule out every assignment: a floor above its cap, a negative demand, or
+    floors asking for more reviews than the applications need in all."""
+    return bool((inp.floor > inp.cap).any() or (inp.demand < 0).any() or inp.floor.sum() > inp.demand.sum())
+
+
 def min_cost_assignment(inp: FlowInput, gain: np.ndarray, priced_above: int = PRICED_ABOVE) -> np.ndarray | None:
     """Maximise the total ``gain`` (int64, shape (n_pairs,)) over assignments meeting every demand,
     cap and floor exactly. Returns a bool mask of chosen pairs, or None when no such assignment exists.
     Over ``priced_above`` pairs the flow is solved on a working set and priced (the same optimum)."""
-    if (inp.floor > inp.cap).any() or (inp.demand < 0).any():
+    if _impossible(inp):
         return None
     network = _Network.of(inp)
     cost = _unit_costs(gain)
@@ -354,7 +360,7 @@ def min_cost_assignment(inp: FlowInput, gain: np.ndarray, priced_above: int = PR
     found = _priced(network, cost, working)
     if found is None:  # the best pairs hold no assignment: add one that does, if any exists
         flow, support, _ = _max_flow(network, working, floors=True)
-        if flow < inp.demand.sum() or inp.floor.sum() > inp.demand.sum():
+        if flow < inp.demand.sum():
             return None
         working |= support
         found = _priced(network, cost, working)
@@ -364,7 +370,7 @@ def min_cost_assignment(inp: FlowInput, gain: np.ndarray, priced_above: int = PR
 def feasible(inp: FlowInput, prefer: np.ndarray | None = None, priced_above: int = PRICED_ABOVE) -> bool:
     """Whether some assignment meets every demand, cap and floor. ``prefer`` (n_pairs,) ranks each
     application's pairs for a large flow's first working set (the gains the caller will optimise)."""
-    if (inp.floor > inp.cap).any() or (inp.demand < 0).any() or inp.floor.sum() > inp.demand.sum():
+    if _impossible(inp):
         return False
     working = _first_working(inp, None if prefer is None else _unit_costs(prefer), priced_above)
     return _max_flow(_Network.of(inp), working, floors=True)[0] == inp.demand.sum()
